@@ -1,0 +1,132 @@
+"""Memos, read marks and phase status: the researcher's own record of the analysis."""
+
+from __future__ import annotations
+
+from coder.services.coding import find_code, find_document
+from coder.services.themes import find_theme
+from coder.services.workspace import ServiceError, Workspace
+from coder.store import queries as q
+from coder.store.tables import MemoRow
+
+TARGETS = ("project", "document", "code", "theme", "coding")
+PHASES = {
+    1: "Familiarise",
+    2: "Code",
+    3: "Themes",
+    4: "Review",
+    5: "Define",
+    6: "Report",
+}
+PHASE_STATUSES = ("not started", "in progress", "done")
+
+
+def _target_id(ws: Workspace, tx, target_type: str, target: str | int | None) -> int | None:
+    if target_type not in TARGETS:
+        raise ServiceError(f"a memo attaches to one of {', '.join(TARGETS)}, not {target_type!r}")
+    if target_type == "project":
+        return None
+    if target is None:
+        raise ServiceError(f"say which {target_type} the memo is about")
+    if target_type == "document":
+        return find_document(tx, ws.project.id, str(target)).id
+    if target_type == "code":
+        return find_code(tx, ws.project.id, str(target), active=False).id
+    if target_type == "theme":
+        return find_theme(tx, ws.project.id, str(target)).id
+    coding = tx.get("coding", int(target))
+    if coding is None:
+        raise ServiceError(f"no coding {target}")
+    return coding.id
+
+
+def add_memo(
+    ws: Workspace,
+    text: str,
+    target_type: str = "project",
+    target: str | int | None = None,
+    kind: str = "note",
+) -> int:
+    """Append a new memo (the reflexive journal is kind "journal" on the project)."""
+    text = text.strip()
+    if not text:
+        raise ServiceError("the memo is empty")
+    with ws.write(
+        "memo.add", f"{kind} on {target_type}{' ' + str(target) if target else ''}"
+    ) as tx:
+        target_id = _target_id(ws, tx, target_type, target)
+        row = tx.insert(
+            "memo",
+            project_id=ws.project.id,
+            coder_id=tx.coder_id,
+            target_type=target_type,
+            target_id=target_id,
+            kind=kind,
+            text=text,
+            created_at=tx.time,
+            updated_at=tx.time,
+        )
+        return row.id
+
+
+def set_note(
+    ws: Workspace, target_type: str, target: str | int | None, kind: str, text: str
+) -> None:
+    """The coder's one note of a kind on a target (e.g. a familiarisation note per
+    document): created, replaced, or removed when emptied."""
+    with ws.write(
+        "memo.set", f"{kind} on {target_type}{' ' + str(target) if target else ''}"
+    ) as tx:
+        target_id = _target_id(ws, tx, target_type, target)
+        row: MemoRow | None = q.memo_row(
+            tx.session, ws.project.id, tx.coder_id, target_type, target_id, kind
+        )
+        text = text.rstrip()
+        if row is None and text:
+            tx.insert(
+                "memo",
+                project_id=ws.project.id,
+                coder_id=tx.coder_id,
+                target_type=target_type,
+                target_id=target_id,
+                kind=kind,
+                text=text,
+                created_at=tx.time,
+                updated_at=tx.time,
+            )
+        elif row is not None and not text:
+            tx.delete("memo", row)
+        elif row is not None and row.text != text:
+            tx.update("memo", row, text=text, updated_at=tx.time)
+
+
+def edit_memo(ws: Workspace, memo_id: int, text: str) -> None:
+    with ws.write("memo.edit", f"memo {memo_id}") as tx:
+        row = tx.get("memo", memo_id)
+        if row is None:
+            raise ServiceError(f"no memo {memo_id}")
+        tx.update("memo", row, text=text.strip(), updated_at=tx.time)
+
+
+def mark_read(ws: Workspace, key: str, read: bool = True) -> None:
+    with ws.write("document.read" if read else "document.unread", key) as tx:
+        doc = find_document(tx, ws.project.id, key)
+        mark = q.read_mark(tx.session, doc.id, tx.coder_id)
+        if read and mark is None:
+            tx.insert("document_read", document_id=doc.id, coder_id=tx.coder_id, read_at=tx.time)
+        elif not read and mark is not None:
+            tx.delete("document_read", mark)
+
+
+def set_phase_status(ws: Workspace, phase: int, status: str, note: str = "") -> None:
+    if phase not in PHASES:
+        raise ServiceError(f"phases are numbered 1 to 6, not {phase}")
+    if status not in PHASE_STATUSES:
+        raise ServiceError(f"unknown phase status {status!r}: use {', '.join(PHASE_STATUSES)}")
+    with ws.write("phase.status", f"{phase} {PHASES[phase]}: {status}") as tx:
+        row = q.phase_status_row(tx.session, ws.project.id, phase)
+        if row is None:
+            tx.insert(
+                "phase_status", project_id=ws.project.id, phase=phase, status=status, note=note
+            )
+        else:
+            tx.update("phase_status", row, status=status, note=note or row.note)

@@ -1,0 +1,46 @@
+"""Read-side views the CLI prints and the exporters write: plain dicts and rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+
+PAGE = 2000
+
+
+def document_dicts(ws: Workspace) -> list[dict[str, Any]]:
+    """``coder documents --json``: one object per document with the documented keys."""
+    out: list[dict[str, Any]] = []
+    with ws.read() as session:
+        offset = 0
+        while True:
+            docs = q.documents(session, ws.project.id, offset=offset, limit=PAGE)
+            if not docs:
+                break
+            counts = q.unit_counts(session, [d.id for d in docs if d.id is not None])
+            for d in docs:
+                out.append(
+                    {
+                        "key": d.key,
+                        "title": d.title,
+                        "authors": d.authors,
+                        "year": d.year,
+                        "date": d.date,
+                        "type": d.type,
+                        "journal": d.journal,
+                        "volume": d.volume,
+                        "issue": d.issue,
+                        "pages": d.pages,
+                        "issn": d.issn,
+                        "doi": d.doi,
+                        "abstract": d.text or None,
+                        "sections": [{"heading": s.heading, "text": s.text} for s in d.sections],
+                        "segments": counts.get(d.id, 0),
+                        "source": d.source_file,
+                        "format": d.source_format,
+                    }
+                )
+            offset += PAGE
+    return out

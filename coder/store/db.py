@@ -1,0 +1,322 @@
+"""The database handle and the audited write transaction.
+
+``Database.write`` is the only way the services change analysis data: it takes the
+project's write lock first, records every row it changes (before and after), and at
+commit appends one hash-chained audit event in the same transaction. If anything fails,
+nothing is written, neither the change nor its event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, SQLModel, select
+
+from coder.store import audit
+from coder.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
+from coder.store.migrate import ensure_schema
+from coder.store.tables import AUDITED_TABLES, AuditEventRow, CoderRow, Project
+
+
+def now() -> str:
+    """UTC time as ISO text with microseconds: sortable, and the same on every backend."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class ProjectRef:
+    id: int
+    name: str
+
+
+@dataclass
+class Tx:
+    """One audited change in progress. Row-level helpers record what they change."""
+
+    session: Session
+    project_id: int
+    coder: str
+    coder_id: int
+    time: str
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    action: str = ""
+    target: str = ""
+    emit: Callable[[Tx], None] | None = None
+    emitted: int = 0
+
+    def checkpoint(self, action: str, target: str = "") -> None:
+        """Close the changes so far as one audit event and start the next one, inside the
+        same transaction: a multi-step action (a codebook load) is all-or-nothing, yet each
+        step is its own event that can be read and undone on its own."""
+        if self.changed and self.emit is not None:
+            self.emit(self)
+            self.emitted += 1
+        self.before, self.after, self.info = {}, {}, {}
+        self.action, self.target = action, target
+
+    def model(self, table: str) -> type[SQLModel]:
+        return AUDITED_TABLES[table]
+
+    def _note(self, table: str, row_id: int, before: dict | None, after: dict | None) -> None:
+        key = audit.row_key(table, row_id)
+        if key not in self.before:
+            self.before[key] = before
+        self.after[key] = after
+
+    def get(self, table: str, row_id: int) -> SQLModel | None:
+        return self.session.get(self.model(table), row_id)
+
+    def insert(self, table: str, **values: Any) -> Any:
+        row = self.model(table)(**values)
+        self.session.add(row)
+        self.session.flush()
+        self._note(table, row.id, None, audit.row_dict(row))
+        return row
+
+    def update(self, table: str, row: Any, **values: Any) -> Any:
+        before = audit.row_dict(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        self.session.add(row)
+        self.session.flush()
+        after = audit.row_dict(row)
+        if after != before:
+            self._note(table, row.id, before, after)
+        return row
+
+    def delete(self, table: str, row: Any) -> None:
+        before = audit.row_dict(row)
+        self.session.delete(row)
+        self.session.flush()
+        self._note(table, before["id"], before, None)
+
+    def restore(self, rows: dict[str, dict | None], expect: dict[str, dict | None]) -> None:
+        """Bring rows back to ``rows`` (used by undo and redo), checking first that each is
+        still as ``expect`` says, so an undo never silently overwrites later work."""
+        for key, want in expect.items():
+            table, row_id = audit.split_key(key)
+            current = self.get(table, row_id)
+            have = audit.row_dict(current) if current is not None else None
+            if have != want:
+                raise Conflict(f"{table} {row_id} has changed since; undo it step by step")
+        keys = sorted(
+            rows,
+            key=lambda k: (audit.TABLE_ORDER.index(audit.split_key(k)[0]), audit.split_key(k)[1]),
+        )
+        for key in reversed(keys):
+            if rows[key] is None:
+                table, row_id = audit.split_key(key)
+                row = self.get(table, row_id)
+                if row is not None:
+                    self.delete(table, row)
+        for key in keys:
+            values = rows[key]
+            if values is None:
+                continue
+            table, row_id = audit.split_key(key)
+            row = self.get(table, row_id)
+            if row is None:
+                self.insert(table, **values)
+            else:
+                self.update(table, row, **{k: v for k, v in values.items() if k != "id"})
+
+    @property
+    def changed(self) -> bool:
+        return any(self.before[k] != self.after[k] for k in self.after) or bool(self.info)
+
+
+class Conflict(Exception):
+    """A change that cannot be made because the data moved on (e.g. an outdated undo)."""
+
+
+class Database:
+    """A connected, migrated project database (SQLite file or PostgreSQL URL)."""
+
+    def __init__(self, engine: Engine, url: str, backup: str | None = None) -> None:
+        self.engine = engine
+        self.url = url
+        self.backup = backup
+
+    @classmethod
+    def open(cls, db: str | None = None, create: bool = False) -> Database:
+        url = resolve_url(db)
+        path = sqlite_path(url)
+        if path is not None:
+            if not create and not path.exists():
+                raise StoreError(f"no coder project at {path}: run 'coder init' first")
+            if path.exists() and path.is_file():
+                mode = path.stat().st_mode
+                if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+                    path, os.W_OK
+                ):
+                    raise StoreError(
+                        f"{path} is read-only: coder needs to write to its project file"
+                    )
+        engine = make_engine(url)
+        try:
+            backup = ensure_schema(engine, url, create=create)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreError(f"cannot use {describe(url)}: {str(exc.orig).strip()}") from exc
+        except StoreError:
+            engine.dispose()
+            raise
+        return cls(engine, url, backup)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def label(self) -> str:
+        path = sqlite_path(self.url)
+        return str(path) if path else describe(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    # ---- projects and coders -------------------------------------------------------
+
+    def create_project(self, name: str) -> ProjectRef:
+        with Session(self.engine) as session:
+            if session.exec(select(Project).where(Project.name == name)).first():
+                raise StoreError(f"a project named {name!r} already exists in {self.label}")
+            row = Project(name=name, created_at=now(), last_seq=0, last_hash=audit.GENESIS)
+            session.add(row)
+            session.commit()
+            return ProjectRef(row.id, row.name)
+
+    def projects(self) -> list[ProjectRef]:
+        with Session(self.engine) as session:
+            return [
+                ProjectRef(p.id, p.name) for p in session.exec(select(Project).order_by(Project.id))
+            ]
+
+    def project(self, name: str | None = None) -> ProjectRef:
+        projects = self.projects()
+        if not projects:
+            raise StoreError(f"{self.label} holds no project: run 'coder init'")
+        if name is None:
+            if len(projects) > 1:
+                names = ", ".join(p.name for p in projects)
+                raise StoreError(
+                    f"{self.label} holds several projects ({names}): choose one with --project"
+                )
+            return projects[0]
+        for p in projects:
+            if p.name == name:
+                return p
+        raise StoreError(f"no project named {name!r} in {self.label}")
+
+    # ---- the audited write ---------------------------------------------------------
+
+    @contextmanager
+    def write(self, project_id: int, coder: str, action: str, target: str = "") -> Iterator[Tx]:
+        """One user action: state change plus its audit event, in one transaction.
+
+        The caller may change ``tx.action``/``tx.target``/``tx.info`` before leaving the
+        block. If nothing changed, nothing is written (no empty events)."""
+        session = Session(self.engine)
+        try:
+            # Take the write lock before reading anything: SQLite then never has to
+            # upgrade a read lock (which fails without waiting), PostgreSQL locks the row.
+            session.execute(
+                update(Project).where(Project.id == project_id).values(last_seq=Project.last_seq)
+            )
+            coder_id = self._coder_id(session, coder)
+            tx = Tx(
+                session,
+                project_id,
+                coder,
+                coder_id,
+                now(),
+                action=action,
+                target=target,
+                emit=self._append_event,
+            )
+            yield tx
+            if tx.changed:
+                self._append_event(tx)
+                session.commit()
+            elif tx.emitted:
+                session.commit()
+            else:
+                session.rollback()
+        except OperationalError as exc:
+            session.rollback()
+            reason = str(exc.orig).strip().splitlines()[0]
+            if "readonly" in reason or "read-only" in reason:
+                raise StoreError(f"{self.label} is read-only: cannot save changes") from exc
+            raise StoreError(f"cannot write to {self.label}: {reason}") from exc
+        except IntegrityError as exc:
+            session.rollback()
+            raise Conflict(
+                f"the change conflicts with the stored data: {str(exc.orig).strip().splitlines()[0]}"
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _coder_id(self, session: Session, name: str) -> int:
+        row = session.exec(select(CoderRow).where(CoderRow.name == name)).first()
+        if row is None:
+            row = CoderRow(name=name, created_at=now())
+            session.add(row)
+            session.flush()
+        return row.id
+
+    def _append_event(self, tx: Tx) -> None:
+        session = tx.session
+        project = session.get(Project, tx.project_id)
+        assert project is not None
+        seq = project.last_seq + 1
+        rows_before = {k: v for k, v in tx.before.items() if v != tx.after.get(k)}
+        rows_after = {k: tx.after[k] for k in rows_before}
+        before = audit.canonical({"rows": rows_before})
+        after_obj: dict[str, Any] = {"rows": rows_after}
+        if tx.info:
+            after_obj["info"] = tx.info
+        after = audit.canonical(after_obj)
+        prev = project.last_hash or audit.GENESIS
+        digest = audit.event_hash(prev, seq, tx.time, tx.coder, tx.action, tx.target, before, after)
+        session.add(
+            AuditEventRow(
+                project_id=tx.project_id,
+                seq=seq,
+                time=tx.time,
+                coder=tx.coder,
+                action=tx.action,
+                target=tx.target,
+                before=before,
+                after=after,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        project.last_seq = seq
+        project.last_hash = digest
+        session.add(project)
+        session.flush()
+
+    def verify(self, project_id: int) -> audit.VerifyResult:
+        with Session(self.engine) as session:
+            return audit.verify(session, project_id)
+
+
+def load_json(text: str | None) -> Any:
+    return json.loads(text) if text else None

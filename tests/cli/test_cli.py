@@ -1,0 +1,153 @@
+"""The CLI through Typer's CliRunner: every command has help, errors are one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from coder.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, (result.exit_code, result.output)
+    return result.output
+
+
+def all_commands(group=None, prefix=()):
+    group = group or get_command(app)
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):
+            yield from all_commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name), cmd
+
+
+def test_every_command_has_one_line_help():
+    missing = [" ".join(path) for path, cmd in all_commands() if not (cmd.help or "").strip()]
+    assert missing == []
+    listing = run("--help")
+    for name in (
+        "init",
+        "import",
+        "documents",
+        "codes",
+        "code",
+        "audit",
+        "undo",
+        "redo",
+        "demo",
+        "tui",
+    ):
+        assert f"  {name} " in listing
+
+
+def test_version():
+    assert run("--version").startswith("coder 0.1.0")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run("init", "--name", "ward study")
+    return tmp_path
+
+
+def test_init_uses_coder_db_in_current_folder(project):
+    assert (project / "coder.db").exists()
+    out = run("init", "--name", "ward study", code=2)
+    assert out.strip().endswith(
+        "a project named 'ward study' already exists in " + str(project / "coder.db")
+    )
+
+
+def test_coder_db_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODER_DB", str(tmp_path / "env.db"))
+    run("init")
+    assert (tmp_path / "env.db").exists()
+
+
+def test_scripted_coding_session(project):
+    (project / "abstracts.txt").write_text(
+        "Peer workers bridge the gap between us and them. Staff saw risks.\n\n"
+        "Service users tread carefully around each other's distress.\n",
+        encoding="utf-8",
+    )
+    run("import", "abstracts.txt")
+    docs = json.loads(run("documents", "--json"))
+    key = docs[0]["key"]
+    run("code", "create", "us and them", "--definition", "A divide")
+    out = run("code", "apply", f"{key}:1", "us and them", "--memo", "the gap", "--coder", "bob")
+    assert out.strip() == f"applied 'us and them' to {key}:1"
+    assert "us and them" in run("codes")
+    counts = json.loads(run("codes", "--json"))
+    assert counts[0]["codings"] == 1
+    log = json.loads(run("audit", "log", "--json", "--coder", "bob"))
+    assert [e["action"] for e in log] == ["code.apply"]
+    assert run("audit", "verify").strip() == "3 events checked: the trail is intact"
+    assert run("undo", "--coder", "bob").startswith("undid #3 code.apply")
+    assert json.loads(run("codes", "--json"))[0]["codings"] == 0
+    run("redo", "--coder", "bob")
+    assert json.loads(run("codes", "--json"))[0]["codings"] == 1
+    lines = run("audit", "log", "--limit", "2").splitlines()
+    assert len(lines) == 2 and "redo" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("code", "apply", "nokey:1", "x"), "coder: unknown document 'nokey'"),
+        (("undo",), "coder: nothing to undo for alice"),
+    ],
+)
+def test_user_errors_are_one_line(project, args, message):
+    out = run(*args, code=2)
+    assert out.startswith(message) and out.count("\n") == 1
+
+
+def test_unreachable_server_is_one_line():
+    out = run("codes", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", code=2)
+    assert out.startswith("coder: cannot open postgresql+psycopg://nobody@127.0.0.1:1/none:")
+    assert out.count("\n") == 1
+
+
+def test_file_that_is_not_a_database(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("just some text, not SQLite\n" * 100)
+    out = run("codes", "--db", str(bogus), code=2)
+    assert out == f"coder: {bogus} is not a coder project (not an SQLite database)\n"
+
+
+def test_read_only_file(tmp_path):
+    path = tmp_path / "ro.db"
+    run("init", "--db", str(path))
+    os.chmod(path, stat.S_IRUSR | stat.S_IRGRP)
+    try:
+        out = run("code", "create", "x", "--db", str(path), code=2)
+    finally:
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    assert out == f"coder: {path} is read-only: coder needs to write to its project file\n"
+
+
+def test_missing_project_file(tmp_path):
+    out = run("codes", "--db", str(tmp_path / "missing.db"), code=2)
+    assert "run 'coder init' first" in out
+
+
+def test_tampering_makes_verify_exit_1(project):
+    import sqlite3
+
+    run("code", "create", "risk")
+    with sqlite3.connect(project / "coder.db") as conn:
+        conn.execute("UPDATE code SET name = 'danger'")
+    out = run("audit", "verify", code=1)
+    assert out.startswith(
+        "coder: audit check failed: event #1 (code.create risk) does not check out"
+    )

@@ -1,0 +1,66 @@
+"""Schema migrations: from the first revision up, backups, and newer projects refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from coder.store.db import Database
+from coder.store.engine import StoreError, resolve_url
+from coder.store.migrate import current_revision, head_revision, upgrade
+
+
+def test_fresh_project_is_at_head(db_url):
+    db = Database.open(db_url, create=True)
+    assert current_revision(db.engine) == head_revision()
+    assert {
+        "coder",
+        "document",
+        "segment",
+        "code",
+        "theme",
+        "theme_code",
+        "coding",
+        "memo",
+        "audit_event",
+    } <= set(inspect(db.engine).get_table_names())
+    db.close()
+
+
+def test_upgrade_from_first_revision(db_url):
+    url = resolve_url(db_url)
+    engine = create_engine(url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO project (name, created_at, last_seq, last_hash) VALUES ('old', 'x', 0, '')"
+            )
+        )
+    engine.dispose()
+    db = Database.open(db_url)
+    assert current_revision(db.engine) == head_revision()
+    assert "ui_state" in inspect(db.engine).get_table_names()
+    assert [p.name for p in db.projects()] == ["old"]
+    if "://" not in db_url:
+        assert db.backup and Path(db.backup).exists()
+        assert Path(db.backup).name == "project.db.backup-0001"
+    db.close()
+
+
+def test_newer_project_is_refused(db_url):
+    db = Database.open(db_url, create=True)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    db.close()
+    with pytest.raises(StoreError, match=r"made by a newer version of coder \(schema 9999\)"):
+        Database.open(db_url)
+
+
+def test_missing_project_is_a_clear_error(tmp_path):
+    with pytest.raises(
+        StoreError, match="no coder project at .*nothing.db: run 'coder init' first"
+    ):
+        Database.open(str(tmp_path / "nothing.db"))
