@@ -550,6 +550,8 @@ def codebook_export(
         codebook_to_csv(codebook, buffer)
         data = buffer.getvalue().encode("utf-8")
     elif fmt == "qdc":
+        if not codebook.codes:
+            raise fail("the project has no active codes: a .qdc codebook needs at least one")
         raw = io.BytesIO()
         write_qdc(codebook, raw)
         data = raw.getvalue()
