@@ -15,7 +15,7 @@ from typing import Any
 
 from coder.core.citekeys import base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex
-from coder.core.model import DocumentRecord, nfc, surname, text_hash
+from coder.core.model import DocumentRecord, nfc, text_hash
 from coder.core.segmenting import segment_text
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
@@ -64,7 +64,8 @@ def content_hash(record: DocumentRecord) -> str:
 
 
 def _first_author(authors: list[str]) -> str | None:
-    return surname(authors[0]).lower() if authors else None
+    """As printed: the duplicate index finds the surname itself ("Gray BT", "Gray, B.")."""
+    return authors[0] if authors else None
 
 
 def _document_rows(

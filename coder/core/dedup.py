@@ -1,0 +1,155 @@
+"""Finding near-duplicate records: the same paper exported by two databases.
+
+Exact copies are caught by the content hash before this runs. What is left differs in
+case, punctuation, whitespace, a heading pasted into the abstract or a word or two, and
+must be found without comparing every pair: a search of 10,000 records would otherwise
+score 50 million pairs. Records are therefore *blocked* on cheap keys (DOI, the start and
+end of the normalised title and abstract, first author + year) and only records sharing
+a block are scored with rapidfuzz.
+
+Two papers by the same authors in the same year share a block but not their text, so
+they do not match: author and year only ever narrow the search, never decide it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from coder.core.citekeys import ascii_fold, first_surname
+
+TITLE_THRESHOLD = 90.0
+TEXT_THRESHOLD = 92.0
+_PREFIX = 40  # characters of normalised text per block key
+_MIN_TITLE = 20  # shorter titles ("Editorial", "Peer support") need author and year too
+_MIN_TEXT = 80  # texts shorter than this are too generic to match on their own
+_LEADING_LABEL = re.compile(r"^(?:abstract|summary)\s+")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+
+
+@dataclass
+class DedupEntry:
+    """What the index needs to know about one document."""
+
+    key: str
+    title: str | None
+    doi: str | None
+    first_author: str | None
+    year: int | None
+    text: str
+
+
+@dataclass
+class _Prepared:
+    entry: DedupEntry
+    title: str
+    text: str
+    doi: str
+    author: str
+
+
+def normalise(text: str | None) -> str:
+    """Lower case ASCII words separated by single spaces; punctuation and layout gone."""
+    folded = ascii_fold(text or "").lower()
+    return " ".join(re.findall(r"[a-z0-9]+", folded))
+
+
+def _doi(doi: str | None) -> str:
+    doi = (doi or "").strip().lower()
+    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi)
+
+
+class DuplicateIndex:
+    """Records seen so far, searchable for near-duplicates of a new one."""
+
+    def __init__(
+        self, title_threshold: float = TITLE_THRESHOLD, text_threshold: float = TEXT_THRESHOLD
+    ) -> None:
+        self.title_threshold = title_threshold
+        self.text_threshold = text_threshold
+        self._entries: dict[str, _Prepared] = {}
+        self._blocks: dict[str, set[str]] = defaultdict(set)
+        self._last_probe: tuple[DedupEntry, _Prepared] | None = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, entry: DedupEntry) -> None:
+        """Index ``entry`` under its key (adding the same key again replaces it)."""
+        if entry.key in self._entries:
+            for block in self._block_keys(self._entries[entry.key]):
+                self._blocks[block].discard(entry.key)
+        # An importer asks find() and then add() for the same record: prepare it once.
+        last = self._last_probe
+        prepared = last[1] if last is not None and last[0] is entry else self._prepare(entry)
+        self._last_probe = None
+        self._entries[entry.key] = prepared
+        for block in self._block_keys(prepared):
+            self._blocks[block].add(entry.key)
+
+    def find(self, entry: DedupEntry) -> list[tuple[str, float, str]]:
+        """Indexed records that are near-duplicates of ``entry``: ``(key, score, reason)``
+        with reason "doi", "title" or "abstract", best first."""
+        probe = self._prepare(entry)
+        self._last_probe = (entry, probe)
+        candidates: set[str] = set()
+        for block in self._block_keys(probe):
+            candidates |= self._blocks.get(block, set())
+        candidates.discard(entry.key)
+        matches = []
+        for key in candidates:
+            scored = self._score(probe, self._entries[key])
+            if scored:
+                matches.append((key, *scored))
+        matches.sort(key=lambda m: (-m[1], m[0]))
+        return matches
+
+    @staticmethod
+    def _prepare(entry: DedupEntry) -> _Prepared:
+        text = _LEADING_LABEL.sub("", normalise(entry.text))
+        author = normalise(first_surname(entry.first_author)) if entry.first_author else ""
+        return _Prepared(entry, normalise(entry.title), text, _doi(entry.doi), author)
+
+    @staticmethod
+    def _block_keys(p: _Prepared) -> list[str]:
+        keys = []
+        if p.doi:
+            keys.append(f"doi:{p.doi}")
+        title = _LEADING_ARTICLE.sub("", p.title)
+        if len(title) >= 8:
+            keys += [f"t<{title[: _PREFIX // 2]}", f"t>{title[-_PREFIX // 2 :]}"]
+        if len(p.text) >= _PREFIX:
+            keys += [f"x<{p.text[:_PREFIX]}", f"x>{p.text[-_PREFIX:]}"]
+        if p.author and p.entry.year is not None:
+            keys.append(f"ay:{p.author}:{p.entry.year}")
+        return keys
+
+    def _score(self, a: _Prepared, b: _Prepared) -> tuple[float, str] | None:
+        if a.doi and b.doi:
+            # Two different DOIs are two different works, however alike their text.
+            return (100.0, "doi") if a.doi == b.doi else None
+        ya, yb = a.entry.year, b.entry.year
+        if ya is not None and yb is not None and abs(ya - yb) > 1:
+            return None  # a reprint or erratum years later is its own record
+        best: tuple[float, str] | None = None
+        if a.title and b.title and self._authors_agree(a, b):
+            short = min(len(a.title), len(b.title)) < _MIN_TITLE
+            if not short or (a.author and a.author == b.author and ya == yb):
+                score = fuzz.ratio(a.title, b.title)
+                if score >= self.title_threshold:
+                    best = (score, "title")
+        if min(len(a.text), len(b.text)) >= _MIN_TEXT:
+            score = fuzz.ratio(a.text, b.text)
+            if score >= self.text_threshold and (best is None or score > best[0]):
+                best = (score, "abstract")
+        return best
+
+    @staticmethod
+    def _authors_agree(a: _Prepared, b: _Prepared) -> bool:
+        """Surnames match loosely ("van de Schoot" / "Schoot"), or one is unknown."""
+        if not a.author or not b.author:
+            return True
+        return a.author in b.author or b.author in a.author or fuzz.ratio(a.author, b.author) >= 80

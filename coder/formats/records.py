@@ -1,0 +1,271 @@
+"""The entry point for reading bibliographic records from any supported file.
+
+The service layer calls :func:`iter_records`; it never needs to know which reader ran.
+Readers are imported lazily so that ``coder --help`` does not pay for bibtexparser or
+the XML stack, and they share the small field helpers below so that every format yields
+the same spellings (ISO dates, bare DOIs, ``1234-567X`` ISSNs, lower-case types).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coder.core.model import DocumentRecord, Section
+from coder.core.segmenting import is_heading, split_inline_sections, tidy_heading
+from coder.formats.detect import detect_format as _detect
+from coder.formats.encoding import read_text as _read_text
+from coder.formats.errors import FormatError
+
+FORMATS: dict[str, str] = {
+    "listing": "search page with plain abstracts, one per line (seed layout 1)",
+    "results": "database results page with Abstract/Details/Keywords blocks (seed layout 2)",
+    "citations": "citation list with 'year ◽ Vol ◽ pp ◽ Author(s):' blocks (seed layout 3)",
+    "ris": "RIS tagged export (Zotero, EndNote, Scopus, Embase, Ovid, ProQuest, WoS-RIS)",
+    "bibtex": "BibTeX/BibLaTeX (.bib) with @string macros and LaTeX accents",
+    "medline": "PubMed MEDLINE/.nbib text (PMID-, TI, AB, FAU, ...)",
+    "wos": "Web of Science tagged plain-text export (FN/PT/AU/TI/AB ... ER)",
+    "pubmed-xml": "PubMed efetch XML (<PubmedArticleSet>)",
+    "csv": "CSV/TSV with a header row (Scopus, Zotero, Rayyan, spreadsheets)",
+    "text": "plain text, one abstract per blank-line separated paragraph",
+}
+
+_READERS = {
+    "listing": "coder.formats.seedpages:read_listing",
+    "results": "coder.formats.seedpages:read_results",
+    "citations": "coder.formats.seedpages:read_citations",
+    "ris": "coder.formats.ris:read_ris",
+    "bibtex": "coder.formats.bibtex:read_bibtex",
+    "medline": "coder.formats.medline:read_medline",
+    "wos": "coder.formats.medline:read_wos",
+    "pubmed-xml": "coder.formats.pubmed_xml:read_pubmed_xml",
+    "csv": "coder.formats.csvfile:read_csv",
+    "text": "coder.formats.plaintext:read_plaintext",
+}
+
+OnError = Callable[[FormatError], None]
+Reader = Callable[[str, str, OnError], Iterator[DocumentRecord]]
+
+
+@dataclass
+class ReadResult:
+    """What a file yielded.
+
+    ``records`` is lazy so that a 50,000-record RIS file streams; ``problems`` (bad
+    records skipped under ``skip_bad``) is complete once ``records`` is exhausted.
+    """
+
+    format: str
+    records: Iterator[DocumentRecord]
+    problems: list[FormatError] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """The decoded text of ``path`` (see :mod:`coder.formats.encoding`)."""
+    return _read_text(path)
+
+
+def detect_format(data: str, file: str) -> str:
+    """The format of ``data``, judged from its content (see :mod:`coder.formats.detect`)."""
+    return _detect(data, file)
+
+
+def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadResult:
+    """Read every record of ``path``.
+
+    With ``skip_bad`` a bad record is left out and listed in ``problems``; without it the
+    first bad record raises FormatError naming the file and line. Problems with the whole
+    file (empty, unknown format, no abstract column) always raise.
+    """
+    file = str(path)
+    text = read_text(Path(path))
+    if fmt == "auto":
+        fmt = detect_format(text, file)
+    elif fmt not in FORMATS:
+        raise FormatError(file, f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
+    elif not text.strip():
+        raise FormatError(file, "file is empty")
+    problems: list[FormatError] = []
+
+    def on_error(error: FormatError) -> None:
+        if not skip_bad:
+            raise error
+        problems.append(error)
+
+    records = _reader(fmt)(text, file, on_error)
+    return ReadResult(fmt, _at_least_one(records, fmt, file, problems), problems)
+
+
+def _at_least_one(
+    records: Iterator[DocumentRecord], fmt: str, file: str, problems: list[FormatError]
+) -> Iterator[DocumentRecord]:
+    """Pass records through; a file that yields none (and skipped none) is an error, not
+    a silent empty import."""
+    count = 0
+    for record in records:
+        count += 1
+        yield record
+    if count == 0 and not problems:
+        raise FormatError(file, f"no records found (read as {fmt}: {FORMATS[fmt]})")
+
+
+def _reader(fmt: str) -> Reader:
+    module, name = _READERS[fmt].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+# --- helpers shared by the readers -----------------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+_MONTHS["sept"] = 9
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
+_COPYRIGHT = re.compile(
+    r"(?:(?<=[.!?])|^)\s*(?:Copyright\s*)?(?:©|\([Cc]\)\s*(?:1[89]|20)\d\d|Copyright\s+(?:1[89]|20)\d\d)"
+    r"[^\n]{0,250}$"
+)
+# PsycInfo's "(PsycInfo Database Record (c) 2019 APA, all rights reserved)".
+_COPYRIGHT_NOTE = re.compile(
+    r"(?:(?<=[.!?])|^)\s*\((?:[^()]|\([^()]*\))*(?:\([Cc]\)|©|rights reserved)(?:[^()]|\([^()]*\))*\)\s*$"
+)
+_MAY_HAVE_COPYRIGHT = re.compile(r"©|\([Cc]\)|Copyright|rights reserved")
+_TYPE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def squash(value: str | None) -> str:
+    """Whitespace runs (line wraps, tabs, NBSP) to single spaces, ends trimmed."""
+    return " ".join(value.split()) if value else ""
+
+
+def parse_year(value: str | None) -> int | None:
+    """The first plausible year in a date field ("2014//", "1990 Spring"); None for junk."""
+    m = _YEAR.search(value or "")
+    return int(m.group(1)) if m else None
+
+
+def iso_date(year: int | None, month: int | str | None, day: int | str | None) -> str | None:
+    """``yyyy-mm-dd`` when all three parts make a real date, else None (no partial dates)."""
+    if year is None or month in (None, "") or day in (None, ""):
+        return None
+    if isinstance(month, str):
+        month = _MONTHS.get(month.strip().lower().rstrip(".")) or (
+            int(month) if month.strip().isdigit() else None
+        )
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_date(value: str | None) -> tuple[int | None, str | None]:
+    """Year and ISO date from the spellings databases use.
+
+    "22 August 2024", "2024/08/22", "2024-08-22", "2005 Mar 15", "Mar 15, 2005",
+    "1948/07//" (year only).
+    """
+    value = squash(value)
+    year = parse_year(value)
+    if year is None:
+        return None, None
+    m = re.search(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", value)
+    if m:
+        return year, iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.search(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b", value)
+    if m:
+        return year, iso_date(int(m.group(3)), m.group(2), int(m.group(1)))
+    m = re.search(r"\b(\d{4})\s+([A-Za-z]{3,9})\.?\s+(\d{1,2})\b", value)
+    if m:
+        return year, iso_date(int(m.group(1)), m.group(2), int(m.group(3)))
+    m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b", value)
+    if m:
+        return year, iso_date(int(m.group(3)), m.group(1), int(m.group(2)))
+    return year, None
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """The bare DOI ("10.1002/cpp.2398") from URLs, "doi:" prefixes and "[doi]" suffixes."""
+    m = _DOI.search(value or "")
+    if not m:
+        return None
+    return m.group(0).rstrip(".,;)]")
+
+
+def normalise_issn(value: str | None) -> str | None:
+    """The first ISSN in a field as ``1234-567X`` ("03064530 (ISSN)" -> "0306-4530")."""
+    m = _ISSN.search(value or "")
+    return f"{m.group(1)}-{m.group(2).upper()}" if m else None
+
+
+def page_range(start: str | None, end: str | None) -> str | None:
+    """A page range ("379-423") from separate start and end pages; either alone as printed."""
+    start, end = squash(start), squash(end)
+    if start and end and end != start and "-" not in start:
+        return f"{start}-{end}"
+    return start or end or None
+
+
+def type_name(value: str | None) -> str | None:
+    """Lower-case type words: "journalArticle" -> "journal article", "Article" -> "article"."""
+    value = squash(_TYPE_WORDS.sub(" ", value or ""))
+    return value.lower() or None
+
+
+def abstract_sections(text: str | None, newline_is_paragraph: bool = False) -> list[Section]:
+    """Sections of an abstract field.
+
+    Whitespace is tidied (hard line wraps joined, unless ``newline_is_paragraph`` says
+    the source puts one paragraph per line, as spreadsheet cells do), a trailing publisher
+    copyright line is dropped, and headings are split out whether inline ("BACKGROUND:
+    ...", "Purpose – ...") or on a line of their own. A paragraph without a heading
+    continues the section before it.
+    """
+    if not text:
+        return []
+    if "\n" in text:
+        splitter = r"\n" if newline_is_paragraph else r"\n\s*\n"
+        paragraphs = [p for p in (squash(x) for x in re.split(splitter, text)) if p]
+    else:
+        paragraphs = [p for p in (squash(text),) if p]
+    if paragraphs and _MAY_HAVE_COPYRIGHT.search(paragraphs[-1][-300:]):
+        paragraphs[-1] = _COPYRIGHT.sub("", _COPYRIGHT_NOTE.sub("", paragraphs[-1])).strip()
+        paragraphs = [p for p in paragraphs if p]
+    sections: list[Section] = []
+    pending: str | None = None
+    for paragraph in paragraphs:
+        if is_heading(paragraph) and len(paragraphs) > 1:
+            pending = tidy_heading(paragraph)
+            continue
+        for section in split_inline_sections(paragraph):
+            if section.heading is None and pending is not None:
+                section, pending = Section(pending, section.text), None
+            if section.heading is None and sections:
+                last = sections[-1]
+                sections[-1] = Section(last.heading, f"{last.text}\n{section.text}")
+            else:
+                sections.append(section)
+    return sections
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    """Author names as printed, whitespace tidied, empties and duplicates dropped."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        name = squash(name).strip(" ;,")
+        if name and name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out
+
+
+def split_list(value: str | None, separators: str = ";") -> list[str]:
+    """Keywords or authors from one delimited field, tidied."""
+    parts = re.split("[" + re.escape(separators) + "]", value or "")
+    return [p for p in (squash(x) for x in parts) if p]

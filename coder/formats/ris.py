@@ -1,0 +1,148 @@
+"""RIS exports (Zotero, EndNote, Scopus, Embase, Ovid, ProQuest, Rayyan, WoS-as-RIS).
+
+rispy knows the tag zoo; this module adds what a reviewer's import needs on top: the
+file is cut into records at each ``TY  -`` line first, so that every record knows its
+line, a record missing its ``ER`` does not swallow the next one, and one broken record
+can be skipped instead of losing the file. Text outside records (Ovid's "1." numbering,
+"Record #1 of 2" banners) is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import rispy
+
+from coder.core.model import DocumentRecord
+from coder.formats.errors import FormatError
+from coder.formats.records import (
+    OnError,
+    abstract_sections,
+    clean_authors,
+    normalise_doi,
+    normalise_issn,
+    page_range,
+    parse_date,
+    squash,
+    type_name,
+)
+
+_START = re.compile(r"^TY  -")
+_END = re.compile(r"^ER  -")
+_TYPES = {
+    "JOUR": "article",
+    "JFULL": "article",
+    "EJOUR": "article",
+    "INPR": "article",
+    "MGZN": "magazine article",
+    "NEWS": "newspaper article",
+    "ABST": "abstract",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "book",
+    "CHAP": "book part",
+    "ECHAP": "book part",
+    "CONF": "conference paper",
+    "CPAPER": "conference paper",
+    "THES": "thesis",
+    "RPRT": "report",
+    "GOVDOC": "report",
+    "GEN": "generic",
+    "UNPB": "unpublished",
+    "ELEC": "web page",
+    "BLOG": "blog post",
+    "DATA": "dataset",
+    "DBASE": "dataset",
+    "COMP": "software",
+    "PAT": "patent",
+    "STAND": "standard",
+    "DICT": "dictionary entry",
+    "ENCYC": "encyclopedia entry",
+    "SER": "serial",
+    "CASE": "legal case",
+    "PCOMM": "personal communication",
+}
+_JOURNAL_KEYS = (
+    "secondary_title",
+    "alternate_title3",
+    "journal_name",
+    "alternate_title2",
+    "alternate_title1",
+)
+
+
+def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
+    """Records of a RIS file, in file order."""
+    for line, chunk in _chunks(text):
+        try:
+            entries = rispy.loads(chunk)
+        except Exception as exc:  # rispy raises bare Python errors on odd input
+            on_error(FormatError(file, f"unreadable RIS record ({exc})", line))
+            continue
+        for entry in entries:
+            record = _record(entry, line)
+            if record.title or record.authors or record.doi or record.has_abstract:
+                yield record
+            else:
+                on_error(
+                    FormatError(file, "empty RIS record (no title, authors, DOI or abstract)", line)
+                )
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """``(first line, text)`` per record, from each ``TY`` to its ``ER`` (or the next ``TY``)."""
+    lines = text.split("\n")
+    start: int | None = None
+    for i, line in enumerate(lines):
+        if _START.match(line):
+            if start is not None:
+                yield start + 1, "\n".join([*lines[start:i], "ER  - "])
+            start = i
+        elif _END.match(line) and start is not None:
+            yield start + 1, "\n".join(lines[start : i + 1])
+            start = None
+    if start is not None:
+        yield start + 1, "\n".join([*lines[start:], "ER  - "])
+
+
+def _first(entry: dict[str, Any], *keys: str) -> str | None:
+    """The first non-blank value among ``keys`` (list values: their first non-blank item)."""
+    for key in keys:
+        value = entry.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            tidy = squash(item) if isinstance(item, str) else ""
+            if tidy:
+                return tidy
+    return None
+
+
+def _record(entry: dict[str, Any], line: int) -> DocumentRecord:
+    unknown = entry.get("unknown_tag") or {}
+    ty = squash(entry.get("type_of_reference"))
+    year, date = None, None
+    for key in ("year", "publication_year", "date"):
+        year, date = parse_date(entry.get(key))
+        if year is not None:
+            break
+    if date is None and year is not None:
+        date_year, date = parse_date(entry.get("date"))
+        date = date if date_year == year else None
+    kind = _TYPES.get(ty.upper()) or type_name(ty)
+    return DocumentRecord(
+        sections=abstract_sections(_first(entry, "abstract", "notes_abstract")),
+        title=_first(entry, "title", "primary_title", "short_title"),
+        authors=clean_authors([*entry.get("authors", []), *entry.get("first_authors", [])]),
+        year=year,
+        date=date,
+        type="article" if kind == "journal article" else kind,
+        journal=_first(entry, *_JOURNAL_KEYS),
+        volume=_first(entry, "volume") or _first(unknown, "VO"),
+        issue=_first(entry, "number"),
+        pages=page_range(entry.get("start_page"), entry.get("end_page")),
+        issn=normalise_issn(_first(entry, "issn")),
+        doi=normalise_doi(_first(entry, "doi")),
+        keywords=[k for k in (squash(x) for x in entry.get("keywords", [])) if k],
+        line=line,
+    )
