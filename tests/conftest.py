@@ -21,7 +21,7 @@ TESTDATA = ROOT.parent / "shared" / "testdata"
 PG_ENV = "CODER_TEST_DATABASE_URL"
 
 
-def testdata(*parts: str) -> Path:
+def shared_file(*parts: str) -> Path:
     """A file from ../shared/testdata, skipping the test where the folder is absent."""
     path = TESTDATA.joinpath(*parts)
     if not TESTDATA.is_dir():

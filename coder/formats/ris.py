@@ -74,8 +74,16 @@ _JOURNAL_KEYS = (
 
 
 def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
-    """Records of a RIS file, in file order."""
+    """Records of a RIS file, in file order. A last record with no ``ER`` line means the
+    file was cut off (a truncated download or copy): that record is bad, not guessed at."""
     for line, chunk in _chunks(text):
+        if chunk is None:
+            on_error(
+                FormatError(
+                    file, "truncated RIS record: the file ends before its 'ER  -' line", line
+                )
+            )
+            continue
         try:
             entries = rispy.loads(chunk)
         except Exception as exc:  # rispy raises bare Python errors on odd input
@@ -91,8 +99,9 @@ def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord
                 )
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """``(first line, text)`` per record, from each ``TY`` to its ``ER`` (or the next ``TY``)."""
+def _chunks(text: str) -> Iterator[tuple[int, str | None]]:
+    """``(first line, text)`` per record, from each ``TY`` to its ``ER`` (or the next ``TY``);
+    ``None`` as the text for a record the end of the file cuts off."""
     lines = text.split("\n")
     start: int | None = None
     for i, line in enumerate(lines):
@@ -104,7 +113,7 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
             yield start + 1, "\n".join(lines[start : i + 1])
             start = None
     if start is not None:
-        yield start + 1, "\n".join([*lines[start:], "ER  - "])
+        yield start + 1, None
 
 
 def _first(entry: dict[str, Any], *keys: str) -> str | None:

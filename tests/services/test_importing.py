@@ -1,0 +1,208 @@
+"""Importing through the service and the CLI: one transaction per command, duplicates,
+bad input leaving the project untouched, and the documents listing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from coder.cli import app
+from coder.formats.errors import FormatError
+from coder.services import history
+from coder.services.importing import import_files
+from coder.store import queries as q
+from tests.conftest import SEEDS, shared_file
+
+runner = CliRunner()
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def state(ws) -> tuple[int, int, int]:
+    with ws.read() as s:
+        events = len(q.audit_events(s, ws.project.id))
+        return q.count_documents(s, ws.project.id), q.count_segments(s, ws.project.id), events
+
+
+def test_seeds_import_once(ws):
+    summaries = import_files(ws, SEED_FILES)
+    assert [(s.format, s.added, s.without_abstract) for s in summaries] == [
+        ("listing", 3, 0),
+        ("results", 10, 0),
+        ("citations", 7, 2),
+    ]
+    docs, units, events = state(ws)
+    assert (docs, events) == (20, 1)
+    again = import_files(ws, SEED_FILES)
+    assert [s.exact_duplicates for s in again] == [3, 10, 7]
+    assert state(ws) == (docs, units, events)  # nothing added, no empty event
+    assert history.verify(ws).ok
+
+
+def test_keys_and_the_gray_pair(sqlite_ws):
+    import_files(sqlite_ws, SEED_FILES)
+    with sqlite_ws.read() as s:
+        keys = q.document_keys(s, sqlite_ws.project.id)
+    assert "gray2024" in keys and "gray2024a" in keys  # two papers, same authors, same year
+    assert len(keys) == len(set(keys)) == 20
+
+
+def test_near_duplicate_is_reported_not_added(sqlite_ws, tmp_path):
+    import_files(sqlite_ws, SEED_FILES)
+    with sqlite_ws.read() as s:
+        doc = q.documents(s, sqlite_ws.project.id, limit=20)[5]
+    # The same paper exported from another database: different layout, whitespace, a typo.
+    words = doc.text.split()
+    words[3] = words[3] + "s"  # a typo
+    text = " ".join(words)
+    ris = tmp_path / "other.ris"
+    authors = "".join(f"AU  - {a}\n" for a in doc.authors)
+    ris.write_text(
+        f"TY  - JOUR\n{authors}PY  - {doc.year}\nAB  - {text}\nER  - \n", encoding="utf-8"
+    )
+    (summary,) = import_files(sqlite_ws, [ris])
+    assert summary.added == 0 and len(summary.possible_duplicates) == 1
+    line, key, score, _reason = summary.possible_duplicates[0]
+    assert (line, key) == (1, doc.key) and score >= 90
+    (summary,) = import_files(sqlite_ws, [ris], keep_duplicates=True)
+    assert summary.added == 1
+
+
+BAD = {
+    "empty.txt": (b"", "file is empty"),
+    "binary.txt": (b"\x00\x01\x02\x03PK\x00\x00" * 50, "binary"),
+    "truncated.ris": (b"TY  - JOUR\nTI  - A title\nAB  - An abstract that\n", None),
+    "noabstract.csv": (b"Title,Authors,Year\nA paper,Doe J,2020\n", "abstract"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_files_change_nothing(sqlite_ws, tmp_path, name):
+    import_files(sqlite_ws, SEED_FILES[:1])
+    before = state(sqlite_ws)
+    data, words = BAD[name]
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    with pytest.raises(FormatError) as err:
+        import_files(sqlite_ws, [SEED_FILES[1], bad])  # a good file first: it must not land either
+    message = str(err.value)
+    assert message.startswith(str(bad)) and "\n" not in message
+    if words:
+        assert words in message
+    assert state(sqlite_ws) == before
+
+
+def test_cli_import_summary_documents_json_and_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["import", *map(str, SEED_FILES)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "001_9afed24ea45c8f93.txt (results): 10 added, 0 exact duplicates skipped" in result.output
+    )
+    docs = json.loads(runner.invoke(app, ["documents", "--json"]).output)
+    assert len(docs) == 20
+    gray = next(d for d in docs if d["key"] == "gray2024")
+    assert set(gray) == {
+        "key", "title", "authors", "year", "date", "type", "journal", "volume", "issue", "pages",
+        "issn", "doi", "abstract", "sections", "segments", "source", "format",
+    }  # fmt: skip
+    assert gray["authors"] == ["Benjamin Thomas Gray", "Matthew Sisto", "Renee Conley"]
+    assert (gray["year"], gray["date"], gray["type"], gray["issn"]) == (
+        2024,
+        "2024-08-22",
+        "article",
+        "2042-8308",
+    )
+    assert [s["heading"] for s in gray["sections"]] == [
+        "Purpose",
+        "Design/methodology/approach",
+        "Findings",
+        "Originality/value",
+    ]
+    assert gray["source"] == "001_9afed24ea45c8f93.txt" and gray["format"] == "results"
+    assert gray["segments"] > 4
+    hodges = next(d for d in docs if d["key"] == "hodges2007")
+    assert hodges["abstract"] is None and hodges["sections"] == [] and hodges["segments"] == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Title,Year\nx,2020\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad)])
+    assert (
+        result.exit_code == 2
+        and result.output.startswith(f"coder: {bad}:1")
+        and result.output.count("\n") == 1
+    )
+    result = runner.invoke(app, ["import", str(tmp_path / "missing.ris")])
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_cli_segment_modes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner.invoke(app, ["init"])
+    result = runner.invoke(app, ["import", str(SEED_FILES[1]), "--segment", "section"])
+    assert result.exit_code == 0
+    gray = next(
+        d
+        for d in json.loads(runner.invoke(app, ["documents", "--json"]).output)
+        if d["key"] == "gray2024"
+    )
+    assert gray["segments"] == len(gray["sections"])
+    result = runner.invoke(app, ["import", str(SEED_FILES[0]), "--segment", "bogus"])
+    assert result.exit_code == 2 and "unknown segmentation 'bogus'" in result.output
+
+
+def test_encodings_and_line_ends(sqlite_ws, tmp_path):
+    first = (
+        "Café owners described how peer support grew between regular customers who had lived "
+        "experience of mental distress. They found it useful and wanted it recognised by services."
+    )
+    second = "A second abstract reports interviews with twelve peer workers on an acute ward about their role."
+    text = f"{first}\r\n\r\n{second}\r\n"
+    files = []
+    for name, data in {
+        "utf16.txt": text.encode("utf-16"),
+        "cp1252.txt": text.replace(
+            first,
+            "Crêperie staff were trained as peer supporters and wrote about résumés, grief and hope in rural Wales.",
+        ).encode("cp1252"),
+        "bom.txt": b"\xef\xbb\xbf"
+        + text.replace(
+            second,
+            "Volunteers in a prison listener scheme kept diaries; their entries showed how trust formed over months.",
+        ).encode("utf-8"),
+    }.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        files.append(path)
+    summaries = import_files(sqlite_ws, files)
+    assert [s.added for s in summaries] == [2, 1, 1]  # the repeated paragraphs are exact duplicates
+    with sqlite_ws.read() as s:
+        texts = [d.text for d in q.documents(s, sqlite_ws.project.id)]
+    assert texts[2].startswith("Crêperie staff") and "résumés" in texts[2]
+    assert texts[0] == first
+    assert all("\r" not in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("references", "ris", "asreview_scopus.ris"),
+        ("references", "pubmed", "biopython_Entrez_pubmed4.xml"),
+        ("references", "pubmed", "biopython_Medline_pubmed_result2.txt"),
+        ("references", "bibtex", "bibtexparser_article.bib"),
+    ],
+)
+def test_real_exports_import_and_verify(sqlite_ws, path):
+    file = shared_file(*path)
+    (summary,) = import_files(sqlite_ws, [file])
+    assert summary.added >= 1
+    assert history.verify(sqlite_ws).ok
+
+
+def test_skip_bad_lists_the_bad(sqlite_ws):
+    file = shared_file("references", "bibtex", "bibtexparser_wrong.bib")
+    with pytest.raises(FormatError):
+        import_files(sqlite_ws, [file])
+    (summary,) = import_files(sqlite_ws, [file], skip_bad=True)
+    assert summary.skipped and "@wrong" in summary.skipped[0]
