@@ -204,10 +204,13 @@ def import_(
     coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Import search results and reference files as documents."""
+    """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
     from coder.services.importing import import_files
 
     with workspace(db, coder, project) as ws:
+        files = _import_projects(ws, files, segment)
+        if not files:
+            return
         with _progress("importing") as tick:
             summaries = import_files(
                 ws, files, fmt, segment, keep_duplicates, skip_bad, progress=tick
@@ -220,6 +223,21 @@ def import_(
                 )
             for problem in s.skipped:
                 typer.echo(f"  skipped: {problem}")
+
+
+def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Path]:
+    """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
+    the name) and return the other files, which are search results for import_files."""
+    from coder.formats.qdpx import is_qdpx
+    from coder.services.exchange import import_qdpx
+
+    rest = []
+    for path in files:
+        if is_qdpx(path):
+            typer.echo(import_qdpx(ws, path, segment).line())
+        else:
+            rest.append(path)
+    return rest
 
 
 @contextmanager
@@ -583,6 +601,301 @@ def write_output(data: bytes, output: str | None, binary: bool = False) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {target}", err=True)
+
+
+# ---- exports -------------------------------------------------------------------------
+
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-o", "--output", help="File to write; '-' or none for stdout (text formats only)."
+    ),
+]
+
+
+def _export(kind: str, fmt: str, output: str | None, db: str | None, project: str | None) -> None:
+    """Run one export: text formats to stdout or a file, binary ones to a file only; a
+    file is written to a temporary name and renamed, so it is never half-written."""
+    import io
+
+    from coder.services import exports
+
+    with user_errors():
+        exports.check_format(kind, fmt)
+    binary = fmt in exports.FILE_ONLY
+    if binary and output in (None, "-"):
+        example = exports.default_filename(kind, fmt)
+        raise fail(f"--format {fmt} is binary: write it to a file with -o FILE (e.g. -o {example})")
+    writer = {
+        "themes": exports.export_themes,
+        "codings": exports.export_codings,
+        "map": exports.export_map,
+        "audit": exports.export_audit,
+    }[kind]
+    buffer = io.BytesIO()
+    with workspace(db, None, project) as ws:
+        writer(ws, fmt, buffer)
+    write_output(buffer.getvalue(), output, binary=binary)
+
+
+@export_app.command("themes")
+def export_themes_command(
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, csv, xlsx, docx, html, latex or json.")
+    ] = "md",
+    output: OutputOpt = None,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export the theme table: themes, definitions, codes, counts, exemplar extracts, references."""
+    _export("themes", fmt, output, db, project)
+
+
+@export_app.command("codings")
+def export_codings_command(
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
+    output: OutputOpt = None,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export every coding: document, citation, section, span, text, code, themes, coder, time, memo."""
+    _export("codings", fmt, output, db, project)
+
+
+@export_app.command("map")
+def export_map_command(
+    fmt: Annotated[
+        str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
+    ] = "mermaid",
+    output: OutputOpt = None,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export the thematic map (themes, sub-themes and their codes)."""
+    _export("map", fmt, output, db, project)
+
+
+@export_app.command("audit")
+def export_audit_command(
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    output: OutputOpt = None,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export the audit trail, oldest first, for a methods appendix."""
+    _export("audit", fmt, output, db, project)
+
+
+@export_app.command("project")
+def export_project_command(
+    fmt: Annotated[
+        str, typer.Option("--format", help="qdpx (REFI-QDA project exchange).")
+    ] = "qdpx",
+    output: OutputOpt = None,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export the whole project as a REFI-QDA .qdpx for ATLAS.ti, MAXQDA, NVivo, QualCoder..."""
+    from coder.services.exchange import export_qdpx
+    from coder.services.exports import check_format
+
+    with user_errors():
+        check_format("project", fmt)
+    if output in (None, "-"):
+        raise fail("a .qdpx project is binary: write it to a file with -o FILE.qdpx")
+    with workspace(db, None, project) as ws:
+        export_qdpx(ws, Path(output))
+    typer.echo(f"wrote {output}", err=True)
+
+
+# ---- two coders ----------------------------------------------------------------------
+
+
+@app.command()
+def merge(
+    other: Annotated[
+        str, typer.Argument(help="The other coder's project: a file path or a database URL.")
+    ],
+    allow_missing: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing",
+            help="Merge the rest when some codings are on documents this project lacks (they are listed).",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would come across; change nothing.")
+    ] = False,
+    map_coder: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map-coder",
+            help="THERE=HERE: coder THERE in the other file is HERE in this one (repeatable).",
+        ),
+    ] = None,
+    other_project: Annotated[
+        str | None,
+        typer.Option("--other-project", help="Project name in OTHER, if it holds several."),
+    ] = None,
+    db: DbOpt = None,
+    coder: CoderOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Bring another coder's codings, memos, new codes and audit trail into this project.
+
+    Documents match by content hash, codes by id then name, coders by name. Nothing is
+    duplicated; merging twice changes nothing. The other file's trail must check out.
+    Codings on documents missing here are listed and the merge exits 2 unless
+    --allow-missing.
+    """
+    from coder.services.history import verify
+    from coder.services.merge import (
+        MissingDocuments,
+        merge_project,
+        parse_coder_map,
+        verify_merged_trails,
+    )
+
+    with workspace(db, coder, project) as ws:
+        try:
+            report = merge_project(
+                ws,
+                other,
+                project=other_project,
+                allow_missing=allow_missing,
+                dry_run=dry_run,
+                coder_map=parse_coder_map(map_coder or []),
+            )
+        except MissingDocuments as exc:
+            for item in exc.report.missing:
+                typer.echo(f"missing: {item.line()}")
+            raise
+        for line in report.lines():
+            typer.echo(line)
+        if dry_run:
+            typer.echo("(dry run: nothing changed)")
+            return
+        result = verify(ws)
+        kept = verify_merged_trails(ws)
+    if not result.ok:
+        raise fail(f"audit check failed: {result.message}", 1)
+    bad = [c for c in kept if not c.ok]
+    if bad:
+        raise fail(f"kept trail of {bad[0].source} (merge #{bad[0].seq}): {bad[0].message}", 1)
+    typer.echo(f"audit: {result.message}; {len(kept)} kept trail(s) of merged projects intact")
+
+
+@app.command("agreement")
+def agreement_cmd(
+    coders: Annotated[
+        list[str] | None,
+        typer.Option("--coder", help="A coder to compare; give two or more."),
+    ] = None,
+    unit: Annotated[
+        str, typer.Option("--unit", help="segment (default), document or character.")
+    ] = "segment",
+    code: Annotated[
+        list[str] | None, typer.Option("--code", help="Only this code (repeatable).")
+    ] = None,
+    only_shared: Annotated[
+        bool,
+        typer.Option("--only-shared", help="Count only documents every compared coder has coded."),
+    ] = False,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Inter-coder agreement per code and pooled, with the disagreements to discuss.
+
+    Percent agreement, Cohen's kappa (two coders) or Fleiss' kappa (three or more) and
+    Krippendorff's alpha (nominal), each with its counts. Units: reading segments (a span
+    or whole-document coding counts for every segment it overlaps), documents, or
+    characters (as NVivo counts). A code no coder applied gives 100% agreement and an
+    undefined (n/a) kappa and alpha; a code only one coder used gets kappa <= 0. These
+    figures suit coding-reliability and codebook TA, not reflexive TA: see
+    docs/agreement.md.
+    """
+    from coder.services.agreement import agreement
+
+    with workspace(db, None, project) as ws:
+        report = agreement(ws, list(coders or []), unit, list(code or []) or None, only_shared)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    for line in report.lines():
+        typer.echo(line)
+
+
+@compare_app.command("codebooks")
+def compare_codebooks_cmd(
+    a: Annotated[
+        str,
+        typer.Argument(help="A YAML or .qdc codebook, or coder:NAME (the codes NAME used here)."),
+    ],
+    b: Annotated[str, typer.Argument(help="The other codebook, same forms as A.")],
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Fuzzy score (0-100) a renamed code must reach.")
+    ] = 80.0,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Compare two codebooks: matched, renamed, moved, changed definitions, only in A or B."""
+    from coder.core.codebook_compare import describe, to_json
+    from coder.services import compare
+
+    with _maybe_workspace(compare.needs_project(a, b), db, project) as ws:
+        side_a, side_b, result = compare.compare(a, b, ws, threshold)
+    if as_json:
+        data = {"a": side_a.label, "b": side_b.label, **to_json(result)}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"A: {side_a.label}  B: {side_b.label}")
+    for line in describe(result):
+        typer.echo(line)
+
+
+@codebook_app.command("merge")
+def codebook_merge(
+    a: Annotated[
+        str, typer.Argument(help="The codebook that wins conflicts: a file or coder:NAME.")
+    ],
+    b: Annotated[str, typer.Argument(help="The codebook merged into A: a file or coder:NAME.")],
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help="YAML file to write; '-' or none for stdout."),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Fuzzy score (0-100) a renamed code must reach.")
+    ] = 80.0,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Merge codebook B into A and write it as YAML; each conflict (A kept) is listed."""
+    from coder.formats.codebook_yaml import dump_codebook
+    from coder.services import compare
+
+    with _maybe_workspace(compare.needs_project(a, b), db, project) as ws:
+        merged, conflicts = compare.merge(a, b, ws, threshold)
+    write_output(dump_codebook(merged).encode("utf-8"), output)
+    to_stderr = output in (None, "-")  # stdout holds the YAML
+    for line in conflicts:
+        typer.echo(f"conflict: {line}", err=to_stderr)
+    if not conflicts:
+        typer.echo("no conflicts", err=to_stderr)
+
+
+@contextmanager
+def _maybe_workspace(
+    needed: bool, db: str | None, project: str | None
+) -> Iterator[Workspace | None]:
+    """The project when a command needs it (a coder:NAME side), else nothing to open."""
+    if needed:
+        with workspace(db, None, project) as ws:
+            yield ws
+        return
+    with user_errors():
+        yield None
 
 
 # ---- memos ---------------------------------------------------------------------------

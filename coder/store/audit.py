@@ -21,7 +21,9 @@ from coder.store.tables import (
     AuditEventRow,
     DocumentRow,
     Project,
+    ReadMarkRow,
     SegmentRow,
+    ThemeRow,
 )
 
 GENESIS = "0" * 64
@@ -198,6 +200,26 @@ def _describe_event(session: Session, project_id: int, seq: int) -> str:
     return f"event #{seq} ({event.action} {event.target})"
 
 
+def _project_rows(table: str, model: type[SQLModel], project_id: int) -> Any:
+    """The rows of one audited table that belong to one project (a database may hold
+    several projects, each with its own trail)."""
+    if hasattr(model, "project_id"):
+        return select(model).where(model.project_id == project_id)
+    if table == "segment":
+        return (
+            select(SegmentRow)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(DocumentRow.project_id == project_id, SegmentRow.kind != "unit")
+        )
+    if table == "document_read":
+        return (
+            select(ReadMarkRow)
+            .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
+            .where(DocumentRow.project_id == project_id)
+        )
+    return select(model).join(ThemeRow, ThemeRow.id == model.theme_id).where(ThemeRow.project_id == project_id)
+
+
 def _compare_rows(
     session: Session,
     project_id: int,
@@ -207,10 +229,7 @@ def _compare_rows(
     problems: list[tuple[int | None, str]] = []
     actual: dict[str, dict[str, Any]] = {}
     for table, model in AUDITED_TABLES.items():
-        query = select(model)
-        if table == "segment":
-            query = query.where(SegmentRow.kind != "unit")
-        for row in session.exec(query):
+        for row in session.exec(_project_rows(table, model, project_id)):
             actual[row_key(table, row.id)] = row_dict(row)
     expected = {k: v for k, v in state.items() if v is not None}
     for key in expected.keys() | actual.keys():

@@ -802,3 +802,573 @@ def unit_counts(session: Session, document_ids: Sequence[int]) -> dict[int, int]
             .group_by(SegmentRow.document_id)
         ).all()
     )
+
+
+# ---- phases 3 to 6: co-occurrence, theme extracts, quality evidence ------------------
+
+
+@dataclass
+class CoOccurrence:
+    """Codes that appear with one code: on the same segment and in the same document."""
+
+    segment: list[tuple[str, int]]  # (code name, segments coded with both)
+    document: list[tuple[str, int]]  # (code name, documents holding both)
+
+
+def code_cooccurrence(session: Session, project_id: int, code_id: int, limit: int = 8) -> CoOccurrence:
+    """Grouped self-joins on coding: counted by the database, never by a Python loop."""
+    from sqlalchemy.orm import aliased
+
+    mine, other = aliased(CodingRow), aliased(CodingRow)
+    seg_mine, seg_other = aliased(SegmentRow), aliased(SegmentRow)
+    same_segment = session.exec(
+        select(CodeRow.name, func.count(func.distinct(mine.segment_id)))
+        .select_from(mine)
+        .join(other, and_(other.segment_id == mine.segment_id, other.code_id != mine.code_id))
+        .join(CodeRow, CodeRow.id == other.code_id)
+        .where(mine.project_id == project_id, mine.code_id == code_id)
+        .group_by(CodeRow.name)
+        .order_by(func.count(func.distinct(mine.segment_id)).desc(), CodeRow.name)
+        .limit(limit)
+    ).all()
+    same_document = session.exec(
+        select(CodeRow.name, func.count(func.distinct(seg_mine.document_id)))
+        .select_from(mine)
+        .join(seg_mine, seg_mine.id == mine.segment_id)
+        .join(seg_other, seg_other.document_id == seg_mine.document_id)
+        .join(other, and_(other.segment_id == seg_other.id, other.code_id != mine.code_id))
+        .join(CodeRow, CodeRow.id == other.code_id)
+        .where(mine.project_id == project_id, mine.code_id == code_id)
+        .group_by(CodeRow.name)
+        .order_by(func.count(func.distinct(seg_mine.document_id)).desc(), CodeRow.name)
+        .limit(limit)
+    ).all()
+    return CoOccurrence([(n, c) for n, c in same_segment], [(n, c) for n, c in same_document])
+
+
+def _live_theme_ids(project_id: int):
+    return select(ThemeRow.id).where(ThemeRow.project_id == project_id, ThemeRow.status != "discarded")
+
+
+def _theme_codings_query(project_id: int, theme_id: int):
+    codes_of_theme = select(ThemeCodeRow.code_id).where(ThemeCodeRow.theme_id == theme_id)
+    return (
+        select(CodingRow, SegmentRow, DocumentRow, CodeRow.name, CoderRow.name)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(CodeRow, CodeRow.id == CodingRow.code_id)
+        .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+        .where(CodingRow.project_id == project_id, col(CodingRow.code_id).in_(codes_of_theme))
+    )
+
+
+def _coding_of(coding: CodingRow, seg: SegmentRow, doc: DocumentRow, code_name: str, coder_name: str) -> Coding:
+    return Coding(
+        id=coding.id,
+        segment_id=seg.id,
+        document_key=doc.key,
+        code=code_name,
+        coder=coder_name,
+        start=seg.start,
+        end=seg.end,
+        heading=seg.heading,
+        text=doc.text[seg.start : seg.end],
+        created_at=coding.created_at,
+        memo=coding.memo,
+        ordinal=seg.ordinal,
+    )
+
+
+def count_theme_codings(session: Session, project_id: int, theme_id: int) -> int:
+    codes_of_theme = select(ThemeCodeRow.code_id).where(ThemeCodeRow.theme_id == theme_id)
+    return session.exec(
+        select(func.count(CodingRow.id)).where(
+            CodingRow.project_id == project_id, col(CodingRow.code_id).in_(codes_of_theme)
+        )
+    ).one()
+
+
+def theme_codings(
+    session: Session, project_id: int, theme_id: int, offset: int = 0, limit: int | None = None
+) -> list[Coding]:
+    """A theme's coded extracts grouped by code (codebook order), then in reading order."""
+    query = _theme_codings_query(project_id, theme_id).order_by(
+        CodeRow.order, CodeRow.name, DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id
+    )
+    query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_coding_of(*row) for row in session.exec(query)]
+
+
+def exemplar_codings(session: Session, project_id: int, theme_id: int) -> list[Coding]:
+    """A theme's exemplar extracts in their chosen order."""
+    query = (
+        _theme_codings_query(project_id, theme_id)
+        .join(ExemplarRow, and_(ExemplarRow.coding_id == CodingRow.id, ExemplarRow.theme_id == theme_id))
+        .order_by(ExemplarRow.order, ExemplarRow.id)
+    )
+    return [_coding_of(*row) for row in session.exec(query)]
+
+
+def exemplar_coding_ids(session: Session, theme_id: int) -> set[int]:
+    return set(session.exec(select(ExemplarRow.coding_id).where(ExemplarRow.theme_id == theme_id)))
+
+
+@dataclass
+class ThemeStats:
+    """Counts over a theme's codes: codings, distinct segments and documents, marks."""
+
+    codes: int = 0
+    codings: int = 0
+    segments: int = 0
+    documents: int = 0
+    exemplars: int = 0
+    misfits: int = 0
+
+
+def theme_stats(session: Session, project_id: int) -> dict[int, ThemeStats]:
+    """Per live theme, in a handful of grouped queries whatever the project's size."""
+    live = _live_theme_ids(project_id)
+    stats: dict[int, ThemeStats] = {tid: ThemeStats() for tid in session.exec(live)}
+    for tid, n in session.exec(
+        select(ThemeCodeRow.theme_id, func.count()).where(col(ThemeCodeRow.theme_id).in_(live)).group_by(ThemeCodeRow.theme_id)
+    ):
+        stats[tid].codes = n
+    for tid, codings_n, segments_n, documents_n in session.exec(
+        select(
+            ThemeCodeRow.theme_id,
+            func.count(CodingRow.id),
+            func.count(func.distinct(CodingRow.segment_id)),
+            func.count(func.distinct(SegmentRow.document_id)),
+        )
+        .join(CodingRow, CodingRow.code_id == ThemeCodeRow.code_id)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(col(ThemeCodeRow.theme_id).in_(live), CodingRow.project_id == project_id)
+        .group_by(ThemeCodeRow.theme_id)
+    ):
+        s = stats[tid]
+        s.codings, s.segments, s.documents = codings_n, segments_n, documents_n
+    for model, name in ((ExemplarRow, "exemplars"), (MisfitRow, "misfits")):
+        for tid, n in session.exec(
+            select(model.theme_id, func.count()).where(col(model.theme_id).in_(live)).group_by(model.theme_id)
+        ):
+            setattr(stats[tid], name, n)
+    return stats
+
+
+def theme_shared_segments(session: Session, project_id: int) -> dict[tuple[int, int], int]:
+    """Coded segments each pair of live themes has in common (theme ids a < b)."""
+    from sqlalchemy.orm import aliased
+
+    pairs = (
+        select(ThemeCodeRow.theme_id.label("theme_id"), CodingRow.segment_id.label("segment_id"))
+        .join(CodingRow, CodingRow.code_id == ThemeCodeRow.code_id)
+        .where(col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id)), CodingRow.project_id == project_id)
+        .distinct()
+        .subquery()
+    )
+    a, b = aliased(pairs), aliased(pairs)
+    rows = session.exec(
+        select(a.c.theme_id, b.c.theme_id, func.count())
+        .select_from(a)
+        .join(b, and_(a.c.segment_id == b.c.segment_id, a.c.theme_id < b.c.theme_id))
+        .group_by(a.c.theme_id, b.c.theme_id)
+    ).all()
+    return {(x, y): n for x, y, n in rows}
+
+
+def document_coverage(session: Session, project_id: int) -> list[tuple[str, int, int]]:
+    """(key, reading units, coded units) for every document, by any coder, in reading order."""
+    coded_units = (
+        select(SegmentRow.document_id.label("document_id"), func.count(func.distinct(SegmentRow.id)).label("n"))
+        .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
+        .where(SegmentRow.kind == "unit", CodingRow.project_id == project_id)
+        .group_by(SegmentRow.document_id)
+        .subquery()
+    )
+    all_units = (
+        select(SegmentRow.document_id.label("document_id"), func.count().label("n"))
+        .where(SegmentRow.kind == "unit")
+        .group_by(SegmentRow.document_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(DocumentRow.key, func.coalesce(all_units.c.n, 0), func.coalesce(coded_units.c.n, 0))
+        .outerjoin(all_units, all_units.c.document_id == DocumentRow.id)
+        .outerjoin(coded_units, coded_units.c.document_id == DocumentRow.id)
+        .where(DocumentRow.project_id == project_id)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+    ).all()
+    return [(k, u, c) for k, u, c in rows]
+
+
+def unthemed_codes(session: Session, project_id: int) -> list[tuple[str, int]]:
+    """Active codes in no live theme (the unassigned pile), with their number of codings."""
+    themed = select(ThemeCodeRow.code_id).where(col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id)))
+    rows = session.exec(
+        select(CodeRow.name, func.count(CodingRow.id))
+        .outerjoin(CodingRow, CodingRow.code_id == CodeRow.id)
+        .where(CodeRow.project_id == project_id, CodeRow.status == "active", col(CodeRow.id).not_in(themed))
+        .group_by(CodeRow.id, CodeRow.name, CodeRow.order)
+        .order_by(CodeRow.order, CodeRow.id)
+    ).all()
+    return [(name, n) for name, n in rows]
+
+
+def memo_counts(session: Session, project_id: int) -> dict[tuple[str, str], int]:
+    """How many memos of each (target type, kind) the project holds."""
+    return {
+        (t, k): n
+        for t, k, n in session.exec(
+            select(MemoRow.target_type, MemoRow.kind, func.count())
+            .where(MemoRow.project_id == project_id)
+            .group_by(MemoRow.target_type, MemoRow.kind)
+        )
+    }
+
+
+def iter_audit_times(
+    session: Session, project_id: int, batch: int = 5000
+) -> Iterator[tuple[str, str, str, str]]:
+    """(time, coder, action, target) of every audit event, oldest first, in batches."""
+    last = 0
+    while True:
+        rows = session.exec(
+            select(AuditEventRow.seq, AuditEventRow.time, AuditEventRow.coder, AuditEventRow.action, AuditEventRow.target)
+            .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
+            .order_by(AuditEventRow.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for _seq, time, coder, action, target in rows:
+            yield time, coder, action, target
+        last = rows[-1][0]
+
+
+def audit_actions(session: Session, project_id: int) -> list[str]:
+    """The distinct actions in the trail, for the audit view's filter."""
+    return list(
+        session.exec(
+            select(AuditEventRow.action)
+            .where(AuditEventRow.project_id == project_id)
+            .distinct()
+            .order_by(AuditEventRow.action)
+        )
+    )
+
+
+def count_audit_events(
+    session: Session, project_id: int, coder: str | None = None, action: str | None = None, target: str | None = None
+) -> int:
+    query = select(func.count()).select_from(AuditEventRow).where(AuditEventRow.project_id == project_id)
+    if coder:
+        query = query.where(AuditEventRow.coder == coder)
+    if action:
+        query = query.where(AuditEventRow.action == action)
+    if target:
+        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    return session.exec(query).one()
+
+
+@dataclass
+class UnitText:
+    """A reading unit with its text, as the theme check against the data set scans it."""
+
+    key: str
+    ordinal: int
+    heading: str | None
+    text: str
+    coded: bool  # carries any coding at all
+
+
+def iter_units_outside(
+    session: Session, project_id: int, code_ids: Sequence[int], batch: int = 500
+) -> Iterator[UnitText]:
+    """Every reading unit none of ``code_ids`` is applied to, in reading order, fetched in
+    batches of documents so memory stays flat on a large project."""
+    inside = select(CodingRow.segment_id).where(
+        CodingRow.project_id == project_id, col(CodingRow.code_id).in_(list(code_ids))
+    )
+    any_coding = select(CodingRow.segment_id).where(CodingRow.project_id == project_id)
+    last_ordinal, last_id = -1, -1
+    while True:
+        docs = session.exec(
+            select(DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal)
+            .where(
+                DocumentRow.project_id == project_id,
+                or_(
+                    DocumentRow.ordinal > last_ordinal,
+                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
+                ),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .limit(batch)
+        ).all()
+        if not docs:
+            return
+        ids = [d[0] for d in docs]
+        segs = session.exec(
+            select(SegmentRow, col(SegmentRow.id).in_(any_coding))
+            .where(
+                col(SegmentRow.document_id).in_(ids),
+                SegmentRow.kind == "unit",
+                col(SegmentRow.id).not_in(inside),
+            )
+            .order_by(SegmentRow.document_id, SegmentRow.ordinal)
+        ).all()
+        by_doc: dict[int, list[tuple[SegmentRow, bool]]] = {}
+        for seg, coded in segs:
+            by_doc.setdefault(seg.document_id, []).append((seg, bool(coded)))
+        for doc_id, key, text, _ordinal in docs:
+            for seg, coded in by_doc.get(doc_id, []):
+                yield UnitText(key, seg.ordinal or 0, seg.heading, text[seg.start : seg.end], coded)
+        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+
+
+# ---- TUI: the phase stepper, reading-order navigation, where a coder left off --------
+
+
+def ensure_coder(session: Session, name: str) -> int:
+    """The coder's id, adding the coder on first use: the TUI remembers where a coder left
+    off (ui_state) before they have made any audited change."""
+    found = coder_id(session, name)
+    if found is not None:
+        return found
+    from coder.store.db import now
+
+    row = CoderRow(name=name, created_at=now())
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    assert row.id is not None
+    return row.id
+
+
+def theme_status_counts(session: Session, project_id: int) -> dict[str, int]:
+    """Themes (not discarded) per status, in one grouped COUNT: the stepper's phases 3-5."""
+    return dict(
+        session.exec(
+            select(ThemeRow.status, func.count())
+            .where(ThemeRow.project_id == project_id, ThemeRow.status != "discarded")
+            .group_by(ThemeRow.status)
+        ).all()
+    )
+
+
+def count_unassigned_codes(session: Session, project_id: int) -> int:
+    """Active codes in no live theme: the unassigned pile of phase 3."""
+    linked = (
+        select(ThemeCodeRow.code_id)
+        .join(ThemeRow, ThemeRow.id == ThemeCodeRow.theme_id)
+        .where(ThemeRow.project_id == project_id, ThemeRow.status != "discarded")
+    )
+    return session.exec(
+        select(func.count())
+        .select_from(CodeRow)
+        .where(CodeRow.project_id == project_id, CodeRow.status == "active", col(CodeRow.id).not_in(linked))
+    ).one()
+
+
+def document_neighbour(session: Session, project_id: int, key: str, step: int) -> str | None:
+    """The key of the next (step > 0) or previous (step < 0) document in reading order."""
+    doc = document_row(session, project_id, key)
+    if doc is None:
+        return None
+    if step > 0:
+        where = or_(
+            DocumentRow.ordinal > doc.ordinal, and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id)
+        )
+        order = (col(DocumentRow.ordinal), col(DocumentRow.id))
+    else:
+        where = or_(
+            DocumentRow.ordinal < doc.ordinal, and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id)
+        )
+        order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+    return session.exec(
+        select(DocumentRow.key).where(DocumentRow.project_id == project_id, where).order_by(*order).limit(1)
+    ).first()
+
+
+def end_document_key(session: Session, project_id: int, last: bool = False) -> str | None:
+    """The first (or last) document's key in reading order; None in an empty project."""
+    order = (
+        (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+        if last
+        else (col(DocumentRow.ordinal), col(DocumentRow.id))
+    )
+    return session.exec(
+        select(DocumentRow.key).where(DocumentRow.project_id == project_id).order_by(*order).limit(1)
+    ).first()
+
+
+def document_index(session: Session, project_id: int, key: str) -> int | None:
+    """A document's 0-based place in the unfiltered reading order (to put a list's cursor
+    back on it), counted in SQL."""
+    doc = document_row(session, project_id, key)
+    if doc is None:
+        return None
+    return session.exec(
+        select(func.count())
+        .select_from(DocumentRow)
+        .where(
+            DocumentRow.project_id == project_id,
+            or_(
+                DocumentRow.ordinal < doc.ordinal,
+                and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
+            ),
+        )
+    ).one()
+
+
+# ---- exports and project exchange (issue 7) -------------------------------------------
+
+
+def document_metadata(session: Session, project_id: int) -> list[Document]:
+    """Every document's bibliographic metadata in reading order, without the text: what
+    citations and reference lists need, cheap even for a very large project."""
+    rows = session.exec(
+        select(
+            DocumentRow.id, DocumentRow.key, DocumentRow.title, DocumentRow.authors, DocumentRow.year,
+            DocumentRow.date, DocumentRow.type, DocumentRow.journal, DocumentRow.volume,
+            DocumentRow.issue, DocumentRow.pages, DocumentRow.issn, DocumentRow.doi,
+        )
+        .where(DocumentRow.project_id == project_id)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+    ).all()
+    return [
+        Document(
+            key=key, text="", title=title, authors=json.loads(authors or "[]"), year=year, date=date,
+            type=type_, journal=journal, volume=volume, issue=issue, pages=pages, issn=issn, doi=doi,
+            id=doc_id,
+        )
+        for doc_id, key, title, authors, year, date, type_, journal, volume, issue, pages, issn, doi in rows
+    ]  # fmt: skip
+
+
+def document_keys_by_hash(session: Session, project_id: int, hashes: Sequence[str]) -> dict[str, str]:
+    """{content hash: key} for the given hashes that the project already holds."""
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(hashes))
+    for i in range(0, len(wanted), 500):
+        for digest, key in session.exec(
+            select(DocumentRow.content_hash, DocumentRow.key).where(
+                DocumentRow.project_id == project_id, col(DocumentRow.content_hash).in_(wanted[i : i + 500])
+            )
+        ):
+            found.setdefault(digest, key)
+    return found
+
+
+# ---- agreement between coders: set reads, never one query per unit ------------------
+
+
+def reading_units(session: Session, project_id: int) -> list[tuple[int, int, str, int]]:
+    """(segment id, document id, document key, ordinal) of every reading unit, in reading
+    order: the units of segment-level agreement."""
+    rows = session.exec(
+        select(SegmentRow.id, DocumentRow.id, DocumentRow.key, SegmentRow.ordinal)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit")
+        .order_by(DocumentRow.ordinal, DocumentRow.id, SegmentRow.ordinal)
+    ).all()
+    return [(s, d, k, o or 0) for s, d, k, o in rows]
+
+
+def document_units(session: Session, project_id: int) -> list[tuple[int, str, int]]:
+    """(document id, key, text length in code points) of every document, in reading order."""
+    rows = session.exec(
+        select(DocumentRow.id, DocumentRow.key, func.length(DocumentRow.text))
+        .where(DocumentRow.project_id == project_id)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+    ).all()
+    return [(i, k, n or 0) for i, k, n in rows]
+
+
+def _decision_filter(query: Any, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None) -> Any:
+    query = query.where(CodingRow.project_id == project_id, col(CodingRow.coder_id).in_(list(coder_ids)))
+    if code_ids is not None:
+        query = query.where(col(CodingRow.code_id).in_(list(code_ids)))
+    return query
+
+
+def unit_decisions(
+    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(coder id, code id, unit segment id): codings on reading units, plus every coding
+    on a span or a whole document counted for each unit it overlaps. A triple may repeat
+    (a unit coded and also inside a coded span): callers collect them into sets, which is
+    cheaper than making the database sort them for a UNION."""
+    from sqlalchemy import union_all
+    from sqlalchemy.orm import aliased
+
+    unit = aliased(SegmentRow)
+    direct = _decision_filter(
+        select(CodingRow.coder_id, CodingRow.code_id, CodingRow.segment_id)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(SegmentRow.kind == "unit"),
+        project_id, coder_ids, code_ids,
+    )  # fmt: skip
+    spread = _decision_filter(
+        select(CodingRow.coder_id, CodingRow.code_id, unit.id)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(
+            unit,
+            and_(
+                unit.document_id == SegmentRow.document_id,
+                unit.kind == "unit",
+                unit.start < SegmentRow.end,
+                unit.end > SegmentRow.start,
+            ),
+        )
+        .where(SegmentRow.kind != "unit"),
+        project_id, coder_ids, code_ids,
+    )  # fmt: skip
+    return session.execute(union_all(direct, spread)).all()  # type: ignore[return-value]
+
+
+def document_decisions(
+    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+) -> list[tuple[int, int, int]]:
+    """Distinct (coder id, code id, document id): which coder applied which code anywhere
+    in which document."""
+    query = _decision_filter(
+        select(CodingRow.coder_id, CodingRow.code_id, SegmentRow.document_id)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .distinct(),
+        project_id, coder_ids, code_ids,
+    )  # fmt: skip
+    return [(a, b, c) for a, b, c in session.exec(query).all()]
+
+
+def coded_spans(
+    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+) -> list[tuple[int, int, int, int, int]]:
+    """(coder id, code id, document id, start, end) of every coding: character agreement."""
+    query = _decision_filter(
+        select(CodingRow.coder_id, CodingRow.code_id, SegmentRow.document_id, SegmentRow.start, SegmentRow.end)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id),
+        project_id, coder_ids, code_ids,
+    )  # fmt: skip
+    return [tuple(r) for r in session.exec(query).all()]  # type: ignore[misc]
+
+
+def family_coverage(
+    session: Session, project_id: int, code_ids: Sequence[int], misfit_theme_ids: Sequence[int]
+) -> tuple[int, int]:
+    """(distinct coded segments, distinct documents) of some codes, leaving out codings
+    marked as misfits of the given themes: a theme's support as the report counts it."""
+    if not code_ids:
+        return 0, 0
+    misfits = select(MisfitRow.coding_id).where(col(MisfitRow.theme_id).in_(list(misfit_theme_ids)))
+    segments, documents = session.exec(
+        select(func.count(func.distinct(CodingRow.segment_id)), func.count(func.distinct(SegmentRow.document_id)))
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(
+            CodingRow.project_id == project_id,
+            col(CodingRow.code_id).in_(list(code_ids)),
+            col(CodingRow.id).not_in(misfits),
+        )
+    ).one()
+    return segments, documents

@@ -85,3 +85,17 @@ def test_deleted_last_event_is_found(coded):
     sql(coded, "DELETE FROM audit_event WHERE seq = 7")
     result = history.verify(coded)
     assert not result.ok and "removed from the end" in result.message
+
+
+def test_each_project_has_its_own_trail(coded):
+    """A database may hold several projects: verifying one ignores the other's rows."""
+    from coder.services.workspace import Workspace
+
+    ref = coded.db.create_project("second project")
+    other = Workspace(coded.db, ref, "bob")
+    seed(other)
+    apply_code(other, "doe2019:1", "risk")
+    assert history.verify(other).ok and history.verify(coded).ok
+    sql(coded, f"UPDATE coding SET memo = 'x' WHERE project_id = {ref.id}")
+    assert not history.verify(other).ok
+    assert history.verify(coded).ok

@@ -1,0 +1,85 @@
+"""Writers of the codings export: one row per coding, as CSV, Excel or JSON.
+
+The rows come from `coder.core.report.coding_lines`, so every format carries the same
+columns: document key, citation, section, unit, start and end (code points, end
+exclusive), the coded text, code, the code's themes, coder, time and memo. CSV and
+JSON are deterministic for a given project (the time is when the coding was made, not
+when it was exported).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
+
+from coder.core.report import CodingLine
+
+CODING_FORMATS = ("csv", "xlsx", "json")
+COLUMNS = CodingLine.FIELDS
+
+
+def _row(line: CodingLine) -> list[object]:
+    return [
+        line.key, line.citation, line.section or "", "" if line.unit is None else line.unit,
+        line.start, line.end, line.text, line.code, "; ".join(line.themes), line.coder,
+        line.time, line.memo or "",
+    ]  # fmt: skip
+
+
+def write_csv(lines: Sequence[CodingLine], out: BinaryIO) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_row(line) for line in lines)
+    out.write(buffer.getvalue().encode("utf-8"))
+
+
+def write_json(lines: Sequence[CodingLine], out: BinaryIO) -> None:
+    data = [{name: getattr(line, name) for name in COLUMNS} for line in lines]
+    out.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def write_xlsx(lines: Sequence[CodingLine], out: BinaryIO) -> None:
+    """One "codings" sheet: bold frozen header, sensible widths, wrapped text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "codings"
+    sheet.append(list(COLUMNS))
+    for line in lines:
+        sheet.append(_row(line))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # user text, never a formula
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [18, 30, 14, 6, 7, 7, 70, 26, 30, 14, 26, 40]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    workbook.save(out)
+
+
+WRITERS: dict[str, Callable[[Sequence[CodingLine], BinaryIO], None]] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "json": write_json,
+}
+
+
+def write_codings(lines: Sequence[CodingLine], fmt: str, out: BinaryIO) -> None:
+    """Write codings in one of CODING_FORMATS; ValueError for an unknown format."""
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise ValueError(f"unknown codings format {fmt!r}: use {', '.join(CODING_FORMATS)}")
+    writer(lines, out)

@@ -1,0 +1,796 @@
+"""REFI-QDA projects (.qdpx): the exchange format of ATLAS.ti, MAXQDA, NVivo, QualCoder...
+
+A .qdpx is a zip holding ``project.qde`` (QDA-XML, urn:QDA-XML:project:1.0) and the
+source texts under ``sources/``. We write: users, the codebook (nested codes with GUIDs,
+colours and folded descriptions, as in .qdc files), one TextSource per document
+(``internal://<guid>.txt``, name = citation key, bibliographic metadata as Variables),
+codings as PlainTextSelections (code points, end exclusive) holding Coding/CodeRef with
+the creating user, themes as Sets of codes, and memos as Notes with NoteRefs.
+
+Reading is defensive, because a .qdpx is a file from elsewhere: defusedxml, no entry
+name with ".." or an absolute path, limits on entry count, total and per-entry size and
+compression ratio checked before anything is decompressed, and reads capped in bytes.
+What real tools do differently is absorbed: ``Project.qde`` and ``Sources/`` in any
+case, GUIDs in braces or upper case, a BOM in the text files, CRLF line ends counted as
+two characters (texts are normalised to LF and NFC, and positions mapped onto them).
+Anything that makes the project unusable is one FormatError naming the file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from coder.core.codebook_sync import is_guid, normalise_uid
+from coder.core.model import Code, Codebook, Document, DocumentRecord, Section, Theme
+from coder.formats.codebook_yaml import colour_to_hex
+from coder.formats.errors import FormatError
+from coder.formats.qdc import (
+    GUID_NAMESPACE,
+    _Element,
+    _is_refi,
+    _parse,
+    fold_code_description,
+    fold_theme_description,
+    read_qdc,
+)
+
+NS = "urn:QDA-XML:project:1.0"
+ORIGIN = "coder"
+PROJECT_FILE = "project.qde"
+SOURCES_DIR = "sources"
+
+# Limits for reading archives from elsewhere. A 100,000-abstract project is ~100,000
+# small entries and a few hundred MB; anything past these is refused before decompressing.
+MAX_ENTRIES = 250_000
+MAX_TOTAL_BYTES = 2 * 1024**3
+MAX_ENTRY_BYTES = 512 * 1024**2
+MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 1024**2
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DOC_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html", ".htm")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same project gives the same archive
+
+
+# ---- the project as data ------------------------------------------------------------------
+
+
+@dataclass
+class QdpxUser:
+    guid: str
+    name: str
+
+
+@dataclass
+class QdpxCoding:
+    guid: str
+    code_guid: str
+    user_guid: str | None = None
+    created: str | None = None
+    notes: list[str] = field(default_factory=list)  # Note GUIDs (our coding memos)
+
+
+@dataclass
+class QdpxSelection:
+    guid: str
+    start: int
+    end: int
+    codings: list[QdpxCoding] = field(default_factory=list)
+    user_guid: str | None = None
+    created: str | None = None
+    name: str = ""
+    line: int | None = None  # where in project.qde, for error messages
+
+
+@dataclass
+class QdpxSource:
+    guid: str
+    name: str
+    text: str | None  # None when the text is not in the archive (see ``missing``)
+    variables: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    selections: list[QdpxSelection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    user_guid: str | None = None
+    missing: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class QdpxNote:
+    guid: str
+    name: str
+    text: str
+    user_guid: str | None = None
+    created: str | None = None
+    modified: str | None = None
+
+
+@dataclass
+class QdpxProject:
+    """Everything coder exchanges. GUIDs are lower case without braces after reading."""
+
+    name: str
+    origin: str = ORIGIN
+    users: list[QdpxUser] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)  # uid = GUID; tree order, parent by name
+    themes: list[Theme] = field(default_factory=list)  # uid = GUID; codes by name
+    sources: list[QdpxSource] = field(default_factory=list)
+    notes: list[QdpxNote] = field(default_factory=list)
+    code_notes: dict[str, list[str]] = field(default_factory=dict)  # code GUID -> note GUIDs
+    theme_notes: dict[str, list[str]] = field(default_factory=dict)  # set GUID -> note GUIDs
+    project_notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # what a read left out, one line each
+
+
+def guid_for(*parts: object) -> str:
+    """A GUID that is the same for the same parts in every export."""
+    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+# ---- bibliographic metadata as Variables ---------------------------------------------------
+
+# (variable name, Document attribute). "Year" is an Integer variable, the rest Text.
+VARIABLES = (
+    ("Title", "title"), ("Authors", "authors"), ("Year", "year"), ("Date", "date"),
+    ("Type", "type"), ("Journal", "journal"), ("Volume", "volume"), ("Issue", "issue"),
+    ("Pages", "pages"), ("ISSN", "issn"), ("DOI", "doi"), ("Keywords", "keywords"),
+    ("Sections (coder)", "sections"),
+)  # fmt: skip
+_LIST_SEPARATOR = "; "
+
+
+def document_variables(doc: Document) -> dict[str, str]:
+    """A document's metadata as Variable values (only what is set)."""
+    values: dict[str, str] = {}
+    for name, attr in VARIABLES:
+        if attr == "sections":
+            spans, offset = [], 0
+            for section in doc.sections:
+                if not section.text:
+                    continue
+                spans.append(
+                    {"heading": section.heading, "start": offset, "end": offset + len(section.text)}
+                )
+                offset += len(section.text) + 2
+            if any(s["heading"] for s in spans):
+                values[name] = json.dumps(spans, ensure_ascii=False, separators=(",", ":"))
+            continue
+        value = getattr(doc, attr)
+        if isinstance(value, list):
+            value = _LIST_SEPARATOR.join(v for v in value if v.strip())
+        if value not in (None, ""):
+            values[name] = str(value)
+    return values
+
+
+def _sections(text: str, raw: str | None) -> list[Section]:
+    """Headed sections from our own "Sections" variable, when they fit the text exactly."""
+    if raw:
+        try:
+            spans = json.loads(raw)
+            sections = [
+                Section(s.get("heading"), text[int(s["start"]) : int(s["end"])]) for s in spans
+            ]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            sections = []
+        if sections and "\n\n".join(s.text for s in sections if s.text) == text:
+            return sections
+    return [Section(None, text)] if text else []
+
+
+def source_record(source: QdpxSource, name_as_title: bool = True) -> DocumentRecord:
+    """A document record for a text source, from our Variables where present.
+
+    Other tools name a source after its file ("Interview 3.docx"), which is the best
+    title there is; our own exports name it by citation key, which is not a title.
+    """
+    v = source.variables
+    year = v.get("Year", "").strip()
+    title = v.get("Title") or (_title_from_name(source.name) if name_as_title else "")
+    return DocumentRecord(
+        sections=_sections(source.text or "", v.get("Sections (coder)")),
+        title=title or None,
+        authors=[a.strip() for a in v.get("Authors", "").split(";") if a.strip()],
+        year=int(year) if year.isdigit() else None,
+        date=v.get("Date") or None,
+        type=v.get("Type") or None,
+        journal=v.get("Journal") or None,
+        volume=v.get("Volume") or None,
+        issue=v.get("Issue") or None,
+        pages=v.get("Pages") or None,
+        issn=v.get("ISSN") or None,
+        doi=v.get("DOI") or None,
+        keywords=[k.strip() for k in v.get("Keywords", "").split(";") if k.strip()],
+        line=source.line,
+    )
+
+
+def _title_from_name(name: str) -> str:
+    name = name.strip()
+    lower = name.lower()
+    for suffix in _DOC_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)].strip()
+    return name
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 cannot hold (control characters, lone surrogates)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def _attrs(**values: str | None) -> dict[str, str]:
+    return {k: _clean(v) for k, v in values.items() if v is not None and v != ""}
+
+
+def _note_refs(parent: ET.Element, guids: list[str], tag: str = "NoteRef") -> None:
+    for guid in guids:
+        ET.SubElement(parent, tag, {"targetGUID": guid})
+
+
+def _write_codes(root: ET.Element, project: QdpxProject) -> None:
+    if not project.codes:
+        return
+    codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
+    elements: dict[str, ET.Element] = {}
+    for code in project.codes:
+        colour = colour_to_hex(code.colour)
+        attrs = _attrs(guid=code.uid, name=code.name, isCodable="true", color=colour)
+        parent = elements.get(code.parent) if code.parent else None
+        element = ET.SubElement(parent if parent is not None else codes_el, "Code", attrs)
+        description = fold_code_description(code)
+        if description:
+            ET.SubElement(element, "Description").text = _clean(description)
+        _note_refs(element, project.code_notes.get(code.uid or "", []))
+        elements[code.name] = element
+
+
+def _write_variables(root: ET.Element, project: QdpxProject) -> dict[str, str]:
+    used = {name for s in project.sources for name in s.variables}
+    names = [name for name, _ in VARIABLES if name in used]
+    names += sorted(used - set(names))
+    if not names:
+        return {}
+    variables_el = ET.SubElement(root, "Variables")
+    guids = {}
+    for name in names:
+        guids[name] = guid_for("variable", name)
+        kind = "Integer" if name == "Year" else "Text"
+        ET.SubElement(
+            variables_el, "Variable", _attrs(guid=guids[name], name=name, typeOfVariable=kind)
+        )
+    return guids
+
+
+def _write_source(parent: ET.Element, source: QdpxSource, variable_guids: dict[str, str]) -> None:
+    element = ET.SubElement(
+        parent,
+        "TextSource",
+        _attrs(guid=source.guid, name=source.name, plainTextPath=f"internal://{source.guid}.txt",
+               creatingUser=source.user_guid),
+    )  # fmt: skip
+    if source.description:
+        ET.SubElement(element, "Description").text = _clean(source.description)
+    for sel in sorted(source.selections, key=lambda s: (s.start, s.end, s.guid)):
+        sel_el = ET.SubElement(
+            element,
+            "PlainTextSelection",
+            _attrs(guid=sel.guid, name=sel.name, startPosition=str(sel.start), endPosition=str(sel.end),
+                   creatingUser=sel.user_guid, creationDateTime=sel.created),
+        )  # fmt: skip
+        for coding in sel.codings:
+            coding_el = ET.SubElement(
+                sel_el,
+                "Coding",
+                _attrs(
+                    guid=coding.guid, creatingUser=coding.user_guid, creationDateTime=coding.created
+                ),
+            )
+            ET.SubElement(coding_el, "CodeRef", {"targetGUID": coding.code_guid})
+            _note_refs(coding_el, coding.notes)
+    _note_refs(element, source.notes)
+    for name, value in source.variables.items():
+        value_el = ET.SubElement(element, "VariableValue")
+        ET.SubElement(value_el, "VariableRef", {"targetGUID": variable_guids[name]})
+        if name == "Year" and value.isdigit():
+            ET.SubElement(value_el, "IntegerValue").text = value
+        else:
+            ET.SubElement(value_el, "TextValue").text = _clean(value)
+
+
+def project_xml(project: QdpxProject) -> bytes:
+    """project.qde for the project; it validates against the REFI-QDA Project.xsd."""
+    root = ET.Element(
+        "Project",
+        {"xmlns": NS, **_attrs(name=project.name or "coder project", origin=project.origin)},
+    )
+    if project.users:
+        users_el = ET.SubElement(root, "Users")
+        for user in project.users:
+            ET.SubElement(users_el, "User", _attrs(guid=user.guid, name=user.name))
+    _write_codes(root, project)
+    variable_guids = _write_variables(root, project)
+    if project.sources:
+        sources_el = ET.SubElement(root, "Sources")
+        for source in project.sources:
+            _write_source(sources_el, source, variable_guids)
+    if project.notes:
+        notes_el = ET.SubElement(root, "Notes")
+        for note in project.notes:
+            note_el = ET.SubElement(
+                notes_el,
+                "Note",
+                _attrs(guid=note.guid, name=note.name, creatingUser=note.user_guid,
+                       creationDateTime=note.created, modifyingUser=note.user_guid if note.modified else None,
+                       modifiedDateTime=note.modified),
+            )  # fmt: skip
+            ET.SubElement(note_el, "PlainTextContent").text = _clean(note.text)
+    code_guids = {c.name: c.uid for c in project.codes}
+    if project.themes:
+        sets_el = ET.SubElement(root, "Sets")
+        for theme in project.themes:
+            set_el = ET.SubElement(sets_el, "Set", _attrs(guid=theme.uid, name=theme.name))
+            description = fold_theme_description(theme)
+            if description:
+                ET.SubElement(set_el, "Description").text = _clean(description)
+            for name in theme.codes:
+                if code_guids.get(name):
+                    ET.SubElement(set_el, "MemberCode", {"targetGUID": code_guids[name]})
+            _note_refs(set_el, project.theme_notes.get(theme.uid or "", []), "MemberNote")
+    _note_refs(root, project.project_notes)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    return buffer.getvalue() + b"\n"
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def write_qdpx(project: QdpxProject, out: BinaryIO) -> None:
+    """The .qdpx archive: project.qde, then sources/<guid>.txt (UTF-8, LF) per source."""
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(_entry(PROJECT_FILE), project_xml(project))
+        for source in project.sources:
+            text = source.text or ""
+            archive.writestr(_entry(f"{SOURCES_DIR}/{source.guid}.txt"), text.encode("utf-8"))
+
+
+# ---- positions ----------------------------------------------------------------------------
+
+
+class TextMap:
+    """A source text normalised (BOM gone, LF line ends, NFC) with its raw offsets mapped.
+
+    Tools count positions in the text as stored, so "\\r\\n" is two positions there and
+    one here; a decomposed "é" is two there and one here. A start inside such a unit
+    moves to its beginning, an end inside it to its end.
+    """
+
+    def __init__(self, raw: str) -> None:
+        raw = raw.removeprefix("\ufeff")
+        self.raw_length = len(raw)
+        if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
+            self.text, self._map, self._boundary = raw, None, None
+            return
+        parts: list[str] = []
+        mapping = [0] * (len(raw) + 1)
+        boundary = [True] * (len(raw) + 1)
+        pos, i, n = 0, 0, len(raw)
+        while i < n:
+            if raw[i] == "\r":
+                j = i + 2 if raw[i + 1 : i + 2] == "\n" else i + 1
+                unit = "\n"
+            else:
+                j = i + 1
+                while j < n and (unicodedata.combining(raw[j]) or "\u1160" <= raw[j] <= "\u11ff"):
+                    j += 1
+                unit = unicodedata.normalize("NFC", raw[i:j])
+            for k in range(i, j):
+                mapping[k] = pos
+                boundary[k] = k == i
+            parts.append(unit)
+            pos += len(unit)
+            i = j
+        mapping[n] = pos
+        self.text = unicodedata.normalize("NFC", "".join(parts))
+        self._map, self._boundary = mapping, boundary
+
+    def start(self, position: int) -> int:
+        return position if self._map is None else self._map[position]
+
+    def end(self, position: int) -> int:
+        if self._map is None or self._boundary is None:
+            return position
+        while not self._boundary[position]:
+            position += 1
+        return self._map[position]
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """Source text bytes to str: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(file, f"not UTF-8 text (byte {exc.start})") from None
+
+
+# ---- reading the archive safely ---------------------------------------------------------
+
+
+def _unsafe_name(name: str) -> bool:
+    name = name.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return True
+    return ".." in PurePosixPath(name).parts
+
+
+def is_qdpx(path: Path) -> bool:
+    """True for a zip holding project.qde at its top level (any case): a REFI-QDA project."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                return False
+        with zipfile.ZipFile(path) as archive:
+            return any(n.lower() == PROJECT_FILE for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+class _Archive:
+    """A checked zip: names vetted, sizes and ratios within limits, reads capped."""
+
+    def __init__(self, path: Path) -> None:
+        self.label = path.name
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise FormatError(
+                self.label, "not a REFI-QDA project (.qdpx): not a zip archive"
+            ) from None
+        except OSError as exc:
+            raise FormatError(self.label, f"cannot read: {exc.strerror or exc}") from None
+        try:
+            self._check()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def _check(self) -> None:
+        infos = self.zip.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise FormatError(
+                self.label, f"too many entries in the archive ({len(infos)} > {MAX_ENTRIES})"
+            )
+        total = 0
+        for info in infos:
+            if _unsafe_name(info.filename):
+                raise FormatError(
+                    self.label, f"unsafe entry name {info.filename!r} (absolute or with '..')"
+                )
+            total += info.file_size
+            if info.file_size > MAX_ENTRY_BYTES:
+                raise FormatError(
+                    self.label, f"entry {info.filename!r} is too large ({info.file_size} bytes)"
+                )
+            if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise FormatError(
+                    self.label, f"entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
+                    " times: refused as a possible zip bomb",
+                )  # fmt: skip
+        if total > MAX_TOTAL_BYTES:
+            raise FormatError(
+                self.label, f"the archive expands to {total} bytes (limit {MAX_TOTAL_BYTES})"
+            )
+        self.files = {i.filename.replace("\\", "/"): i for i in infos if not i.is_dir()}
+        self.lower = {name.lower(): info for name, info in self.files.items()}
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def project_entry(self) -> zipfile.ZipInfo:
+        info = self.lower.get(PROJECT_FILE)
+        if info is None:
+            raise FormatError(self.label, "not a REFI-QDA project: no project.qde in the archive")
+        return info
+
+    def source_entry(self, file_name: str) -> zipfile.ZipInfo | None:
+        return self.lower.get(f"{SOURCES_DIR}/{file_name}".lower())
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        cap = min(info.file_size, MAX_ENTRY_BYTES)
+        try:
+            with self.zip.open(info) as fh:
+                data = fh.read(cap + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+            raise FormatError(self.label, f"cannot read {info.filename!r}: {exc}") from None
+        if len(data) > cap:
+            raise FormatError(self.label, f"entry {info.filename!r} is larger than its header says")
+        return data
+
+
+# ---- reading project.qde ----------------------------------------------------------------
+
+
+class _ProjectReader:
+    def __init__(self, archive: _Archive, file: str) -> None:
+        self.archive, self.file = archive, file
+
+    def fail(self, element: _Element, message: str) -> FormatError:
+        return FormatError(self.file, message, element.line, element.column)
+
+    def guid(
+        self, element: _Element, what: str, attr: str = "guid", required: bool = True
+    ) -> str | None:
+        raw = element.attrs.get(attr, "").strip()
+        if not raw:
+            if required:
+                raise self.fail(element, f"{what} has no {attr}")
+            return None
+        if not is_guid(raw):
+            raise self.fail(element, f"{what} has an invalid {attr} {raw!r}")
+        return normalise_uid(raw)
+
+    def position(self, element: _Element, attr: str) -> int:
+        raw = element.attrs.get(attr, "").strip()
+        if not re.fullmatch(r"[0-9]+", raw):
+            raise self.fail(element, f"selection has an invalid {attr} {raw!r}")
+        return int(raw)
+
+    def text_of(self, element: _Element, what: str) -> tuple[str | None, str | None]:
+        """(raw text, reason it is missing) from PlainTextContent or plainTextPath."""
+        content = element.find("PlainTextContent")
+        if content is not None:
+            return content.text, None
+        path = element.attrs.get("plainTextPath", "").strip()
+        if not path:
+            return None, f"{what} has no text"
+        if not path.lower().startswith("internal://"):
+            return None, f"{what}: its text {path} is outside the archive"
+        name = path[len("internal://") :].lstrip("/")
+        if _unsafe_name(name) or "/" in name:
+            raise self.fail(element, f"{what} has an unsafe plainTextPath {path!r}")
+        info = self.archive.source_entry(name)
+        if info is None:
+            return None, f"{what}: its text sources/{name} is not in the archive"
+        return decode_text(self.archive.read(info), f"{self.archive.label}/{info.filename}"), None
+
+    def source(self, element: _Element, code_guids: set[str]) -> QdpxSource:
+        guid = self.guid(element, "a TextSource") or ""
+        name = element.attrs.get("name", "").strip() or guid
+        what = f"source {name!r}"
+        raw, missing = self.text_of(element, what)
+        textmap = TextMap(raw) if raw is not None else None
+        description = element.find("Description")
+        source = QdpxSource(
+            guid=guid, name=name, text=textmap.text if textmap else None,
+            description=description.text.strip() if description is not None else "",
+            notes=self.note_refs(element), user_guid=self.guid(element, what, "creatingUser", False),
+            missing=missing, line=element.line,
+        )  # fmt: skip
+        for sel_el in element.findall("PlainTextSelection"):
+            sel_guid = self.guid(sel_el, f"a selection in {what}") or ""
+            start, end = (
+                self.position(sel_el, "startPosition"),
+                self.position(sel_el, "endPosition"),
+            )
+            if textmap is not None:
+                if not 0 <= start < end <= textmap.raw_length:
+                    raise self.fail(
+                        sel_el,
+                        f"selection {start}-{end} is outside {what} (0-{textmap.raw_length})",
+                    )
+                start, end = textmap.start(start), textmap.end(end)
+            selection = QdpxSelection(
+                guid=sel_guid, start=start, end=end, name=sel_el.attrs.get("name", ""),
+                user_guid=self.guid(sel_el, "a selection", "creatingUser", False),
+                created=sel_el.attrs.get("creationDateTime") or None, line=sel_el.line,
+            )  # fmt: skip
+            for coding_el in sel_el.findall("Coding"):
+                selection.codings.append(self.coding(coding_el, code_guids))
+            source.selections.append(selection)
+        return source
+
+    def coding(self, element: _Element, code_guids: set[str]) -> QdpxCoding:
+        ref = element.find("CodeRef")
+        if ref is None:
+            raise self.fail(element, "a Coding without a CodeRef")
+        code = self.guid(ref, "a CodeRef", "targetGUID") or ""
+        if code not in code_guids:
+            raise self.fail(
+                ref, f"a coding refers to code {code!r}, which the codebook does not have"
+            )
+        return QdpxCoding(
+            guid=self.guid(element, "a Coding") or "",
+            code_guid=code,
+            user_guid=self.guid(element, "a Coding", "creatingUser", False),
+            created=element.attrs.get("creationDateTime") or None,
+            notes=self.note_refs(element),
+        )
+
+    def note_refs(self, element: _Element, tag: str = "NoteRef") -> list[str]:
+        return [self.guid(ref, f"a {tag}", "targetGUID") or "" for ref in element.findall(tag)]
+
+    def note(self, element: _Element) -> QdpxNote:
+        guid = self.guid(element, "a Note") or ""
+        name = element.attrs.get("name", "").strip()
+        raw, _missing = self.text_of(element, f"note {name or guid!r}")
+        return QdpxNote(
+            guid=guid,
+            name=name,
+            text=TextMap(raw).text if raw else "",
+            user_guid=self.guid(element, "a Note", "creatingUser", False),
+            created=element.attrs.get("creationDateTime") or None,
+            modified=element.attrs.get("modifiedDateTime") or None,
+        )
+
+
+def _walk_codes(element: _Element | None) -> list[_Element]:
+    out: list[_Element] = []
+    for code in element.findall("Code") if element is not None else []:
+        out.append(code)
+        out += _walk_codes(code)
+    return out
+
+
+def _all_guids(element: _Element, out: set[str]) -> set[str]:
+    raw = element.attrs.get("guid")
+    if raw and is_guid(raw):
+        out.add(normalise_uid(raw) or raw)
+    for child in element.children:
+        _all_guids(child, out)
+    return out
+
+
+_NON_TEXT = {
+    "PictureSource": "picture",
+    "PDFSource": "PDF",
+    "AudioSource": "audio",
+    "VideoSource": "video",
+}
+
+
+def read_qdpx(path: Path) -> QdpxProject:
+    """Read a .qdpx archive; FormatError (one line, file and line) when it is not usable."""
+    archive = _Archive(path)
+    try:
+        info = archive.project_entry()
+        file = f"{archive.label}/{info.filename}"
+        data = archive.read(info)
+        root = _parse(data, file)
+        if root.tag != "Project" or not _is_refi(root.ns):
+            raise FormatError(
+                file, f"not a REFI-QDA project: the root element is <{root.tag}>", root.line
+            )
+        return _read_project(root, _ProjectReader(archive, file), file, data)
+    finally:
+        archive.close()
+
+
+def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes) -> QdpxProject:
+    project = QdpxProject(
+        name=root.attrs.get("name", "").strip(), origin=root.attrs.get("origin", "").strip()
+    )
+    users_el = root.find("Users")
+    for user_el in users_el.findall("User") if users_el is not None else []:
+        guid = reader.guid(user_el, "a User") or ""
+        project.users.append(QdpxUser(guid, user_el.attrs.get("name", "").strip()))
+    book_el = root.find("CodeBook")
+    codebook = read_qdc(data, file) if book_el is not None else Codebook()
+    project.codes, project.themes = codebook.codes, codebook.themes
+    code_guids = {c.uid for c in project.codes if c.uid}
+    codes_el = book_el.find("Codes") if book_el is not None else None
+    for code_el in _walk_codes(codes_el):
+        refs = reader.note_refs(code_el)
+        if refs:
+            project.code_notes[reader.guid(code_el, "a Code") or ""] = refs
+    variables = _variables(root, reader)
+    sources_el = root.find("Sources")
+    skipped: dict[str, int] = {}
+    for element in sources_el.children if sources_el is not None else []:
+        if element.tag == "TextSource":
+            source = reader.source(element, code_guids)
+            source.variables = _variable_values(element, variables, reader)
+            project.sources.append(source)
+        elif element.tag in _NON_TEXT:
+            skipped[_NON_TEXT[element.tag]] = skipped.get(_NON_TEXT[element.tag], 0) + 1
+    for kind, count in skipped.items():
+        project.skipped.append(
+            f"{count} {kind} source{'s' if count > 1 else ''} (coder imports text only)"
+        )
+    notes_el = root.find("Notes")
+    project.notes = (
+        [reader.note(n) for n in notes_el.findall("Note")] if notes_el is not None else []
+    )
+    project.project_notes = reader.note_refs(root)
+    sets_el = root.find("Sets")
+    set_names = {t.uid: t.name for t in project.themes}
+    for set_el in sets_el.findall("Set") if sets_el is not None else []:
+        guid = reader.guid(set_el, "a Set")
+        if guid in set_names:
+            refs = reader.note_refs(set_el, "MemberNote")
+            if refs:
+                project.theme_notes[guid or ""] = refs
+    _check_references(root, reader, project)
+    return project
+
+
+def _variables(root: _Element, reader: _ProjectReader) -> dict[str, str]:
+    variables_el = root.find("Variables")
+    names = {}
+    for element in variables_el.findall("Variable") if variables_el is not None else []:
+        names[reader.guid(element, "a Variable") or ""] = element.attrs.get("name", "").strip()
+    return names
+
+
+def _variable_values(
+    element: _Element, names: dict[str, str], reader: _ProjectReader
+) -> dict[str, str]:
+    values = {}
+    for value_el in element.findall("VariableValue"):
+        ref = value_el.find("VariableRef")
+        if ref is None:
+            continue
+        name = names.get(reader.guid(ref, "a VariableRef", "targetGUID") or "")
+        if not name:
+            raise reader.fail(
+                ref, "a variable value refers to a variable the project does not declare"
+            )
+        value = next((c.text for c in value_el.children if c.tag.endswith("Value")), "")
+        values[name] = value.strip()
+    return values
+
+
+def _check_references(root: _Element, reader: _ProjectReader, project: QdpxProject) -> None:
+    """Every reference to a source or note must point at one the project has."""
+    sources_el = root.find("Sources")
+    source_guids = _all_guids(sources_el, set()) if sources_el is not None else set()
+    note_guids = {n.guid for n in project.notes}
+    sets_el = root.find("Sets")
+    for set_el in sets_el.findall("Set") if sets_el is not None else []:
+        for member in set_el.findall("MemberSource"):
+            if reader.guid(member, "a MemberSource", "targetGUID") not in source_guids:
+                raise reader.fail(
+                    member, f"set {set_el.attrs.get('name', '')!r} refers to a missing source"
+                )
+    cases_el = root.find("Cases")
+    for case in cases_el.findall("Case") if cases_el is not None else []:
+        for ref in case.findall("SourceRef"):
+            if reader.guid(ref, "a SourceRef", "targetGUID") not in source_guids:
+                raise reader.fail(
+                    ref, f"case {case.attrs.get('name', '')!r} refers to a missing source"
+                )
+    refs = list(project.project_notes)
+    refs += [g for s in project.sources for g in s.notes]
+    refs += [
+        g for s in project.sources for sel in s.selections for c in sel.codings for g in c.notes
+    ]
+    refs += [g for gs in project.code_notes.values() for g in gs]
+    refs += [g for gs in project.theme_notes.values() for g in gs]
+    missing = sorted(set(refs) - note_guids)
+    if missing:
+        raise FormatError(
+            reader.file, f"a NoteRef points to note {missing[0]!r}, which the project does not have"
+        )

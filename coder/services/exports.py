@@ -1,0 +1,143 @@
+"""Exports for the paper (phase 6): the theme table, the codings, the thematic map and the
+audit trail, each in several formats.
+
+Reading only: nothing here changes the project, so nothing is audited. Each function
+takes the workspace, a format name and a binary file object; the CLI writes to stdout
+or a temporary file that it renames, the TUI to a file it chose, the tests to BytesIO.
+Unknown formats and a missing Graphviz are ServiceErrors: one line for the user.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from coder.core.model import Code, Coding
+from coder.core.report import Bibliography, ThemeTable, build_theme_table, coding_lines
+from coder.formats import audit_export, thematic_map
+from coder.formats.codings import CODING_FORMATS, write_codings
+from coder.formats.themetable import BINARY_FORMATS as _BINARY
+from coder.formats.themetable import THEME_FORMATS, write_theme_table
+from coder.services.workspace import ServiceError, Workspace
+from coder.store import queries as q
+
+BINARY_FORMATS = set(_BINARY)  # {"xlsx", "docx"}
+MAP_FORMATS = thematic_map.MAP_FORMATS
+AUDIT_FORMATS = audit_export.AUDIT_FORMATS
+KINDS: dict[str, tuple[str, ...]] = {
+    "themes": THEME_FORMATS,
+    "codings": CODING_FORMATS,
+    "map": MAP_FORMATS,
+    "audit": AUDIT_FORMATS,
+    "project": ("qdpx",),
+}
+# Formats that must go to a file (they are not text a terminal can show).
+FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}
+EXTENSIONS = {"latex": "tex", "mermaid": "mmd"}
+PAGE = 5000
+
+
+def check_format(kind: str, fmt: str) -> None:
+    """A ServiceError naming the choices when ``fmt`` is not one of ``kind``'s formats."""
+    formats = KINDS.get(kind)
+    if formats is None:
+        raise ServiceError(f"unknown export {kind!r}: use {', '.join(KINDS)}")
+    if fmt not in formats:
+        raise ServiceError(f"unknown {kind} format {fmt!r}: use {', '.join(formats)}")
+
+
+def default_filename(kind: str, fmt: str) -> str:
+    """The file name an export suggests: ("themes", "docx") -> "themes.docx"."""
+    check_format(kind, fmt)
+    return f"{kind}.{EXTENSIONS.get(fmt, fmt)}"
+
+
+def _all_codings(ws: Workspace) -> list[Coding]:
+    out: list[Coding] = []
+    with ws.read() as session:
+        while True:
+            page = q.codings(session, ws.project.id, offset=len(out), limit=PAGE)
+            out += page
+            if len(page) < PAGE:
+                return out
+
+
+def _table_codes(all_codes: list[Code], codings: list[Coding], theme_codes: set[str]) -> list[Code]:
+    """Active codes, plus retired ones still used by codings or themes (merged ones have
+    handed their codings on, so they are left out)."""
+    used = {c.code for c in codings} | theme_codes
+    return [
+        c for c in all_codes if c.status == "active" or (c.status == "retired" and c.name in used)
+    ]
+
+
+def theme_table(ws: Workspace) -> ThemeTable:
+    """The theme table of the project as it stands (what every theme writer formats)."""
+    codings = _all_codings(ws)
+    with ws.read() as session:
+        themes = q.themes(session, ws.project.id)
+        all_codes = q.codes(session, ws.project.id, include_inactive=True)
+        bibliography = Bibliography(q.document_metadata(session, ws.project.id))
+        exemplars: dict[str, list[int]] = {}
+        misfits: dict[str, set[int]] = {}
+        for theme in themes:
+            assert theme.id is not None
+            exemplars[theme.name] = [row.coding_id for row in q.exemplar_rows(session, theme.id)]
+            misfits[theme.name] = q.misfit_coding_ids(session, theme.id)
+    codes = _table_codes(all_codes, codings, {c for t in themes for c in t.codes})
+    return build_theme_table(
+        ws.project.name, themes, codes, codings, exemplars, misfits, bibliography
+    )
+
+
+def export_themes(ws: Workspace, fmt: str, out: BinaryIO) -> None:
+    check_format("themes", fmt)
+    write_theme_table(theme_table(ws), fmt, out)
+
+
+def export_codings(ws: Workspace, fmt: str, out: BinaryIO) -> None:
+    """One row per coding: key, citation, section, span, text, code, themes, coder, time, memo."""
+    check_format("codings", fmt)
+    codings = _all_codings(ws)
+    with ws.read() as session:
+        themes = q.themes(session, ws.project.id)
+        bibliography = Bibliography(q.document_metadata(session, ws.project.id))
+    write_codings(coding_lines(codings, themes, bibliography), fmt, out)
+
+
+def export_map(ws: Workspace, fmt: str, out: BinaryIO) -> None:
+    """The thematic map as Mermaid or DOT text, or SVG drawn by Graphviz."""
+    check_format("map", fmt)
+    with ws.read() as session:
+        themes = q.themes(session, ws.project.id)
+        codes = q.codes(session, ws.project.id, include_inactive=True)
+    if fmt == "mermaid":
+        out.write(thematic_map.to_mermaid(themes, codes).encode("utf-8"))
+        return
+    dot = thematic_map.to_dot(themes, codes, title=f"Thematic map: {ws.project.name}")
+    if fmt == "dot":
+        out.write(dot.encode("utf-8"))
+        return
+    try:
+        out.write(thematic_map.render_svg(dot))
+    except (thematic_map.GraphvizMissing, thematic_map.GraphvizFailed) as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def export_audit(ws: Workspace, fmt: str, out: BinaryIO) -> None:
+    """The audit trail, oldest first, paged so a long trail never sits in memory whole."""
+    check_format("audit", fmt)
+    if fmt == "csv":
+        audit_export.write_csv_header(out)
+    offset = 0
+    while True:
+        with ws.read() as session:
+            events = q.audit_events(
+                session, ws.project.id, limit=PAGE, offset=offset, newest_first=False
+            )
+        if fmt == "csv":
+            audit_export.write_csv_events(events, out)
+        else:
+            audit_export.write_jsonl_events(events, out)
+        offset += len(events)
+        if len(events) < PAGE:
+            return
