@@ -14,7 +14,6 @@ they do not match: author and year only ever narrow the search, never decide it.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -62,6 +61,9 @@ def _doi(doi: str | None) -> str:
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi)
 
 
+_TEXT_KEPT = 800
+
+
 class DuplicateIndex:
     """Records seen so far, searchable for near-duplicates of a new one."""
 
@@ -71,7 +73,7 @@ class DuplicateIndex:
         self.title_threshold = title_threshold
         self.text_threshold = text_threshold
         self._entries: dict[str, _Prepared] = {}
-        self._blocks: dict[str, set[str]] = defaultdict(set)
+        self._blocks: dict[str, str | set[str]] = {}
         self._last_probe: tuple[DedupEntry, _Prepared] | None = None
 
     def __len__(self) -> int:
@@ -81,14 +83,30 @@ class DuplicateIndex:
         """Index ``entry`` under its key (adding the same key again replaces it)."""
         if entry.key in self._entries:
             for block in self._block_keys(self._entries[entry.key]):
-                self._blocks[block].discard(entry.key)
+                self._unblock(block, entry.key)
         # An importer asks find() and then add() for the same record: prepare it once.
         last = self._last_probe
         prepared = last[1] if last is not None and last[0] is entry else self._prepare(entry)
         self._last_probe = None
+        # Keep only what scoring reads: not the caller's record with its whole abstract.
+        prepared.entry = DedupEntry(entry.key, None, None, None, entry.year, "")
         self._entries[entry.key] = prepared
         for block in self._block_keys(prepared):
-            self._blocks[block].add(entry.key)
+            held = self._blocks.get(block)
+            if held is None:
+                self._blocks[block] = entry.key  # most blocks hold one record: no set for it
+            elif isinstance(held, str):
+                if held != entry.key:
+                    self._blocks[block] = {held, entry.key}
+            else:
+                held.add(entry.key)
+
+    def _unblock(self, block: str, key: str) -> None:
+        held = self._blocks.get(block)
+        if held == key:
+            del self._blocks[block]
+        elif isinstance(held, set):
+            held.discard(key)
 
     def find(self, entry: DedupEntry) -> list[tuple[str, float, str]]:
         """Indexed records that are near-duplicates of ``entry``: ``(key, score, reason)``
@@ -96,8 +114,12 @@ class DuplicateIndex:
         probe = self._prepare(entry)
         self._last_probe = (entry, probe)
         candidates: set[str] = set()
-        for block in self._block_keys(probe):
-            candidates |= self._blocks.get(block, set())
+        for block in self._block_keys(probe, probe=True):
+            held = self._blocks.get(block)
+            if isinstance(held, str):
+                candidates.add(held)
+            elif held:
+                candidates |= held
         candidates.discard(entry.key)
         matches = []
         for key in candidates:
@@ -109,23 +131,36 @@ class DuplicateIndex:
 
     @staticmethod
     def _prepare(entry: DedupEntry) -> _Prepared:
-        text = _LEADING_LABEL.sub("", normalise(entry.text))
+        # The first words of an abstract tell two exports of one paper apart from two
+        # papers as well as all of it does, and cost a fraction of the memory to keep.
+        text = _LEADING_LABEL.sub("", normalise(entry.text[: _TEXT_KEPT + 200]))[:_TEXT_KEPT]
         author = normalise(first_surname(entry.first_author)) if entry.first_author else ""
         return _Prepared(entry, normalise(entry.title), text, _doi(entry.doi), author)
 
     @staticmethod
-    def _block_keys(p: _Prepared) -> list[str]:
+    def _block_keys(p: _Prepared, probe: bool = False) -> list[str]:
+        """Blocks a record sits in (or, with ``probe``, the blocks to search for it).
+
+        Records with a DOI sit in the text blocks under a "+doi" variant: two records that
+        both have DOIs match only by DOI (see ``_score``), so a probe with a DOI never needs
+        to look at them there. That keeps a common "Smith 2019" block from turning a large
+        import quadratic."""
         keys = []
         if p.doi:
             keys.append(f"doi:{p.doi}")
+        loose = []
         title = _LEADING_ARTICLE.sub("", p.title)
         if len(title) >= 8:
-            keys += [f"t<{title[: _PREFIX // 2]}", f"t>{title[-_PREFIX // 2 :]}"]
+            loose += [f"t<{title[: _PREFIX // 2]}", f"t>{title[-_PREFIX // 2 :]}"]
         if len(p.text) >= _PREFIX:
-            keys += [f"x<{p.text[:_PREFIX]}", f"x>{p.text[-_PREFIX:]}"]
+            loose += [f"x<{p.text[:_PREFIX]}", f"x>{p.text[-_PREFIX:]}"]
         if p.author and p.entry.year is not None:
-            keys.append(f"ay:{p.author}:{p.entry.year}")
-        return keys
+            loose.append(f"ay:{p.author}:{p.entry.year}")
+        if probe:
+            variants = ["-doi"] if p.doi else ["-doi", "+doi"]
+        else:
+            variants = ["+doi" if p.doi else "-doi"]
+        return keys + [f"{key}{v}" for key in loose for v in variants]
 
     def _score(self, a: _Prepared, b: _Prepared) -> tuple[float, str] | None:
         if a.doi and b.doi:

@@ -48,11 +48,11 @@ def detect_format(data: str, file: str) -> str:
     """The format name of ``data``; FormatError saying why when nothing fits."""
     if "\x00" in data:
         raise FormatError(file, "binary file (it contains NUL bytes), not a text export")
-    stripped = data.strip()
-    if not stripped:
+    first = re.search(r"\S", data)
+    if first is None:
         raise FormatError(file, "file is empty")
-    if stripped.startswith("<"):
-        return _xml_kind(stripped, file)
+    if data[first.start()] == "<":
+        return _xml_kind(data[first.start() : first.start() + 5000], file)
     if _RIS.search(data):
         return "ris"
     if _MEDLINE.search(data):
@@ -65,8 +65,9 @@ def detect_format(data: str, file: str) -> str:
         return "results"
     if _CITATION_YEAR.search(data) and _CITATION_AUTHORS.search(data):
         return "citations"
-    if stripped[0] in "{[":
+    if data[first.start()] in "{[":
         _unknown(file, "it looks like JSON")
+    stripped = data.strip()  # only small, unrecognised files get this far
     if _looks_like_csv(stripped):
         return "csv"
     paragraphs = [p for p in re.split(r"\n\s*\n", stripped) if p.strip()]

@@ -88,7 +88,7 @@ def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadR
         fmt = detect_format(text, file)
     elif fmt not in FORMATS:
         raise FormatError(file, f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
-    elif not text.strip():
+    elif not text or text.isspace():
         raise FormatError(file, "file is empty")
     problems: list[FormatError] = []
 

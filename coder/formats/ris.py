@@ -99,19 +99,36 @@ def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord
                 )
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time, without a copy of the whole (``split`` builds a
+    list of every line; ``io.StringIO`` widens the text to four bytes a character)."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
 def _chunks(text: str) -> Iterator[tuple[int, str | None]]:
     """``(first line, text)`` per record, from each ``TY`` to its ``ER`` (or the next ``TY``);
-    ``None`` as the text for a record the end of the file cuts off."""
-    lines = text.split("\n")
+    ``None`` as the text for a record the end of the file cuts off. Lines are read lazily
+    so a 100,000-record file is never held twice as a list of lines."""
     start: int | None = None
-    for i, line in enumerate(lines):
+    record: list[str] = []
+    for i, line in enumerate(_lines(text)):
         if _START.match(line):
             if start is not None:
-                yield start + 1, "\n".join([*lines[start:i], "ER  - "])
-            start = i
-        elif _END.match(line) and start is not None:
-            yield start + 1, "\n".join(lines[start : i + 1])
-            start = None
+                yield start + 1, "\n".join([*record, "ER  - "])
+            start, record = i, [line]
+        elif start is not None:
+            record.append(line)
+            if _END.match(line):
+                yield start + 1, "\n".join(record)
+                start, record = None, []
     if start is not None:
         yield start + 1, None
 
