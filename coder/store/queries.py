@@ -1286,15 +1286,22 @@ def document_units(session: Session, project_id: int) -> list[tuple[int, str, in
     return [(i, k, n or 0) for i, k, n in rows]
 
 
-def _decision_filter(query: Any, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None) -> Any:
-    query = query.where(CodingRow.project_id == project_id, col(CodingRow.coder_id).in_(list(coder_ids)))
+def _decision_filter(
+    query: Any, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None
+) -> Any:
+    query = query.where(
+        CodingRow.project_id == project_id, col(CodingRow.coder_id).in_(list(coder_ids))
+    )
     if code_ids is not None:
         query = query.where(col(CodingRow.code_id).in_(list(code_ids)))
     return query
 
 
 def unit_decisions(
-    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+    session: Session,
+    project_id: int,
+    coder_ids: Sequence[int],
+    code_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int]]:
     """(coder id, code id, unit segment id): codings on reading units, plus every coding
     on a span or a whole document counted for each unit it overlaps. A triple may repeat
@@ -1329,7 +1336,10 @@ def unit_decisions(
 
 
 def document_decisions(
-    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+    session: Session,
+    project_id: int,
+    coder_ids: Sequence[int],
+    code_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Distinct (coder id, code id, document id): which coder applied which code anywhere
     in which document."""
@@ -1343,7 +1353,10 @@ def document_decisions(
 
 
 def coded_spans(
-    session: Session, project_id: int, coder_ids: Sequence[int], code_ids: Sequence[int] | None = None
+    session: Session,
+    project_id: int,
+    coder_ids: Sequence[int],
+    code_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int, int, int]]:
     """(coder id, code id, document id, start, end) of every coding: character agreement."""
     query = _decision_filter(
