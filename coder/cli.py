@@ -1021,12 +1021,18 @@ def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
     """Check the hash chain and that every audited row matches the trail."""
     from coder.services.history import verify
 
+    from coder.services.merge import verify_merged_trails
+
     with workspace(db, None, project) as ws:
         result = verify(ws)
-    if result.ok:
-        typer.echo(result.message)
-        return
-    raise fail(f"audit check failed: {result.message}", 1)
+        kept = verify_merged_trails(ws) if result.ok else []
+    if not result.ok:
+        raise fail(f"audit check failed: {result.message}", 1)
+    typer.echo(result.message)
+    for check in kept:
+        if not check.ok:
+            raise fail(f"audit check failed: the trail merged at event #{check.seq} from {check.source}: {check.message}", 1)
+        typer.echo(f"  merged trail from {check.source} (event #{check.seq}): {check.events} events intact")
 
 
 @app.command()
