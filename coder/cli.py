@@ -278,11 +278,16 @@ def documents(db: DbOpt = None, as_json: JsonOpt = False, project: ProjectOpt = 
 
 
 def _label(d: dict) -> str:
-    from coder.core.model import citation_authors
+    from coder.core.model import Document
 
-    text = d["title"] or (
-        f"{citation_authors(d['authors'])} ({d['year'] or 'n.d.'})" if d["authors"] else d["key"]
+    doc = Document(
+        key=d["key"],
+        text=d["abstract"] or "",
+        title=d["title"],
+        authors=d["authors"],
+        year=d["year"],
     )
+    text = doc.label
     return text if len(text) <= 70 else text[:69] + "…"
 
 
@@ -1020,7 +1025,6 @@ def audit_log(
 def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
     """Check the hash chain and that every audited row matches the trail."""
     from coder.services.history import verify
-
     from coder.services.merge import verify_merged_trails
 
     with workspace(db, None, project) as ws:
@@ -1031,8 +1035,13 @@ def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
     typer.echo(result.message)
     for check in kept:
         if not check.ok:
-            raise fail(f"audit check failed: the trail merged at event #{check.seq} from {check.source}: {check.message}", 1)
-        typer.echo(f"  merged trail from {check.source} (event #{check.seq}): {check.events} events intact")
+            raise fail(
+                f"audit check failed: the trail merged at event #{check.seq} from {check.source}: {check.message}",
+                1,
+            )
+        typer.echo(
+            f"  merged trail from {check.source} (event #{check.seq}): {check.events} events intact"
+        )
 
 
 @app.command()

@@ -109,6 +109,9 @@ class Document:
             return self.title
         if self.authors:
             return f"{citation_authors(self.authors)} ({self.year or 'n.d.'})"
+        words = self.text.split()
+        if words:  # an abstract with no title or authors: its opening words say what it is
+            return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
         return self.key
 
 

@@ -187,6 +187,7 @@ def document_page(
             DocumentRow.authors,
             DocumentRow.year,
             DocumentRow.has_abstract,
+            func.substr(DocumentRow.text, 1, 120),  # enough to label an untitled, authorless record
         )
         .where(*conditions)
         .order_by(DocumentRow.ordinal, DocumentRow.id)
@@ -214,9 +215,9 @@ def document_page(
             ).all()
         )
     items = []
-    for doc_id, key, title, authors, year, has_abstract in rows:
+    for doc_id, key, title, authors, year, has_abstract, opening in rows:
         doc = Document(
-            key=key, text="", title=title, authors=json.loads(authors or "[]"), year=year
+            key=key, text=opening or "", title=title, authors=json.loads(authors or "[]"), year=year
         )
         items.append(
             DocumentListItem(
@@ -815,7 +816,9 @@ class CoOccurrence:
     document: list[tuple[str, int]]  # (code name, documents holding both)
 
 
-def code_cooccurrence(session: Session, project_id: int, code_id: int, limit: int = 8) -> CoOccurrence:
+def code_cooccurrence(
+    session: Session, project_id: int, code_id: int, limit: int = 8
+) -> CoOccurrence:
     """Grouped self-joins on coding: counted by the database, never by a Python loop."""
     from sqlalchemy.orm import aliased
 
@@ -847,7 +850,9 @@ def code_cooccurrence(session: Session, project_id: int, code_id: int, limit: in
 
 
 def _live_theme_ids(project_id: int):
-    return select(ThemeRow.id).where(ThemeRow.project_id == project_id, ThemeRow.status != "discarded")
+    return select(ThemeRow.id).where(
+        ThemeRow.project_id == project_id, ThemeRow.status != "discarded"
+    )
 
 
 def _theme_codings_query(project_id: int, theme_id: int):
@@ -862,7 +867,9 @@ def _theme_codings_query(project_id: int, theme_id: int):
     )
 
 
-def _coding_of(coding: CodingRow, seg: SegmentRow, doc: DocumentRow, code_name: str, coder_name: str) -> Coding:
+def _coding_of(
+    coding: CodingRow, seg: SegmentRow, doc: DocumentRow, code_name: str, coder_name: str
+) -> Coding:
     return Coding(
         id=coding.id,
         segment_id=seg.id,
@@ -893,7 +900,12 @@ def theme_codings(
 ) -> list[Coding]:
     """A theme's coded extracts grouped by code (codebook order), then in reading order."""
     query = _theme_codings_query(project_id, theme_id).order_by(
-        CodeRow.order, CodeRow.name, DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id
+        CodeRow.order,
+        CodeRow.name,
+        DocumentRow.ordinal,
+        DocumentRow.id,
+        SegmentRow.start,
+        CodingRow.id,
     )
     query = query.offset(offset)
     if limit is not None:
@@ -905,7 +917,10 @@ def exemplar_codings(session: Session, project_id: int, theme_id: int) -> list[C
     """A theme's exemplar extracts in their chosen order."""
     query = (
         _theme_codings_query(project_id, theme_id)
-        .join(ExemplarRow, and_(ExemplarRow.coding_id == CodingRow.id, ExemplarRow.theme_id == theme_id))
+        .join(
+            ExemplarRow,
+            and_(ExemplarRow.coding_id == CodingRow.id, ExemplarRow.theme_id == theme_id),
+        )
         .order_by(ExemplarRow.order, ExemplarRow.id)
     )
     return [_coding_of(*row) for row in session.exec(query)]
@@ -932,7 +947,9 @@ def theme_stats(session: Session, project_id: int) -> dict[int, ThemeStats]:
     live = _live_theme_ids(project_id)
     stats: dict[int, ThemeStats] = {tid: ThemeStats() for tid in session.exec(live)}
     for tid, n in session.exec(
-        select(ThemeCodeRow.theme_id, func.count()).where(col(ThemeCodeRow.theme_id).in_(live)).group_by(ThemeCodeRow.theme_id)
+        select(ThemeCodeRow.theme_id, func.count())
+        .where(col(ThemeCodeRow.theme_id).in_(live))
+        .group_by(ThemeCodeRow.theme_id)
     ):
         stats[tid].codes = n
     for tid, codings_n, segments_n, documents_n in session.exec(
@@ -951,7 +968,9 @@ def theme_stats(session: Session, project_id: int) -> dict[int, ThemeStats]:
         s.codings, s.segments, s.documents = codings_n, segments_n, documents_n
     for model, name in ((ExemplarRow, "exemplars"), (MisfitRow, "misfits")):
         for tid, n in session.exec(
-            select(model.theme_id, func.count()).where(col(model.theme_id).in_(live)).group_by(model.theme_id)
+            select(model.theme_id, func.count())
+            .where(col(model.theme_id).in_(live))
+            .group_by(model.theme_id)
         ):
             setattr(stats[tid], name, n)
     return stats
@@ -964,7 +983,10 @@ def theme_shared_segments(session: Session, project_id: int) -> dict[tuple[int, 
     pairs = (
         select(ThemeCodeRow.theme_id.label("theme_id"), CodingRow.segment_id.label("segment_id"))
         .join(CodingRow, CodingRow.code_id == ThemeCodeRow.code_id)
-        .where(col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id)), CodingRow.project_id == project_id)
+        .where(
+            col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id)),
+            CodingRow.project_id == project_id,
+        )
         .distinct()
         .subquery()
     )
@@ -981,7 +1003,10 @@ def theme_shared_segments(session: Session, project_id: int) -> dict[tuple[int, 
 def document_coverage(session: Session, project_id: int) -> list[tuple[str, int, int]]:
     """(key, reading units, coded units) for every document, by any coder, in reading order."""
     coded_units = (
-        select(SegmentRow.document_id.label("document_id"), func.count(func.distinct(SegmentRow.id)).label("n"))
+        select(
+            SegmentRow.document_id.label("document_id"),
+            func.count(func.distinct(SegmentRow.id)).label("n"),
+        )
         .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
         .where(SegmentRow.kind == "unit", CodingRow.project_id == project_id)
         .group_by(SegmentRow.document_id)
@@ -1005,11 +1030,17 @@ def document_coverage(session: Session, project_id: int) -> list[tuple[str, int,
 
 def unthemed_codes(session: Session, project_id: int) -> list[tuple[str, int]]:
     """Active codes in no live theme (the unassigned pile), with their number of codings."""
-    themed = select(ThemeCodeRow.code_id).where(col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id)))
+    themed = select(ThemeCodeRow.code_id).where(
+        col(ThemeCodeRow.theme_id).in_(_live_theme_ids(project_id))
+    )
     rows = session.exec(
         select(CodeRow.name, func.count(CodingRow.id))
         .outerjoin(CodingRow, CodingRow.code_id == CodeRow.id)
-        .where(CodeRow.project_id == project_id, CodeRow.status == "active", col(CodeRow.id).not_in(themed))
+        .where(
+            CodeRow.project_id == project_id,
+            CodeRow.status == "active",
+            col(CodeRow.id).not_in(themed),
+        )
         .group_by(CodeRow.id, CodeRow.name, CodeRow.order)
         .order_by(CodeRow.order, CodeRow.id)
     ).all()
@@ -1035,7 +1066,13 @@ def iter_audit_times(
     last = 0
     while True:
         rows = session.exec(
-            select(AuditEventRow.seq, AuditEventRow.time, AuditEventRow.coder, AuditEventRow.action, AuditEventRow.target)
+            select(
+                AuditEventRow.seq,
+                AuditEventRow.time,
+                AuditEventRow.coder,
+                AuditEventRow.action,
+                AuditEventRow.target,
+            )
             .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
             .order_by(AuditEventRow.seq)
             .limit(batch)
@@ -1060,9 +1097,17 @@ def audit_actions(session: Session, project_id: int) -> list[str]:
 
 
 def count_audit_events(
-    session: Session, project_id: int, coder: str | None = None, action: str | None = None, target: str | None = None
+    session: Session,
+    project_id: int,
+    coder: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
 ) -> int:
-    query = select(func.count()).select_from(AuditEventRow).where(AuditEventRow.project_id == project_id)
+    query = (
+        select(func.count())
+        .select_from(AuditEventRow)
+        .where(AuditEventRow.project_id == project_id)
+    )
     if coder:
         query = query.where(AuditEventRow.coder == coder)
     if action:
@@ -1167,7 +1212,11 @@ def count_unassigned_codes(session: Session, project_id: int) -> int:
     return session.exec(
         select(func.count())
         .select_from(CodeRow)
-        .where(CodeRow.project_id == project_id, CodeRow.status == "active", col(CodeRow.id).not_in(linked))
+        .where(
+            CodeRow.project_id == project_id,
+            CodeRow.status == "active",
+            col(CodeRow.id).not_in(linked),
+        )
     ).one()
 
 
@@ -1178,16 +1227,21 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
         return None
     if step > 0:
         where = or_(
-            DocumentRow.ordinal > doc.ordinal, and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id)
+            DocumentRow.ordinal > doc.ordinal,
+            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id),
         )
         order = (col(DocumentRow.ordinal), col(DocumentRow.id))
     else:
         where = or_(
-            DocumentRow.ordinal < doc.ordinal, and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id)
+            DocumentRow.ordinal < doc.ordinal,
+            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
         )
         order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
     return session.exec(
-        select(DocumentRow.key).where(DocumentRow.project_id == project_id, where).order_by(*order).limit(1)
+        select(DocumentRow.key)
+        .where(DocumentRow.project_id == project_id, where)
+        .order_by(*order)
+        .limit(1)
     ).first()
 
 
@@ -1199,7 +1253,10 @@ def end_document_key(session: Session, project_id: int, last: bool = False) -> s
         else (col(DocumentRow.ordinal), col(DocumentRow.id))
     )
     return session.exec(
-        select(DocumentRow.key).where(DocumentRow.project_id == project_id).order_by(*order).limit(1)
+        select(DocumentRow.key)
+        .where(DocumentRow.project_id == project_id)
+        .order_by(*order)
+        .limit(1)
     ).first()
 
 
@@ -1230,9 +1287,19 @@ def document_metadata(session: Session, project_id: int) -> list[Document]:
     citations and reference lists need, cheap even for a very large project."""
     rows = session.exec(
         select(
-            DocumentRow.id, DocumentRow.key, DocumentRow.title, DocumentRow.authors, DocumentRow.year,
-            DocumentRow.date, DocumentRow.type, DocumentRow.journal, DocumentRow.volume,
-            DocumentRow.issue, DocumentRow.pages, DocumentRow.issn, DocumentRow.doi,
+            DocumentRow.id,
+            DocumentRow.key,
+            DocumentRow.title,
+            DocumentRow.authors,
+            DocumentRow.year,
+            DocumentRow.date,
+            DocumentRow.type,
+            DocumentRow.journal,
+            DocumentRow.volume,
+            DocumentRow.issue,
+            DocumentRow.pages,
+            DocumentRow.issn,
+            DocumentRow.doi,
         )
         .where(DocumentRow.project_id == project_id)
         .order_by(DocumentRow.ordinal, DocumentRow.id)
@@ -1247,14 +1314,17 @@ def document_metadata(session: Session, project_id: int) -> list[Document]:
     ]  # fmt: skip
 
 
-def document_keys_by_hash(session: Session, project_id: int, hashes: Sequence[str]) -> dict[str, str]:
+def document_keys_by_hash(
+    session: Session, project_id: int, hashes: Sequence[str]
+) -> dict[str, str]:
     """{content hash: key} for the given hashes that the project already holds."""
     found: dict[str, str] = {}
     wanted = list(dict.fromkeys(hashes))
     for i in range(0, len(wanted), 500):
         for digest, key in session.exec(
             select(DocumentRow.content_hash, DocumentRow.key).where(
-                DocumentRow.project_id == project_id, col(DocumentRow.content_hash).in_(wanted[i : i + 500])
+                DocumentRow.project_id == project_id,
+                col(DocumentRow.content_hash).in_(wanted[i : i + 500]),
             )
         ):
             found.setdefault(digest, key)
@@ -1376,7 +1446,10 @@ def family_coverage(
         return 0, 0
     misfits = select(MisfitRow.coding_id).where(col(MisfitRow.theme_id).in_(list(misfit_theme_ids)))
     segments, documents = session.exec(
-        select(func.count(func.distinct(CodingRow.segment_id)), func.count(func.distinct(SegmentRow.document_id)))
+        select(
+            func.count(func.distinct(CodingRow.segment_id)),
+            func.count(func.distinct(SegmentRow.document_id)),
+        )
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .where(
             CodingRow.project_id == project_id,

@@ -1,0 +1,435 @@
+"""The Textual app: the shell, the six phases, the journal, help, palette and keymap.
+
+One factory (``make_app``) serves the CLI (``run_app``), the tests and the benchmarks.
+The app never writes analysis data itself: phases call the services, then post
+``DataChanged`` so the stepper (and, when asked, the visible phase) re-read the store.
+
+Phases 3-6 and the audit view live in modules written alongside this one; they are
+imported lazily, and a build without one of them shows a one-line notice instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from coder.formats.errors import FormatError
+from coder.services import history
+from coder.services.notes import PHASES, set_phase_status
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.tui.disagreements import DisagreementScreen
+from coder.tui.help import HelpScreen, binding_rows
+from coder.tui.journal import JournalScreen
+from coder.tui.keymap import binding_ids, keymap_path, load_keymap
+from coder.tui.palette import CoderCommands
+from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, Totals, phase_progress
+from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+
+PHASE_MODULES: dict[int, tuple[str, str]] = {
+    1: ("coder.tui.phase_familiarise", "FamiliarisePhase"),
+    2: ("coder.tui.phase_code", "CodePhase"),
+    3: ("coder.tui.phase_themes", "ThemesPhase"),
+    4: ("coder.tui.phase_review", "ReviewPhase"),
+    5: ("coder.tui.phase_define", "DefinePhase"),
+    6: ("coder.tui.phase_report", "ReportPhase"),
+}
+PHASE_SLUGS = {1: "familiarise", 2: "code", 3: "themes", 4: "review", 5: "define", 6: "report"}
+AUDIT_MODULE = "coder.tui.audit_view"
+STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
+PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
+
+
+def phase_class(n: int) -> type[Widget] | None:
+    """The widget class of phase ``n``; None when its module is not in this build."""
+    module_name, class_name = PHASE_MODULES[n]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if n > 2 and exc.name == module_name:
+            return None
+        raise
+    return getattr(module, class_name)
+
+
+def audit_screen_class() -> type[Screen] | None:
+    try:
+        module = importlib.import_module(AUDIT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name == AUDIT_MODULE:
+            return None
+        raise
+    return module.AuditScreen
+
+
+class DataChanged(Message):
+    """A service wrote to the store: the stepper and the visible phase must re-read it.
+
+    Every phase posts this after its writes. ``refresh_phase=False`` says the poster has
+    already updated what it shows, so only the stepper is refreshed (keeps a key press
+    that applies a code at one service call and one small read).
+    """
+
+    def __init__(self, refresh_phase: bool = True) -> None:
+        super().__init__()
+        self.refresh_phase = refresh_phase
+
+
+def _phase_binding(n: int) -> Binding:
+    return Binding(
+        f"f{n + 1},alt+{n}",
+        f"phase({n})",
+        PHASES[n],
+        show=False,
+        id=f"phase.{PHASE_SLUGS[n]}",
+        tooltip=f"Open phase {n}: {PHASES[n]}",
+    )
+
+
+class CoderApp(App[None]):
+    """The workbench on one open project (``self.ws``)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "coder"
+    COMMANDS = App.COMMANDS | {CoderCommands}
+
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="help.keys", tooltip="Show the keys of this screen"),
+        *[_phase_binding(n) for n in PHASES],
+        Binding("ctrl+z", "undo", "Undo", id="history.undo", tooltip="Undo your last change"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="history.redo", tooltip="Redo what you undid"),
+        Binding("f8,ctrl+o", "journal", "Journal", id="journal.open", tooltip="Open the reflexive journal"),
+        Binding("f9,ctrl+t", "audit", "Audit", show=False, id="audit.view", tooltip="Open the audit trail"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Save where you are and quit"),
+    ]  # fmt: skip
+
+    def __init__(self, ws: Workspace, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ws = ws
+        self.journal_draft = ""
+        self.coder_id = self._ensure_coder()
+        self.ui_state = self._read_ui_state()
+        saved = self.ui_state.get("phase", "1")
+        self.phase = int(saved) if saved.isdigit() and int(saved) in PHASES else 1
+        self._pending_state: dict[str, str] = {}
+        self._state_timer: Timer | None = None
+        self._progress_timer: Timer | None = None
+        self._totals: Totals | None = None
+
+    # ---- start -----------------------------------------------------------------------
+
+    def _ensure_coder(self) -> int | None:
+        try:
+            with self.ws.read() as session:
+                return q.ensure_coder(session, self.ws.coder)
+        except USER_ERRORS:
+            return None  # a read-only store: the app still opens, and says so on first write
+
+    def _read_ui_state(self) -> dict[str, str]:
+        if self.coder_id is None:
+            return {}
+        with self.ws.read() as session:
+            return q.ui_state(session, self.ws.project.id, self.coder_id)
+
+    def compose(self) -> ComposeResult:
+        yield ShellHeader(self.ws)
+        with ContentSwitcher(initial=f"phase-{self.phase}", id="phases"):
+            yield self._make_phase(self.phase)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load_keymap()
+        self.query_one(PhaseStepper).set_current(self.phase)
+        self.call_after_refresh(self._focus_phase, self._phase_widget(self.phase))
+        self.refresh_progress(recount=True, delay=PROGRESS_DELAY)  # after the first frame
+
+    def _load_keymap(self) -> None:
+        path = keymap_path()
+        if not path.is_file():
+            return  # the common case: no need to import every phase to learn their ids
+        try:
+            keymap, warnings = load_keymap(path, known=binding_ids(binding_classes()))
+        except FormatError as error:
+            show_error(self, error)
+            return
+        for warning in warnings:
+            self.notify(warning, severity="warning", markup=False)
+        if keymap:
+            self.set_keymap(keymap)
+
+    # ---- phases ----------------------------------------------------------------------
+
+    def _make_phase(self, n: int) -> Widget:
+        cls = phase_class(n)
+        phase_id = f"phase-{n}"
+        if cls is None:
+            return Static(
+                f"phase {n} is not available in this build", id=phase_id, classes="phase-missing"
+            )
+        parameters = inspect.signature(cls).parameters
+        if "id" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return cls(self.ws, id=phase_id)
+        widget = cls(self.ws)
+        widget.id = phase_id
+        return widget
+
+    def _phase_widget(self, n: int) -> Widget | None:
+        switcher = self.query_one("#phases", ContentSwitcher)
+        for child in switcher.children:
+            if child.id == f"phase-{n}":
+                return child
+        return None
+
+    @property
+    def visible_phase(self) -> Widget | None:
+        return self._phase_widget(self.phase)
+
+    async def show_phase(self, n: int) -> None:
+        """Open phase ``n`` (mounting it the first time, refreshing it after that)."""
+        if n not in PHASES:
+            return
+        switcher = self.query_one("#phases", ContentSwitcher)
+        widget = self._phase_widget(n)
+        if widget is None:
+            widget = self._make_phase(n)
+            await switcher.mount(widget)
+        elif n != self.phase:
+            self._refresh_phase(widget)
+        switcher.current = f"phase-{n}"
+        self.phase = n
+        self.query_one(PhaseStepper).set_current(n)
+        self.remember({"phase": str(n)})
+        self._focus_phase(widget)
+        self.refresh_progress(recount=True)
+
+    async def action_phase(self, n: int) -> None:
+        await self.show_phase(n)
+
+    def _focus_phase(self, widget: Widget | None) -> None:
+        if widget is None:
+            return
+        target = getattr(widget, "focus_target", None)
+        chosen = target() if callable(target) else None
+        if chosen is None:
+            focusable = [w for w in widget.query("*") if w.focusable]
+            chosen = next((w for w in focusable if not isinstance(w, Input)), None) or next(
+                iter(focusable), None
+            )
+        if chosen is not None:
+            chosen.focus()
+
+    def _refresh_phase(self, widget: Widget | None) -> None:
+        refresh = getattr(widget, "refresh_data", None)
+        if refresh is not None:
+            refresh()
+
+    async def on_phase_step_clicked(self, event: PhaseStep.Clicked) -> None:
+        await self.show_phase(event.phase)
+
+    # ---- data changes and progress ---------------------------------------------------
+
+    def on_data_changed(self, event: DataChanged) -> None:
+        if event.refresh_phase:
+            self._refresh_phase(self.visible_phase)
+        self.refresh_progress(delay=PROGRESS_DELAY)
+
+    def refresh_progress(self, recount: bool = False, delay: float = 0.0) -> None:
+        """Recount every phase's progress in a thread; the stepper updates when done.
+
+        ``delay`` lets a burst of key presses finish (and their frames be drawn) before
+        counting; ``recount`` counts the corpus size again (start, phase switch)."""
+        if recount:
+            self._totals = None
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+        if delay:
+            self._progress_timer = self.set_timer(delay, self.refresh_progress)
+            return
+        self.run_worker(
+            partial(phase_progress, self.ws, self.coder_id, self._totals),
+            thread=True,
+            exclusive=True,
+            group="stepper",
+            name="stepper",
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "stepper":
+            return
+        if event.state == WorkerState.SUCCESS:
+            progress, self._totals = event.worker.result
+            self.query_one(PhaseStepper).show(progress)
+        elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            show_error(self, event.worker.error)
+
+    # ---- where the coder left off ----------------------------------------------------
+
+    def remember(self, values: dict[str, str]) -> None:
+        """Note where the coder is (phase, document, segment); saved once movement
+        pauses and on quit, never one write per key."""
+        self._pending_state.update(values)
+        self.ui_state.update(values)
+        if self._state_timer is not None:
+            self._state_timer.stop()
+        self._state_timer = self.set_timer(STATE_DELAY, self.flush_state)
+
+    def flush_state(self) -> None:
+        if self._state_timer is not None:
+            self._state_timer.stop()
+            self._state_timer = None
+        if not self._pending_state or self.coder_id is None:
+            return
+        values, self._pending_state = self._pending_state, {}
+        try:
+            with self.ws.read() as session:
+                q.save_ui_state(session, self.ws.project.id, self.coder_id, values)
+        except USER_ERRORS as error:
+            show_error(self, error)
+
+    def save_all(self) -> None:
+        """Save unsaved edits of every mounted phase, then where the coder is."""
+        for child in self.query_one("#phases", ContentSwitcher).children:
+            save = getattr(child, "save_pending", None)
+            if save is not None:
+                save()
+        self.flush_state()
+
+    async def action_quit(self) -> None:
+        self.save_all()
+        self.exit()
+
+    # ---- history, journal, audit, help -----------------------------------------------
+
+    def _history(self, step: Callable[[Workspace], Any], verb: str) -> None:
+        ok, event = attempt(self, step, self.ws)
+        if not ok or event is None:
+            return
+        self.notify(f"{verb} #{event.seq} {event.action} {event.target}", markup=False)
+        self.post_message(DataChanged())
+
+    def action_undo(self) -> None:
+        self._history(history.undo, "undid")
+
+    def action_redo(self) -> None:
+        self._history(history.redo, "redid")
+
+    def action_journal(self) -> None:
+        if not isinstance(self.screen, JournalScreen):
+            self.push_screen(JournalScreen(self.ws))
+
+    def action_audit(self) -> None:
+        cls = audit_screen_class()
+        if cls is None:
+            self.notify("the audit view is not available in this build", severity="warning")
+            return
+        if not isinstance(self.screen, cls):
+            self.push_screen(cls(self.ws))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        if self.screen is self.screen_stack[0]:
+            context = f"phase {self.phase}, {PHASES[self.phase]}"
+        else:
+            context = type(self.screen).__name__.removesuffix("Screen").lower() or "this screen"
+        self.push_screen(HelpScreen(binding_rows(self.screen), context))
+
+    def set_phase_mark(self, status: str) -> None:
+        ok, _ = attempt(self, set_phase_status, self.ws, self.phase, status)
+        if ok:
+            self.notify(f"phase {self.phase} {PHASES[self.phase]}: {status}")
+            self.post_message(DataChanged(refresh_phase=False))
+
+    # ---- palette ---------------------------------------------------------------------
+
+    def palette_commands_for(self, screen: object) -> list[tuple[str, Callable[[], object], str]]:
+        """Global commands, plus the visible phase's when the palette opened over it."""
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            (
+                f"phase: {PHASE_SLUGS[n]}",
+                partial(self.show_phase, n),
+                f"Open phase {n}, {PHASES[n]}",
+            )
+            for n in PHASES
+        ]
+        commands += [
+            ("journal: open", self.action_journal, "Write in or read the reflexive journal"),
+            ("history: undo", self.action_undo, "Undo your last change"),
+            ("history: redo", self.action_redo, "Redo what you undid"),
+            ("audit: view", self.action_audit, "Browse the audit trail"),
+            (
+                "agreement: disagreement queue",
+                lambda: self.push_screen(DisagreementScreen(self.ws)),
+                "Step through two coders' disagreements and record a consensus",
+            ),
+            ("help: keys", self.action_help, "Show the keys of this screen"),
+            ("phase: mark done", partial(self.set_phase_mark, "done"), "Record this phase as done"),
+            (
+                "phase: mark in progress",
+                partial(self.set_phase_mark, "in progress"),
+                "Record this phase as in progress",
+            ),
+        ]
+        phase = self.visible_phase
+        own = getattr(phase, "palette_commands", None)
+        if own is not None and screen is self.screen_stack[0]:
+            commands += list(own())
+        return commands
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, renamed: "theme" is an analytic theme here."""
+        yield SystemCommand(
+            "ui theme: change", "Change the colours of the interface", self.action_change_theme
+        )
+        yield SystemCommand("app: quit", "Save where you are and quit", self.action_quit)
+        yield SystemCommand(
+            "app: screenshot",
+            "Save an SVG screenshot of the screen",
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+
+def binding_classes() -> list[type]:
+    """Every class whose bindings can be remapped (for checking a keys file)."""
+    from coder.tui.widgets.codebook import CodeFilter, CodeTree
+    from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
+    from coder.tui.widgets.reader import SegmentReader, TextReader
+    from coder.tui.widgets.search_code import SearchCodeScreen
+    from coder.tui.widgets.virtual_list import VirtualList
+
+    classes: list[type] = [
+        CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
+        NewCodeScreen, TextScreen, SearchCodeScreen, HelpScreen, JournalScreen,
+    ]  # fmt: skip
+    for n in PHASES:
+        cls = phase_class(n)
+        if cls is not None:
+            classes.append(cls)
+    audit = audit_screen_class()
+    if audit is not None:
+        classes.append(audit)
+    return classes
+
+
+def make_app(ws: Workspace) -> CoderApp:
+    """The one factory for the CLI, the tests and the benchmarks."""
+    return CoderApp(ws)
+
+
+def run_app(ws: Workspace) -> None:
+    make_app(ws).run()

@@ -1,0 +1,335 @@
+"""Phase 5, refining, defining and naming themes.
+
+For each theme: its name (r renames), its definition (the central organising concept)
+and its scope and boundaries, written in two text areas and saved through the themes
+service (ctrl+s, or on leaving a field or the theme), its exemplar extracts chosen from
+its coded data (e marks one), and its place in the report (ctrl+up / ctrl+down).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import DescendantBlur
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Static, TextArea
+
+from coder.core.model import Theme, ThemeStatus
+from coder.services import themes as theme_service
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.tui.widgets.extract_table import ExtractTable, extract_detail
+from coder.tui.widgets.phase_kit import FAILED, LaterPhase, PaletteCommand
+from coder.tui.widgets.text import one_line
+from coder.tui.widgets.theme_dialogs import PromptDialog
+
+STATUS_CYCLE = [s.value for s in ThemeStatus]
+
+
+class DefinePhase(LaterPhase):
+    """Phase 5: name, definition, scope, exemplars and report order of each theme."""
+
+    BINDINGS = [
+        Binding(
+            "ctrl+s", "save", "Save", id="define.save", tooltip="Save the definition and scope"
+        ),
+        Binding("r,f2", "rename", "Rename", id="define.rename", tooltip="Rename the theme"),
+        Binding(
+            "e",
+            "exemplar",
+            "Exemplar",
+            id="define.exemplar",
+            tooltip="Mark or unmark the extract as an exemplar",
+        ),
+        Binding(
+            "ctrl+up,less_than_sign",
+            "reorder(-1)",
+            "Move up",
+            id="define.move_up",
+            tooltip="Move the theme up in the report",
+        ),
+        Binding(
+            "ctrl+down,greater_than_sign",
+            "reorder(1)",
+            "Move down",
+            id="define.move_down",
+            tooltip="Move the theme down in the report",
+        ),
+        Binding(
+            "s",
+            "cycle_status",
+            "Status",
+            id="define.status",
+            tooltip="Candidate → reviewed → defined",
+        ),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="define.next_page",
+            tooltip="Next page of extracts",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="define.prev_page",
+            tooltip="Previous page of extracts",
+        ),
+    ]
+
+    def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(ws, id=id, classes=classes)
+        self.themes: list[Theme] = []
+        self.exemplar_counts: dict[int, int] = {}
+        self.theme_name: str | None = None
+        self.loaded: tuple[str, str] = ("", "")  # definition and scope as last read or saved
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="define-body"):
+            with Vertical(id="define-themes-pane"):
+                yield Label("Themes in report order", classes="pane-title")
+                yield DataTable(id="define-themes", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="define-form"):
+                yield Label("", id="theme-name")
+                yield Label(
+                    "Definition: the theme's central organising concept", classes="pane-title"
+                )
+                yield TextArea(id="definition", soft_wrap=True)
+                yield Label("Scope and boundaries: what the theme is not", classes="pane-title")
+                yield TextArea(id="scope", soft_wrap=True)
+                yield Label("Extracts", classes="pane-title", id="define-extracts-title")
+                yield ExtractTable(self.ws, id="define-extracts")
+                yield Static(classes="detail", id="define-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#define-themes", DataTable)
+        for label, width in (("#", 3), ("theme", 30), ("status", 9), ("★", 3)):
+            table.add_column(label, width=width)
+        self.refresh_data()
+        table.focus()
+
+    # ---- loading --------------------------------------------------------------------
+
+    def focus_target(self) -> Widget:
+        """What the shell focuses when it opens this phase."""
+        return self.query_one("#define-themes", DataTable)
+
+    def save_pending(self) -> None:
+        """The shell calls this on quit: a definition being typed is saved, not lost."""
+        self.save()
+
+    def read_data(self) -> tuple[list[Theme], dict[int, int]]:
+        pid = self.ws.project.id
+        with self.ws.read() as session:
+            themes = q.themes(session, pid)
+            exemplars = {
+                t.id: len(q.exemplar_rows(session, t.id)) for t in themes if t.id is not None
+            }
+        return themes, exemplars
+
+    def show_data(self, data: tuple[list[Theme], dict[int, int]]) -> None:
+        self.themes, self.exemplar_counts = data
+        names = [t.name for t in self.themes]
+        if self.theme_name not in names:
+            table = self.query_one("#define-themes", DataTable)
+            row = min(table.cursor_row, len(names) - 1) if names else -1
+            self.theme_name = names[row] if row >= 0 else None
+        self._fill_themes()
+        self._load_form()
+        extracts = self.query_one("#define-extracts", ExtractTable)
+        same = self.theme is not None and extracts.theme_id == self.theme.id
+        self._show_extracts(extracts.page if same else 0, keep_cursor=same)
+
+    @property
+    def theme(self) -> Theme | None:
+        return next((t for t in self.themes if t.name == self.theme_name), None)
+
+    def _fill_themes(self) -> None:
+        table = self.query_one("#define-themes", DataTable)
+        table.clear()
+        for position, t in enumerate(self.themes, start=1):
+            name = Text("  " if t.parent else "")
+            name.append_text(one_line(t.name))
+            table.add_row(
+                Text(str(position), justify="right"),
+                name,
+                Text(t.status.value),
+                Text(str(self.exemplar_counts.get(t.id or -1, 0) or ""), justify="right"),
+                key=t.name,
+            )
+        names = [t.name for t in self.themes]
+        if self.theme_name in names:
+            table.move_cursor(row=names.index(self.theme_name), animate=False)
+
+    def _load_form(self) -> None:
+        """Show the highlighted theme's name, definition and scope (unless the user is
+        in the middle of editing this same theme)."""
+        theme = self.theme
+        title = self.query_one("#theme-name", Label)
+        definition = self.query_one("#definition", TextArea)
+        scope = self.query_one("#scope", TextArea)
+        if theme is None:
+            title.update("No themes yet: create candidate themes in phase 3.")
+            self.loaded = ("", "")
+            definition.load_text("")
+            scope.load_text("")
+            return
+        label = one_line(theme.name, "bold")
+        label.append(f"  ({theme.status.value}; r renames, ctrl+s saves)", "dim")
+        title.update(label)
+        if self.dirty:
+            return
+        self.loaded = (theme.definition, theme.scope)
+        for area, text in ((definition, theme.definition), (scope, theme.scope)):
+            if area.text.strip() != text.strip():  # reloading the same text would move the cursor
+                area.load_text(text)
+
+    @property
+    def dirty(self) -> bool:
+        return tuple(s.strip() for s in self._texts()) != tuple(s.strip() for s in self.loaded)
+
+    def _show_extracts(self, page: int = 0, keep_cursor: bool = False) -> None:
+        extracts = self.query_one("#define-extracts", ExtractTable)
+        theme = self.theme
+        extracts.show_theme(theme.id if theme else None, page, keep_cursor=keep_cursor)
+        self.query_one("#define-extracts-title", Label).update(
+            Text(f"Extracts — {extracts.position()}  (e: exemplar ★, [ ] pages)")
+        )
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        extracts = self.query_one("#define-extracts", ExtractTable)
+        coding = extracts.current()
+        detail = self.query_one("#define-detail", Static)
+        if coding is None:
+            detail.update(Text("No coded extract in this theme yet.", "dim"))
+            return
+        detail.update(
+            extract_detail(coding, "★ exemplar" if coding.id in extracts.exemplars else "")
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != event.data_table.cursor_row:
+            return  # stale: the table was refilled and the cursor has moved on
+        if event.data_table.id == "define-themes":
+            key = event.row_key.value if event.row_key is not None else None
+            if key is not None and key != self.theme_name:
+                self._switch_to(key)
+        elif event.data_table.id == "define-extracts":
+            self._show_detail()
+
+    def _switch_to(self, name: str) -> None:
+        """Highlight another theme, saving what was typed for the previous one."""
+        previous, dirty = self.theme, self.dirty
+        texts = self._texts()
+        self.theme_name = name
+        self.loaded = ("", "")
+        self.query_one("#definition", TextArea).load_text("")
+        self.query_one("#scope", TextArea).load_text("")
+        if previous is not None and dirty:
+            self._save(previous, *texts)
+        # Show the new theme at once from what was read last (only the previous theme
+        # changed): the form is never left empty for typing while the reload runs.
+        self._load_form()
+        self._show_extracts()
+
+    def _texts(self) -> tuple[str, str]:
+        return self.query_one("#definition", TextArea).text, self.query_one("#scope", TextArea).text
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        """Leaving a text area saves it: nothing typed is lost by moving on."""
+        if isinstance(event.widget, TextArea):
+            self.save()
+
+    # ---- writes ---------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save the definition and scope if they changed; True if saved or unchanged."""
+        theme = self.theme
+        if theme is None or not self.dirty:
+            return True
+        return self._save(theme, *self._texts())
+
+    def _save(self, theme: Theme, definition: str, scope: str) -> bool:
+        if theme.name == self.theme_name:
+            self.loaded = (definition, scope)  # what the store will hold, so the reload keeps it
+        result = self.service(
+            theme_service.define_theme, theme.name, definition=definition, scope=scope
+        )
+        if result is FAILED:
+            if theme.name == self.theme_name:
+                self.loaded = (theme.definition, theme.scope)
+            return False
+        return True
+
+    def action_save(self) -> None:
+        if self.theme is None:
+            return
+        if not self.dirty:
+            self.app.notify("Nothing to save.")
+        elif self.save():
+            self.app.notify(f"saved the definition and scope of {self.theme_name}", markup=False)
+
+    def action_rename(self) -> None:
+        theme = self.theme
+        if theme is None:
+            return
+        self.save()
+
+        def named(name: str | None) -> None:
+            if not name or name == theme.name:
+                return
+            self.theme_name = name  # so the reload after the rename keeps it highlighted
+            if self.service(theme_service.rename_theme, theme.name, name) is FAILED:
+                self.theme_name = theme.name
+
+        self.app.push_screen(PromptDialog(f"Rename {theme.name}", value=theme.name), named)
+
+    def action_exemplar(self) -> None:
+        theme = self.theme
+        coding = self.query_one("#define-extracts", ExtractTable).current()
+        if theme is None or coding is None:
+            self.app.notify("Highlight an extract of the theme first.", severity="warning")
+            return
+        marked = self.service(theme_service.toggle_exemplar, theme.name, coding.id)
+        if marked is not FAILED:
+            what = "is now an exemplar of" if marked else "is no longer an exemplar of"
+            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+
+    def action_reorder(self, delta: int) -> None:
+        theme = self.theme
+        if theme is None:
+            return
+        self.save()
+        self.service(theme_service.reorder_theme, theme.name, delta)
+
+    def action_cycle_status(self) -> None:
+        theme = self.theme
+        if theme is None:
+            return
+        status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
+        self.service(
+            theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
+        )
+
+    def action_page(self, delta: int) -> None:
+        target = self.query_one("#define-extracts", ExtractTable).page_after(delta)
+        if target is not None:
+            self._show_extracts(target)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            ("define: save definition", self.action_save, "Save the theme's definition and scope"),
+            ("define: rename theme", self.action_rename, "Give the theme a new name"),
+            ("define: toggle exemplar", self.action_exemplar, "Mark the extract as an exemplar"),
+            ("define: move theme up", lambda: self.action_reorder(-1), "Earlier in the report"),
+            ("define: move theme down", lambda: self.action_reorder(1), "Later in the report"),
+            (
+                "define: next theme status",
+                self.action_cycle_status,
+                "Candidate → reviewed → defined",
+            ),
+        ]

@@ -1,0 +1,336 @@
+"""Phase 1, familiarising yourself with the data: read every abstract, note first ideas.
+
+The document list is a virtual list over ``queries.document_page`` (paged and filtered in
+SQL, so 100,000 documents cost one page); the reader shows the metadata and the headed
+sections; the familiarisation note is one note per coder and document, saved through
+``notes.set_note`` when the coder leaves it (not on every keystroke, which would flood the
+audit trail with half-sentences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.events import DescendantBlur
+from textual.timer import Timer
+from textual.widgets import Input, Static, TextArea
+
+from coder.core.model import Document
+from coder.services.notes import mark_read, set_note
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.store.queries import DocumentListItem
+from coder.tui.app import DataChanged
+from coder.tui.widgets.document import text_blocks
+from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.reader import Block, TextReader
+from coder.tui.widgets.text import literal, one_line
+from coder.tui.widgets.virtual_list import VirtualList
+
+NOTE_KIND = "familiarisation"
+SEARCH_DELAY = 0.3
+
+
+def metadata_lines(doc: Document, label_style: object) -> list[Text]:
+    """The bibliographic fields worth seeing while reading, one labelled line each."""
+    rows: list[tuple[str, str | None]] = [
+        ("Title", doc.title),
+        ("Authors", "; ".join(doc.authors) if doc.authors else None),
+        ("Year", str(doc.year) if doc.year else doc.date),
+        ("Type", doc.type),
+        ("Journal", ", ".join(p for p in (doc.journal, _volume(doc), doc.pages) if p) or None),
+        ("DOI", doc.doi),
+        ("ISSN", doc.issn),
+        ("Keywords", "; ".join(doc.keywords) if doc.keywords else None),
+        ("Source", f"{doc.source_file} ({doc.source_format})" if doc.source_file else None),
+        ("Key", doc.key),
+    ]
+    lines = []
+    for label, value in rows:
+        if value:
+            line = Text(f"{label:<9} ", style=label_style, end="")  # type: ignore[arg-type]
+            line.append_text(one_line(value))
+            lines.append(line)
+    return lines
+
+
+def _volume(doc: Document) -> str | None:
+    if doc.volume and doc.issue:
+        return f"{doc.volume}({doc.issue})"
+    return doc.volume or (f"({doc.issue})" if doc.issue else None)
+
+
+def document_row_text(item: DocumentListItem, width: int) -> Text:
+    """One list row: read mark, key, label, year. Literal text only."""
+    text = Text("✓ " if item.read else "· ", style="green" if item.read else "dim", end="")
+    text.append_text(one_line(item.key, style="bold"))
+    if item.label != item.key:
+        text.append("  ")
+        text.append_text(one_line(item.label))
+    if item.year and f"({item.year})" not in item.label:
+        text.append(f" ({item.year})", style="dim")
+    if not item.has_abstract:
+        text.append("  no abstract", style="dim italic")
+    return text
+
+
+class FamiliarisePhase(Container):
+    """Phase 1: the document list, the reader and the familiarisation note."""
+
+    BINDINGS = [
+        Binding("space", "toggle_read", "Read ✓", id="familiarise.toggle_read", tooltip="Mark the document read (or unread)"),
+        Binding("slash", "search", "Search", id="familiarise.search", tooltip="Search titles and abstracts"),
+        Binding("f", "unread_only", "Unread only", id="familiarise.unread_only", tooltip="Show only documents you have not read"),
+        Binding("n", "edit_note", "Note", id="familiarise.note", tooltip="Write the familiarisation note of this document"),
+        Binding("r", "focus_reader", "Reader", show=False, id="familiarise.reader", tooltip="Scroll the reader"),
+        Binding("escape", "back_to_list", "List", show=False, id="familiarise.back", tooltip="Back to the document list (saves the note)"),
+    ]  # fmt: skip
+
+    def __init__(self, ws: Workspace, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.ws = ws
+        self.unread_only = False
+        self.search = ""
+        self.doc: Document | None = None
+        self.saved_note = ""
+        self._search_timer: Timer | None = None
+        self._coder_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fam-left"):
+            yield Input(placeholder="search titles and abstracts ( / )", id="fam-search")
+            yield Static(id="fam-status")
+            yield VirtualList(
+                self._fetch,
+                document_row_text,
+                page_size=100,
+                empty="no documents match",
+                id="fam-list",
+            )
+        with Vertical(id="fam-right"):
+            yield TextReader(id="fam-reader")
+            yield Static(
+                "Familiarisation note  (n to write · Esc saves and goes back)", id="fam-note-label"
+            )
+            yield TextArea(id="fam-note", soft_wrap=True, tab_behavior="focus")
+
+    def on_mount(self) -> None:
+        self._coder_id = self.ws.coder_id()
+        state: dict[str, str] = getattr(self.app, "ui_state", {}) or {}
+        key = state.get("familiarise.document")
+        row = state.get("familiarise.row", "")
+        if key:
+            self.doc_list.reload(
+                cursor=int(row) if row.isdigit() else 0,
+                expect=lambda item: item.key == key,
+                locate=lambda: self._locate(key),
+            )
+        else:
+            self.doc_list.reload(cursor=0)
+        self._update_status()
+
+    def _locate(self, key: str) -> int | None:
+        """The remembered document's row (in the list's worker thread)."""
+        with self.ws.read() as session:
+            return q.document_index(session, self.ws.project.id, key)
+
+    # ---- the contract with the app ---------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self._coder_id = self.ws.coder_id()
+        self.save_pending()
+        self.doc_list.reload()
+        if self.doc is not None:
+            self._show_document(self.doc.key)
+
+    def save_pending(self) -> None:
+        """Save the note being written (the app calls this before quitting)."""
+        if self.doc is None:
+            return
+        text = self.note.text
+        if text.rstrip() == self.saved_note.rstrip():
+            return
+        ok, _ = attempt(self, set_note, self.ws, "document", self.doc.key, NOTE_KIND, text)
+        if ok:
+            self.saved_note = text
+            self.post_message(DataChanged(refresh_phase=False))
+
+    def palette_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        return [
+            (
+                "familiarise: toggle read",
+                self.action_toggle_read,
+                "Mark the document read or unread",
+            ),
+            (
+                "familiarise: unread only",
+                self.action_unread_only,
+                "Show only unread documents (or all)",
+            ),
+            ("familiarise: search", self.action_search, "Search titles and abstracts"),
+            ("familiarise: edit note", self.action_edit_note, "Write the familiarisation note"),
+        ]
+
+    # ---- parts -----------------------------------------------------------------------
+
+    @property
+    def doc_list(self) -> VirtualList[DocumentListItem]:
+        return self.query_one("#fam-list", VirtualList)
+
+    @property
+    def reader(self) -> TextReader:
+        return self.query_one("#fam-reader", TextReader)
+
+    @property
+    def note(self) -> TextArea:
+        return self.query_one("#fam-note", TextArea)
+
+    def _fetch(self, offset: int, limit: int) -> tuple[int, list[DocumentListItem]]:
+        """Runs in a worker thread: only reads, and only values captured as plain data."""
+        unread, search, coder = self.unread_only, self.search, self._coder_id
+        with self.ws.read() as session:
+            return q.document_page(
+                session,
+                self.ws.project.id,
+                coder,
+                offset,
+                limit,
+                unread_only=unread,
+                search=search or None,
+            )
+
+    def _update_status(self, total: int | None = None) -> None:
+        parts = [f"{total if total is not None else self.doc_list.total} documents"]
+        if self.unread_only:
+            parts.append("unread only (f)")
+        if self.search:
+            parts.append(f"matching {self.search!r}")
+        self.query_one("#fam-status", Static).update(Text(" · ".join(parts), style="dim"))
+
+    # ---- events ----------------------------------------------------------------------
+
+    def on_virtual_list_loaded(self, event: VirtualList.Loaded) -> None:
+        event.stop()
+        self._update_status(event.total)
+        if event.total == 0:
+            self._show_nothing()
+
+    def on_virtual_list_highlighted(self, event: VirtualList.Highlighted) -> None:
+        event.stop()
+        item = event.item
+        assert isinstance(item, DocumentListItem)
+        if self.doc is None or self.doc.key != item.key:
+            self._show_document(item.key)
+
+    def on_virtual_list_selected(self, event: VirtualList.Selected) -> None:
+        event.stop()
+        self.reader.focus()
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        if event.widget is self.query_one("#fam-note", TextArea):
+            self.save_pending()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._apply_search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_search()
+        self.doc_list.focus()
+
+    def _apply_search(self) -> None:
+        value = self.query_one("#fam-search", Input).value.strip()
+        if value != self.search:
+            self.search = value
+            self.doc_list.reload(cursor=0)
+            self._update_status()
+
+    # ---- showing a document ----------------------------------------------------------
+
+    def _show_nothing(self) -> None:
+        self.save_pending()
+        self.doc = None
+        self.reader.set_blocks([Block(Text("No document to show."), style="label")])
+        self.note.load_text("")
+        self.saved_note = ""
+
+    def _show_document(self, key: str) -> None:
+        self.save_pending()
+        try:
+            with self.ws.read() as session:
+                row = q.document_row(session, self.ws.project.id, key)
+                if row is None:
+                    return
+                doc = q.to_document(row)
+                memo = (
+                    q.memo_row(
+                        session, self.ws.project.id, self._coder_id, "document", row.id, NOTE_KIND
+                    )
+                    if self._coder_id is not None
+                    else None
+                )
+        except USER_ERRORS as error:
+            show_error(self, error)
+            return
+        self.doc = doc
+        label = self.reader.get_component_rich_style("reader--label")
+        blocks = [Block(line) for line in metadata_lines(doc, label)]
+        for heading, start, end in text_blocks(doc):
+            blocks.append(Block(Text("")))
+            if heading:
+                blocks.append(Block(one_line(heading), style="heading"))
+            blocks.append(Block(literal(doc.text[start:end]), offset=start))
+        if not doc.text.strip():
+            blocks += [Block(Text("")), Block(Text("(no abstract)"), style="label")]
+        self.reader.set_blocks(blocks)
+        self.saved_note = memo.text if memo is not None else ""
+        self.note.load_text(self.saved_note)
+        remember = getattr(self.app, "remember", None)
+        if remember is not None:
+            row = self.doc_list.cursor if not (self.search or self.unread_only) else None
+            remember(
+                {
+                    "familiarise.document": key,
+                    **({"familiarise.row": str(row)} if row is not None else {}),
+                }
+            )
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_toggle_read(self) -> None:
+        item = self.doc_list.current
+        if item is None:
+            return
+        ok, _ = attempt(self, mark_read, self.ws, item.key, not item.read)
+        if not ok:
+            return
+        self._coder_id = self._coder_id or self.ws.coder_id()
+        self.doc_list.set_item(self.doc_list.cursor, replace(item, read=not item.read))
+        self.post_message(DataChanged(refresh_phase=False))
+
+    def action_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self.doc_list.reload(cursor=0)
+        self._update_status()
+
+    def action_search(self) -> None:
+        self.query_one("#fam-search", Input).focus()
+
+    def action_edit_note(self) -> None:
+        if self.doc is not None:
+            self.note.focus()
+
+    def action_focus_reader(self) -> None:
+        self.reader.focus()
+
+    def action_back_to_list(self) -> None:
+        self.save_pending()
+        self.doc_list.focus()

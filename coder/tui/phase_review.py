@@ -1,0 +1,581 @@
+"""Phase 4, developing and reviewing themes: read every extract, then reshape.
+
+Left, the live themes with their status and how much data they hold. Right, every coded
+extract of the highlighted theme, grouped by code, one page at a time, with the whole
+extract and its citation under the table. From here the reviewer marks extracts that do
+not fit (x), merges (g), splits (p), moves codes between themes (v), discards (d),
+merges two codes (c), sets the theme's status (s), and checks the theme against the
+whole data set (k): uncoded units that resemble its extracts or keywords, from which a
+hit can be coded with one of the theme's codes (a or enter).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Static
+
+from coder.core.matching import suggest_codes
+from coder.core.model import Theme, ThemeStatus
+from coder.services import codes as code_service
+from coder.services import themes as theme_service
+from coder.services.coding import apply_code
+from coder.services.quality import MissedData, MissedHit, missed_data
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.tui.widgets.errors import USER_ERRORS
+from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail
+from coder.tui.widgets.phase_kit import FAILED, LaterPhase, PaletteCommand
+from coder.tui.widgets.text import literal, one_line
+from coder.tui.widgets.theme_dialogs import (
+    ConfirmDialog,
+    PickDialog,
+    PromptDialog,
+    rank_codes,
+    rank_names,
+)
+
+STATUS_CYCLE = [s.value for s in ThemeStatus]  # candidate -> reviewed -> defined -> candidate
+MISSED_LIMIT = 25
+
+
+class ReviewPhase(LaterPhase):
+    """Phase 4: each theme's extracts, misfit marks, reshaping and the data-set check."""
+
+    BINDINGS = [
+        Binding(
+            "x",
+            "misfit",
+            "Not fitting",
+            id="review.misfit",
+            tooltip="Mark the extract as not fitting the theme",
+        ),
+        Binding(
+            "s",
+            "cycle_status",
+            "Status",
+            id="review.status",
+            tooltip="Candidate → reviewed → defined",
+        ),
+        Binding(
+            "g", "merge_themes", "Merge", id="review.merge", tooltip="Merge this theme into another"
+        ),
+        Binding(
+            "p",
+            "split_theme",
+            "Split",
+            id="review.split",
+            tooltip="Move some of its codes into a new theme",
+        ),
+        Binding(
+            "v",
+            "move_codes",
+            "Move codes",
+            id="review.move",
+            tooltip="Move some of its codes to another theme",
+        ),
+        Binding(
+            "d",
+            "discard",
+            "Discard",
+            id="review.discard",
+            tooltip="Discard the theme; its codes return to the pile",
+        ),
+        Binding(
+            "c",
+            "merge_codes",
+            "Merge codes",
+            id="review.merge_codes",
+            tooltip="Merge one code into another",
+        ),
+        Binding(
+            "k",
+            "check",
+            "Check data",
+            id="review.check",
+            tooltip="Find uncoded units resembling this theme",
+        ),
+        Binding(
+            "a",
+            "apply_hit",
+            "Code hit",
+            id="review.apply",
+            tooltip="Apply one of the theme's codes to the hit",
+        ),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="review.next_page",
+            tooltip="Next page of extracts",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="review.prev_page",
+            tooltip="Previous page of extracts",
+        ),
+    ]
+
+    def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(ws, id=id, classes=classes)
+        self.themes: list[Theme] = []
+        self.stats: dict[int, q.ThemeStats] = {}
+        self.theme_name: str | None = None
+        self.hits: list[MissedHit] = []
+        self.hits_theme: str | None = None
+        self.scan: MissedData | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="review-body"):
+            with Vertical(id="review-themes-pane"):
+                yield Label("Themes", classes="pane-title")
+                yield DataTable(id="review-themes", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="review-extracts-pane"):
+                yield Label("Extracts", classes="pane-title", id="review-extracts-title")
+                yield ExtractTable(self.ws, id="review-extracts")
+                yield Static(classes="detail", id="review-detail")
+                with Vertical(id="missed-pane"):
+                    yield Label(
+                        "Check against the data set", classes="pane-title", id="missed-title"
+                    )
+                    yield DataTable(id="missed", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        themes = self.query_one("#review-themes", DataTable)
+        for label, width in (("theme", 24), ("status", 9), ("ext.", 4), ("docs", 4), ("✗", 2)):
+            themes.add_column(label, width=width)
+        missed = self.query_one("#missed", DataTable)
+        for label, width in (
+            ("score", 5),
+            ("unit", 18),
+            ("section", 12),
+            ("text", None),
+            ("like", 24),
+            ("coded", 5),
+        ):
+            missed.add_column(label, width=width)
+        self.refresh_data()
+        self.query_one("#review-themes", DataTable).focus()
+
+    # ---- loading --------------------------------------------------------------------
+
+    def focus_target(self) -> Widget:
+        """What the shell focuses when it opens this phase."""
+        return self.query_one("#review-themes", DataTable)
+
+    def read_data(self) -> tuple[list[Theme], dict[int, q.ThemeStats]]:
+        pid = self.ws.project.id
+        with self.ws.read() as session:
+            return q.themes(session, pid), q.theme_stats(session, pid)
+
+    def show_data(self, data: tuple[list[Theme], dict[int, q.ThemeStats]]) -> None:
+        self.themes, self.stats = data
+        names = [t.name for t in self.themes]
+        if self.theme_name not in names:
+            table = self.query_one("#review-themes", DataTable)
+            row = min(table.cursor_row, len(names) - 1) if names else -1
+            self.theme_name = names[row] if row >= 0 else None
+        self._fill_themes()
+        extracts = self.query_one("#review-extracts", ExtractTable)
+        same = extracts.theme_id == (self.theme.id if self.theme else None)
+        self._show_extracts(page=extracts.page if same else 0, keep_cursor=same)
+
+    @property
+    def theme(self) -> Theme | None:
+        return next((t for t in self.themes if t.name == self.theme_name), None)
+
+    def _fill_themes(self) -> None:
+        table = self.query_one("#review-themes", DataTable)
+        table.clear()
+        depth = {t.name: 0 for t in self.themes}
+        parents = {t.name: t.parent for t in self.themes}
+        for t in self.themes:
+            cursor, seen = t.parent, {t.name}
+            while cursor and cursor in parents and cursor not in seen:
+                seen.add(cursor)
+                depth[t.name] += 1
+                cursor = parents[cursor]
+        for t in self.themes:
+            s = self.stats.get(t.id or -1) or q.ThemeStats()
+            name = Text("  " * depth[t.name])
+            name.append_text(one_line(t.name))
+            table.add_row(
+                name,
+                Text(t.status.value, _status_style(t.status.value)),
+                Text(str(s.codings), justify="right"),
+                Text(str(s.documents), justify="right"),
+                Text(str(s.misfits or ""), justify="right"),
+                key=t.name,
+            )
+        names = [t.name for t in self.themes]
+        if self.theme_name in names:
+            table.move_cursor(row=names.index(self.theme_name), animate=False)
+
+    def _show_extracts(self, page: int = 0, keep_cursor: bool = False) -> None:
+        extracts = self.query_one("#review-extracts", ExtractTable)
+        theme = self.theme
+        extracts.show_theme(theme.id if theme else None, page, keep_cursor=keep_cursor)
+        title = self.query_one("#review-extracts-title", Label)
+        if theme is None:
+            title.update("Extracts: no theme yet (create candidate themes in phase 3)")
+        else:
+            label = one_line(theme.name, "bold")
+            label.append(f" — {extracts.position()}  ([ ] pages)")
+            title.update(label)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        extracts = self.query_one("#review-extracts", ExtractTable)
+        coding = extracts.current()
+        detail = self.query_one("#review-detail", Static)
+        if coding is None:
+            detail.update(Text("No coded extract in this theme yet.", "dim"))
+            return
+        marks = []
+        if coding.id in extracts.misfits:
+            marks.append("✗ does not fit")
+        if coding.id in extracts.exemplars:
+            marks.append("★ exemplar")
+        detail.update(extract_detail(coding, ", ".join(marks)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table_id = event.data_table.id
+        if event.cursor_row != event.data_table.cursor_row:
+            return  # a stale event from refilling the table: the cursor has moved on
+        if table_id == "review-themes":
+            key = event.row_key.value if event.row_key is not None else None
+            if key is not None and key != self.theme_name:
+                self.theme_name = key
+                self._hide_missed()
+                self._show_extracts()
+        elif table_id == "review-extracts":
+            self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "missed":
+            self.action_apply_hit()
+
+    def action_page(self, delta: int) -> None:
+        target = self.query_one("#review-extracts", ExtractTable).page_after(delta)
+        if target is not None:
+            self._show_extracts(target)
+
+    # ---- marks and status -----------------------------------------------------------
+
+    def _need_theme(self) -> Theme | None:
+        theme = self.theme
+        if theme is None:
+            self.app.notify("No theme highlighted.", severity="warning")
+        return theme
+
+    def action_misfit(self) -> None:
+        theme = self._need_theme()
+        coding = self.query_one("#review-extracts", ExtractTable).current()
+        if theme is None:
+            return
+        if coding is None:
+            self.app.notify("Highlight an extract first.", severity="warning")
+            return
+        marked = self.service(theme_service.toggle_misfit, theme.name, coding.id)
+        if marked is not FAILED:
+            what = "marked as not fitting" if marked else "fits again"
+            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+
+    def action_cycle_status(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+        status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
+        self.service(
+            theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
+        )
+
+    # ---- reshaping ------------------------------------------------------------------
+
+    def _other_themes(self, theme: Theme) -> list[str]:
+        return [t.name for t in self.themes if t.name != theme.name]
+
+    def action_merge_themes(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+        others = self._other_themes(theme)
+        if not others:
+            self.app.notify("There is no other theme to merge into.", severity="warning")
+            return
+
+        def chosen(result: list[str] | None) -> None:
+            if result:
+                target = result[0]
+                self.theme_name = target  # the reload after the merge highlights it
+                if self.service(theme_service.merge_themes, theme.name, target) is FAILED:
+                    self.theme_name = theme.name
+                    return
+                self._hide_missed()
+                self.app.notify(f"{theme.name} merged into {target}", markup=False)
+
+        self.app.push_screen(
+            PickDialog(f"Merge {theme.name} into which theme?", others, rank_names(others)), chosen
+        )
+
+    def action_split_theme(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+        if not theme.codes:
+            self.app.notify("This theme has no codes to split off.", severity="warning")
+            return
+
+        def named(codes: list[str], name: str | None) -> None:
+            if (
+                name
+                and self.service(theme_service.split_theme, theme.name, codes, name) is not FAILED
+            ):
+                self.app.notify(
+                    f"{len(codes)} code(s) split from {theme.name} into {name}", markup=False
+                )
+
+        def picked(codes: list[str] | None) -> None:
+            if codes:
+                prompt = PromptDialog(
+                    f"Name the new theme for {', '.join(codes)}", placeholder="new theme name"
+                )
+                self.app.push_screen(prompt, lambda name: named(codes, name))
+
+        title = f"Which codes of {theme.name} go into the new theme? (tab marks)"
+        self.app.push_screen(
+            PickDialog(title, theme.codes, rank_names(theme.codes), multi=True), picked
+        )
+
+    def action_move_codes(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+        others = self._other_themes(theme)
+        if not theme.codes or not others:
+            self.app.notify(
+                "Moving needs codes in this theme and another theme.", severity="warning"
+            )
+            return
+
+        def target_chosen(codes: list[str], result: list[str] | None) -> None:
+            if result:
+                target = result[0]
+                done = f"{len(codes)} code(s) moved from {theme.name} to {target}"
+                self.service(theme_service.move_codes, codes, theme.name, target, done=done)
+
+        def picked(codes: list[str] | None) -> None:
+            if codes:
+                dialog = PickDialog(
+                    f"Move {', '.join(codes)} to which theme?", others, rank_names(others)
+                )
+                self.app.push_screen(dialog, lambda result: target_chosen(codes, result))
+
+        title = f"Which codes of {theme.name} move? (tab marks)"
+        self.app.push_screen(
+            PickDialog(title, theme.codes, rank_names(theme.codes), multi=True), picked
+        )
+
+    def action_discard(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                done = f"{theme.name} discarded; its codes are back on the pile unless another theme holds them"
+                self.service(theme_service.discard_theme, theme.name, done=done)
+
+        question = f"Discard the theme {theme.name!r}? Its {len(theme.codes)} code(s) leave it (undo brings it back)."
+        self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_merge_codes(self) -> None:
+        theme = self.theme
+        with self.ws.read() as session:
+            codes = q.codes(session, self.ws.project.id)
+        names = [c.name for c in codes]
+        current = self.query_one("#review-extracts", ExtractTable).current()
+        first = ([current.code] if current and current.code in names else []) + (
+            theme.codes if theme else []
+        )
+        ordered = list(dict.fromkeys([*first, *names]))
+
+        def target_chosen(source: str, result: list[str] | None) -> None:
+            if result:
+                target = result[0]
+                moved = self.service(code_service.merge_codes, source, target)
+                if moved is not FAILED:
+                    self.app.notify(
+                        f"{source} merged into {target}: {moved} coding(s) moved", markup=False
+                    )
+
+        def source_chosen(result: list[str] | None) -> None:
+            if result:
+                source = result[0]
+                targets = [n for n in ordered if n != source]
+                dialog = PickDialog(f"Merge {source} into which code?", targets, rank_codes(codes))
+                self.app.push_screen(dialog, lambda r: target_chosen(source, r))
+
+        self.app.push_screen(
+            PickDialog("Merge which code?", ordered, rank_codes(codes)), source_chosen
+        )
+
+    # ---- the check against the data set ---------------------------------------------
+
+    def action_check(self) -> None:
+        theme = self._need_theme()
+        if theme is None:
+            return
+        if not theme.codes:
+            self.app.notify(
+                "This theme has no codes yet: nothing to compare with.", severity="warning"
+            )
+            return
+        self.hits, self.hits_theme, self.scan = [], theme.name, None
+        pane = self.query_one("#missed-pane")
+        pane.add_class("shown")
+        self.query_one("#missed", DataTable).clear()
+        title = Text("Checking the data set for units resembling ")
+        title.append_text(one_line(theme.name, "bold"))
+        title.append(" …")
+        self.query_one("#missed-title", Label).update(title)
+        self._run_check(theme.name)
+
+    @work(thread=True, exclusive=True, group="review-check")
+    def _run_check(self, theme: str) -> None:
+        try:
+            found = missed_data(self.ws, theme, limit=MISSED_LIMIT)
+        except USER_ERRORS as error:
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self._found, theme, found)
+
+    def _found(self, theme: str, found: MissedData) -> None:
+        if theme != self.hits_theme:
+            return  # the reviewer moved to another theme meanwhile
+        self.scan = found
+        self._show_hits(theme, found.hits)
+        if found.hits:
+            self.query_one("#missed", DataTable).focus()
+
+    def _show_hits(self, theme: str, hits: list[MissedHit]) -> None:
+        self.hits = hits
+        table = self.query_one("#missed", DataTable)
+        table.clear()
+        for hit in hits:
+            table.add_row(
+                Text(f"{hit.score:.0f}", justify="right"),
+                Text(str(hit.ref)),
+                one_line(hit.heading or ""),
+                clip(one_line(hit.text), 80),
+                clip(one_line(hit.cue, "italic"), 24),
+                Text("yes" if hit.coded else "no", "dim" if hit.coded else "bold"),
+            )
+        title = Text(f"{len(hits)} unit(s) outside ")
+        title.append_text(one_line(theme, "bold"))
+        title.append(
+            " resemble it" if hits else " resemble it: the coding seems to have caught its data"
+        )
+        if self.scan is not None:
+            scope = "all" if self.scan.complete else "the first"
+            title.append(f" ({scope} {self.scan.scanned} units scanned)", "dim")
+        if hits:
+            title.append("  a / enter: code the hit")
+        self.query_one("#missed-title", Label).update(title)
+
+    def _hide_missed(self) -> None:
+        self.hits, self.hits_theme = [], None
+        self.query_one("#missed-pane").remove_class("shown")
+
+    def action_apply_hit(self) -> None:
+        table = self.query_one("#missed", DataTable)
+        if not self.hits or self.hits_theme is None:
+            self.app.notify(
+                "Press k to check the theme against the data set first.", severity="warning"
+            )
+            return
+        row = table.cursor_row
+        if not 0 <= row < len(self.hits):
+            return
+        hit = self.hits[row]
+        theme = next((t for t in self.themes if t.name == self.hits_theme), None)
+        if theme is None or not theme.codes:
+            return
+        with self.ws.read() as session:
+            codes = [c for c in q.codes(session, self.ws.project.id) if c.name in theme.codes]
+        ranked = [
+            c.name for c, _score in suggest_codes(hit.text, codes, limit=len(codes), cutoff=0)
+        ]
+        choices = list(dict.fromkeys([*ranked, *(c.name for c in codes)]))
+        if not choices:
+            self.app.notify(
+                "The theme's codes are retired or merged: none can be applied.", severity="warning"
+            )
+            return
+
+        def chosen(result: list[str] | None) -> None:
+            if not result:
+                return
+            code = result[0]
+            added = self.service(apply_code, hit.ref, code)
+            if added is FAILED:
+                return
+            self.hits.remove(hit)
+            self._show_hits(theme.name, self.hits)
+            self.app.notify(
+                f"{code} applied to {hit.ref}" if added else f"{hit.ref} already had {code}",
+                markup=False,
+            )
+
+        if len(choices) == 1:
+            chosen(choices)
+            return
+        preview = literal(hit.text)
+        title = f"Apply which code of {theme.name} to {hit.ref}? “{clip(preview, 60).plain}”"
+        self.app.push_screen(PickDialog(title, choices, rank_codes(codes)), chosen)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            (
+                "review: merge themes",
+                self.action_merge_themes,
+                "Merge the highlighted theme into another",
+            ),
+            (
+                "review: split theme",
+                self.action_split_theme,
+                "Move some codes of the theme into a new theme",
+            ),
+            ("review: move codes", self.action_move_codes, "Move codes from this theme to another"),
+            (
+                "review: discard theme",
+                self.action_discard,
+                "Discard the theme; its codes return to the pile",
+            ),
+            ("review: merge codes", self.action_merge_codes, "Merge one code into another"),
+            (
+                "review: mark extract as not fitting",
+                self.action_misfit,
+                "Toggle the misfit mark of the extract",
+            ),
+            (
+                "review: next theme status",
+                self.action_cycle_status,
+                "Candidate → reviewed → defined",
+            ),
+            (
+                "review: check against the data set",
+                self.action_check,
+                "Uncoded units resembling the theme",
+            ),
+        ]
+
+
+def _status_style(status: str) -> str:
+    return {"candidate": "yellow", "reviewed": "cyan", "defined": "green"}.get(status, "")

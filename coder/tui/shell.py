@@ -1,0 +1,164 @@
+"""The shell around the phases: a header with project and coder, and the phase stepper.
+
+Braun and Clarke's phases are recursive, not a wizard, so the stepper shows all six with
+their progress and any one can be opened at any time. Progress comes from a handful of
+COUNT queries (``phase_progress``), run in a thread worker on start and after each change,
+never per keystroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from coder.services.notes import PHASES
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.tui.widgets.text import one_line
+
+# The key shown on each step: F2..F7 open phases 1..6 (F1 is help).
+PHASE_KEYS = {n: f"F{n + 1}" for n in PHASES}
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    """What the stepper shows for one phase."""
+
+    text: str
+    status: str = ""  # the coder-set phase status: "", "in progress", "done"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The corpus size: documents and reading units. They change only on import, and
+    counting 800,000 units takes a while, so the app counts them on start and on phase
+    switches, not after every coding."""
+
+    documents: int
+    segments: int
+
+
+def count_totals(ws: Workspace) -> Totals:
+    with ws.read() as session:
+        return Totals(
+            q.count_documents(session, ws.project.id), q.count_segments(session, ws.project.id)
+        )
+
+
+def phase_progress(
+    ws: Workspace, coder_id: int | None, totals: Totals | None = None
+) -> tuple[dict[int, PhaseProgress], Totals]:
+    """Progress of every phase from COUNT queries (safe to run in a thread); ``totals``
+    reuses an earlier corpus count. Returns the progress and the totals used."""
+    pid = ws.project.id
+    totals = totals or count_totals(ws)
+    with ws.read() as session:
+        read = q.count_read(session, pid, coder_id) if coder_id is not None else 0
+        coded = q.count_coded_segments(session, pid, coder_id) if coder_id is not None else 0
+        statuses = q.theme_status_counts(session, pid)
+        unassigned = q.count_unassigned_codes(session, pid)
+        marked = q.phase_statuses(session, pid)
+    themes = sum(statuses.values())
+    reviewed = statuses.get("reviewed", 0) + statuses.get("defined", 0)
+    defined = statuses.get("defined", 0)
+    texts = {
+        1: f"{read}/{totals.documents} read",
+        2: f"{coded}/{totals.segments} segments",
+        3: f"{_plural(themes, 'theme')}, {_plural(unassigned, 'unassigned code')}",
+        4: f"{reviewed}/{themes} reviewed",
+        5: f"{defined}/{themes} defined",
+        6: "",
+    }
+    return {n: PhaseProgress(texts[n], marked.get(n, "")) for n in PHASES}, totals
+
+
+class PhaseStep(Static):
+    """One phase in the stepper; clicking it opens the phase."""
+
+    class Clicked(Message):
+        def __init__(self, phase: int) -> None:
+            super().__init__()
+            self.phase = phase
+
+    def __init__(self, phase: int) -> None:
+        super().__init__(id=f"step-{phase}", classes="phase-step")
+        self.phase = phase
+        self.progress = PhaseProgress("")
+
+    def show(self, progress: PhaseProgress) -> None:
+        self.progress = progress
+        self.update(self._text())
+
+    def _text(self) -> Text:
+        name = Text(end="")
+        name.append(f"{self.phase} {PHASES[self.phase]}", style="bold")
+        if self.progress.status == "done":
+            name.append(" ✓")
+        name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
+        name.append("\n")
+        name.append_text(one_line(self.progress.text or "\u00a0"))
+        return name
+
+    def on_mount(self) -> None:
+        self.update(self._text())
+
+    def on_click(self) -> None:
+        self.post_message(self.Clicked(self.phase))
+
+
+class PhaseStepper(Horizontal):
+    """All six phases, the current one marked."""
+
+    def compose(self) -> ComposeResult:
+        for phase in PHASES:
+            yield PhaseStep(phase)
+
+    def set_current(self, phase: int) -> None:
+        for step in self.query(PhaseStep):
+            step.set_class(step.phase == phase, "-current")
+
+    def show(self, progress: dict[int, PhaseProgress]) -> None:
+        for step in self.query(PhaseStep):
+            if step.phase in progress:
+                step.show(progress[step.phase])
+
+    def text_of(self, phase: int) -> str:
+        """The step's text as shown (for tests and the palette's help)."""
+        step = self.query_one(f"#step-{phase}", PhaseStep)
+        return f"{phase} {PHASES[phase]} {step.progress.text}".strip()
+
+
+def database_name(label: str) -> str:
+    """A file's name (not its folder, which says little and changes between machines), or
+    the URL of a server database without its password."""
+    return label if "://" in label else Path(label).name
+
+
+class ShellHeader(Vertical):
+    """Project, coder, database; then the stepper. No clock: nothing time-dependent."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(id="shell-header")
+        self.ws = ws
+
+    def compose(self) -> ComposeResult:
+        title = Text(end="")
+        title.append("coder", style="bold")
+        title.append("  ·  ")
+        title.append_text(one_line(self.ws.project.name, style="bold"))
+        title.append("  ·  coder ")
+        title.append_text(one_line(self.ws.coder, style="bold"))
+        title.append("  ·  ")
+        title.append_text(one_line(database_name(self.ws.db.label), style="dim"))
+        yield Static(title, id="shell-title")
+        yield PhaseStepper(id="stepper")

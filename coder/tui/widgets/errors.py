@@ -1,0 +1,42 @@
+"""User errors in the TUI: one notification line, never a traceback.
+
+The services raise ServiceError for a request that cannot be carried out; the store
+raises StoreError (database unreachable, read-only file) and Conflict (the data moved on);
+file readers raise FormatError. All four are the user's to act on, so the TUI shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from textual.dom import DOMNode
+
+from coder.formats.errors import FormatError
+from coder.services.workspace import ServiceError
+from coder.store.db import Conflict
+from coder.store.engine import StoreError
+
+USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError, Conflict, FormatError)
+
+R = TypeVar("R")
+
+
+def show_error(node: DOMNode, error: BaseException) -> None:
+    """Notify with the error's own line; markup off (it may quote a code or a document)."""
+    node.notify(
+        str(error).splitlines()[0] if str(error) else type(error).__name__,
+        severity="error",
+        markup=False,
+    )
+
+
+def attempt(
+    node: DOMNode, call: Callable[..., R], *args: object, **kwargs: object
+) -> tuple[bool, R | None]:
+    """Run one service call; on a user error notify and return (False, None)."""
+    try:
+        return True, call(*args, **kwargs)
+    except USER_ERRORS as error:
+        show_error(node, error)
+        return False, None

@@ -1,0 +1,209 @@
+"""A reader for one document: wrapped text on the line API, with marked spans.
+
+It is a ScrollView that renders only the visible lines, so a very long text costs no more
+than a short one, and it knows which wrapped line holds each code-point offset of the
+document, which is what lets the coding phase keep the current segment in view and paint
+highlights and sub-span selections without re-wrapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region, Size, Spacing
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from coder.tui.widgets.text import wrap_offsets
+
+
+@dataclass
+class Block:
+    """A run of text shown as its own paragraph(s).
+
+    ``offset`` is where ``text`` starts in the document's stored text (None for headings
+    and metadata), so marks given in document offsets land on the right characters.
+    """
+
+    text: Text
+    offset: int | None = None
+    style: str | None = None  # a component style for the whole block: "heading", "label"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A span of the document (code-point offsets) painted with a component style
+    ("highlight", "selection", "coded") or an explicit Rich style."""
+
+    start: int
+    end: int
+    style: str | Style
+
+
+class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
+    """Shows blocks of literal text; ``set_marks`` restyles without re-wrapping."""
+
+    BINDINGS = [
+        Binding("up", "scroll_up", "Scroll up", show=False, id="reader.scroll_up", tooltip="Scroll the text up"),
+        Binding("down", "scroll_down", "Scroll down", show=False, id="reader.scroll_down", tooltip="Scroll the text down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="reader.page_up", tooltip="Scroll the text a page up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="reader.page_down", tooltip="Scroll the text a page down"),
+        Binding("home", "scroll_home", "Top", show=False, id="reader.top", tooltip="Scroll to the top of the text"),
+        Binding("end", "scroll_end", "Bottom", show=False, id="reader.bottom", tooltip="Scroll to the end of the text"),
+    ]  # fmt: skip
+
+    COMPONENT_CLASSES = {
+        "reader--heading",
+        "reader--label",
+        "reader--highlight",
+        "reader--selection",
+        "reader--coded",
+    }
+
+    DEFAULT_CSS = """
+    TextReader {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        padding: 0 1;
+    }
+    TextReader > .reader--heading { text-style: bold; color: $accent; }
+    TextReader > .reader--label { color: $text-muted; }
+    TextReader > .reader--highlight { background: $primary 40%; }
+    TextReader > .reader--selection { background: $warning 60%; text-style: underline; }
+    TextReader > .reader--coded { text-style: underline; }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._blocks: list[Block] = []
+        self._marks: list[Mark] = []
+        self._lines: list[tuple[int, int, int]] = []  # (block index, start, end) within block
+        self._wrap_width = 0
+        self._cache: dict[int, Strip] = {}
+
+    # ---- content ---------------------------------------------------------------------
+
+    @property
+    def plain_lines(self) -> list[str]:
+        """The wrapped lines as plain text (what a test or a screen reader would read)."""
+        return [self._blocks[b].text.plain[a:e] for b, a, e in self._lines]
+
+    @property
+    def marks(self) -> list[Mark]:
+        return list(self._marks)
+
+    def set_blocks(
+        self, blocks: list[Block], marks: list[Mark] | None = None, keep_scroll: bool = False
+    ) -> None:
+        self._blocks = blocks
+        self._marks = list(marks or [])
+        self._rewrap(force=True)
+        if not keep_scroll:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def set_marks(self, marks: list[Mark]) -> None:
+        self._marks = list(marks)
+        self._cache.clear()
+        self.refresh()
+
+    def line_of(self, offset: int) -> int | None:
+        """The wrapped line that shows document offset ``offset``."""
+        best = None
+        for index, (b, a, e) in enumerate(self._lines):
+            base = self._blocks[b].offset
+            if base is None:
+                continue
+            if base + a <= offset < max(base + e, base + a + 1):
+                return index
+            if base + a <= offset:
+                best = index
+        return best
+
+    def show_span(self, start: int, end: int) -> None:
+        """Scroll the least needed to bring document span [start, end) into view."""
+        first = self.line_of(start)
+        last = self.line_of(max(start, end - 1))
+        if first is None or last is None:
+            return
+        region = Region(0, first, max(1, self._wrap_width), last - first + 1)
+        self.scroll_to_region(
+            region, spacing=Spacing(1, 0, 1, 0), animate=False, immediate=True, x_axis=False
+        )
+
+    # ---- layout ----------------------------------------------------------------------
+
+    def _content_width(self) -> int:
+        return max(10, self.scrollable_content_region.width)
+
+    def _rewrap(self, force: bool = False) -> None:
+        width = self._content_width() if self.is_mounted else 80
+        if not force and width == self._wrap_width:
+            return
+        self._wrap_width = width
+        lines: list[tuple[int, int, int]] = []
+        for index, block in enumerate(self._blocks):
+            for start, end in wrap_offsets(block.text.plain, width):
+                lines.append((index, start, end))
+        self._lines = lines
+        self._cache.clear()
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def on_mount(self) -> None:
+        self._rewrap(force=True)
+
+    # ---- rendering -------------------------------------------------------------------
+
+    def _mark_style(self, style: str | Style) -> Style:
+        if isinstance(style, Style):
+            return style
+        return self.get_component_rich_style(f"reader--{style}")
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base_style = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base_style)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = self._render_index(index, base_style)
+            self._cache[index] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base_style)
+
+    def _render_index(self, index: int, base_style: Style) -> Strip:
+        block_index, start, end = self._lines[index]
+        block = self._blocks[block_index]
+        line = block.text[start:end]
+        if block.offset is not None:
+            for mark in self._marks:
+                lo = max(mark.start - block.offset, start)
+                hi = min(mark.end - block.offset, end)
+                if lo < hi:
+                    line.stylize(self._mark_style(mark.style), lo - start, hi - start)
+        if block.style:
+            line.stylize_before(self._mark_style(block.style))
+        line.stylize_before(base_style)
+        line.end = ""
+        return Strip(list(line.render(self.app.console)), line.cell_len)
+
+
+class SegmentReader(TextReader, inherit_bindings=False):
+    """The coding phase's reader: arrows and page keys belong to the phase (they move
+    between segments and documents), so the text scrolls with shift+up/down only; the
+    current segment is kept in view anyway."""
+
+    BINDINGS = [
+        Binding("shift+up", "scroll_up", "Scroll up", show=False, id="code.scroll_up", tooltip="Scroll the text up"),
+        Binding("shift+down", "scroll_down", "Scroll down", show=False, id="code.scroll_down", tooltip="Scroll the text down"),
+    ]  # fmt: skip
