@@ -217,7 +217,11 @@ def _project_rows(table: str, model: type[SQLModel], project_id: int) -> Any:
             .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
             .where(DocumentRow.project_id == project_id)
         )
-    return select(model).join(ThemeRow, ThemeRow.id == model.theme_id).where(ThemeRow.project_id == project_id)
+    return (
+        select(model)
+        .join(ThemeRow, ThemeRow.id == model.theme_id)
+        .where(ThemeRow.project_id == project_id)
+    )
 
 
 def _compare_rows(
