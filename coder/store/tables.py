@@ -38,6 +38,7 @@ class DocumentRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("project_id", "key"),
         Index("ix_document_hash", "project_id", "content_hash"),
+        Index("ix_document_order", "project_id", "ordinal", "id"),  # reading order, paged lists
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")

@@ -64,3 +64,17 @@ def test_missing_project_is_a_clear_error(tmp_path):
         StoreError, match="no coder project at .*nothing.db: run 'coder init' first"
     ):
         Database.open(str(tmp_path / "nothing.db"))
+
+
+def test_migrations_build_exactly_the_tables(db_url):
+    """A column added to tables.py without a migration would pass on fresh test databases
+    and break every user's existing project: compare the migrated schema with the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    db = Database.open(db_url, create=True)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    db.close()
+    assert diff == []
