@@ -47,13 +47,13 @@ from coder.services.codes import insert_code
 from coder.services.coding import UnitRef, find_code, resolve_segment
 from coder.services.importing import add_records, content_hash
 from coder.services.notes import add_memo, set_note
+from coder.services.reports import all_codings, all_documents
 from coder.services.themes import insert_theme
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
 
 MEMO_KINDS = ("journal", "familiarisation", "note", "discussion")
 CODING_MEMO = "coding memo"  # the name of a Note that is a coding's own memo
-PAGE = 2000
 
 __all__ = ["QdpxSummary", "export_qdpx", "import_qdpx", "is_qdpx", "build_project"]
 
@@ -87,26 +87,6 @@ def _tree_order(codes: list[Code]) -> list[Code]:
     return out
 
 
-def _all_codings(ws: Workspace) -> list[Coding]:
-    out: list[Coding] = []
-    with ws.read() as session:
-        while True:
-            page = q.codings(session, ws.project.id, offset=len(out), limit=PAGE)
-            out += page
-            if len(page) < PAGE:
-                return out
-
-
-def _all_documents(ws: Workspace) -> list[Document]:
-    out: list[Document] = []
-    with ws.read() as session:
-        while True:
-            page = q.documents(session, ws.project.id, offset=len(out), limit=PAGE)
-            out += page
-            if len(page) < PAGE:
-                return out
-
-
 class _Builder:
     """Turns the stored project into a QdpxProject with stable GUIDs."""
 
@@ -121,8 +101,8 @@ class _Builder:
 
     def build(self) -> QdpxProject:
         ws = self.ws
-        documents = _all_documents(ws)
-        codings = _all_codings(ws)
+        documents = all_documents(ws)
+        codings = all_codings(ws)
         with ws.read() as session:
             codes = [
                 c

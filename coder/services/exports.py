@@ -17,6 +17,7 @@ from coder.formats import audit_export, thematic_map
 from coder.formats.codings import CODING_FORMATS, write_codings
 from coder.formats.themetable import BINARY_FORMATS as _BINARY
 from coder.formats.themetable import THEME_FORMATS, write_theme_table
+from coder.services.reports import all_codings
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
 
@@ -51,16 +52,6 @@ def default_filename(kind: str, fmt: str) -> str:
     return f"{kind}.{EXTENSIONS.get(fmt, fmt)}"
 
 
-def _all_codings(ws: Workspace) -> list[Coding]:
-    out: list[Coding] = []
-    with ws.read() as session:
-        while True:
-            page = q.codings(session, ws.project.id, offset=len(out), limit=PAGE)
-            out += page
-            if len(page) < PAGE:
-                return out
-
-
 def _table_codes(all_codes: list[Code], codings: list[Coding], theme_codes: set[str]) -> list[Code]:
     """Active codes, plus retired ones still used by codings or themes (merged ones have
     handed their codings on, so they are left out)."""
@@ -72,7 +63,7 @@ def _table_codes(all_codes: list[Code], codings: list[Coding], theme_codes: set[
 
 def theme_table(ws: Workspace) -> ThemeTable:
     """The theme table of the project as it stands (what every theme writer formats)."""
-    codings = _all_codings(ws)
+    codings = all_codings(ws)
     with ws.read() as session:
         themes = q.themes(session, ws.project.id)
         all_codes = q.codes(session, ws.project.id, include_inactive=True)
@@ -97,7 +88,7 @@ def export_themes(ws: Workspace, fmt: str, out: BinaryIO) -> None:
 def export_codings(ws: Workspace, fmt: str, out: BinaryIO) -> None:
     """One row per coding: key, citation, section, span, text, code, themes, coder, time, memo."""
     check_format("codings", fmt)
-    codings = _all_codings(ws)
+    codings = all_codings(ws)
     with ws.read() as session:
         themes = q.themes(session, ws.project.id)
         bibliography = Bibliography(q.document_metadata(session, ws.project.id))

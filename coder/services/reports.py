@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from coder.core.model import Coding, Document
 from coder.services.workspace import Workspace
 from coder.store import queries as q
 
 PAGE = 2000
+
+
+def all_codings(ws: Workspace) -> list[Coding]:
+    """Every coding in reading order, fetched a page at a time (for whole-project exports)."""
+    out: list[Coding] = []
+    with ws.read() as session:
+        while True:
+            page = q.codings(session, ws.project.id, offset=len(out), limit=PAGE)
+            out += page
+            if len(page) < PAGE:
+                return out
+
+
+def all_documents(ws: Workspace) -> list[Document]:
+    """Every document in reading order, fetched a page at a time."""
+    out: list[Document] = []
+    with ws.read() as session:
+        while True:
+            page = q.documents(session, ws.project.id, offset=len(out), limit=PAGE)
+            out += page
+            if len(page) < PAGE:
+                return out
 
 
 def document_dicts(ws: Workspace) -> list[dict[str, Any]]:

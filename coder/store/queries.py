@@ -457,25 +457,7 @@ def codings(
     ).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    out = []
-    for coding, seg, doc, code_name, coder_name in session.exec(query):
-        out.append(
-            Coding(
-                id=coding.id,
-                segment_id=seg.id,
-                document_key=doc.key,
-                code=code_name,
-                coder=coder_name,
-                start=seg.start,
-                end=seg.end,
-                heading=seg.heading,
-                text=doc.text[seg.start : seg.end],
-                created_at=coding.created_at,
-                memo=coding.memo,
-                ordinal=seg.ordinal,
-            )
-        )
-    return out
+    return [_coding_of(*row) for row in session.exec(query)]
 
 
 # ---- themes ------------------------------------------------------------------------
