@@ -406,15 +406,18 @@ class CoderApp(App[None]):
 
 def binding_classes() -> list[type]:
     """Every class whose bindings can be remapped (for checking a keys file)."""
+    from coder.tui.disagreements import DisagreementScreen
     from coder.tui.widgets.codebook import CodeFilter, CodeTree
     from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
     from coder.tui.widgets.reader import SegmentReader, TextReader
     from coder.tui.widgets.search_code import SearchCodeScreen
+    from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog
     from coder.tui.widgets.virtual_list import VirtualList
 
     classes: list[type] = [
         CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
         NewCodeScreen, TextScreen, SearchCodeScreen, HelpScreen, JournalScreen,
+        DisagreementScreen, LaterDialog, ConfirmDialog, PickDialog,
     ]  # fmt: skip
     for n in PHASES:
         cls = phase_class(n)

@@ -35,7 +35,7 @@ class DefinePhase(LaterPhase):
         Binding(
             "ctrl+s", "save", "Save", id="define.save", tooltip="Save the definition and scope"
         ),
-        Binding("r,f2", "rename", "Rename", id="define.rename", tooltip="Rename the theme"),
+        Binding("r", "rename", "Rename", id="define.rename", tooltip="Rename the theme"),
         Binding(
             "e",
             "exemplar",
