@@ -68,6 +68,16 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
+async def steady(pilot) -> None:
+    """For snapshots: settle, wait out the stepper's debounce timer, and settle the worker
+    it starts, so the screen no longer changes on its own."""
+    from coder.tui.app import PROGRESS_DELAY
+
+    await settle(pilot)
+    await pilot.pause(PROGRESS_DELAY + 0.25)
+    await settle(pilot)
+
+
 def screen_text(app) -> str:
     """The screen as plain text, row by row (what a user reads, without colours)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

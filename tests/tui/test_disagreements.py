@@ -14,7 +14,7 @@ from coder.store import queries as q
 from coder.tui.disagreements import DisagreementScreen
 from coder.tui.widgets.dialogs import ChoiceScreen
 from tests.conftest import as_coder
-from tests.tui.conftest import SIZE, drive, notices, press, screen_text, settle
+from tests.tui.conftest import SIZE, drive, notices, press, screen_text, steady
 
 FORMS, INTENTIONAL, NATURAL, HEALER = (
     "forms of peer support",
@@ -203,4 +203,4 @@ def test_the_shell_palette_opens_the_queue(two_coders):
 def test_snapshot_of_the_queue(two_coders, snap_compare):
     ws, _keys = two_coders
     # wait for the counting thread, or a slow machine shows "counting agreement..."
-    assert snap_compare(Harness(ws), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(Harness(ws), terminal_size=SIZE, run_before=steady)

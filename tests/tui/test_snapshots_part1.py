@@ -5,12 +5,12 @@ the files under tests/tui/__snapshots__/ before committing them."""
 from __future__ import annotations
 
 from coder.tui.app import make_app
-from tests.tui.conftest import SIZE, press, settle
+from tests.tui.conftest import SIZE, press, steady
 
 
 def test_shell_and_familiarise_phase(snap_compare, demo_ws):
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await steady(pilot)
         await press(pilot, "down", "down", "down", "space")  # gray2024, marked read
 
     assert snap_compare(make_app(demo_ws), terminal_size=SIZE, run_before=run_before)
@@ -18,7 +18,7 @@ def test_shell_and_familiarise_phase(snap_compare, demo_ws):
 
 def test_coding_phase_with_applied_codes(snap_compare, demo_ws):
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await steady(pilot)
         await press(pilot, "f3", "j", "j", "enter", "slash", *"risk", "enter")
 
     assert snap_compare(make_app(demo_ws), terminal_size=SIZE, run_before=run_before)
@@ -26,7 +26,7 @@ def test_coding_phase_with_applied_codes(snap_compare, demo_ws):
 
 def test_coding_phase_selecting_words(snap_compare, demo_ws):
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await steady(pilot)
         await press(pilot, "f3", "J", "v", "l", "l", "l")
 
     assert snap_compare(make_app(demo_ws), terminal_size=SIZE, run_before=run_before)
@@ -36,7 +36,7 @@ def test_help_screen_over_the_coding_phase(snap_compare, demo_ws, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", "/home/alice/.config")  # the help names the keys file
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await steady(pilot)
         await press(pilot, "f3", "f1")
 
     assert snap_compare(make_app(demo_ws), terminal_size=SIZE, run_before=run_before)

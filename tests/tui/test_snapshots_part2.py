@@ -15,7 +15,7 @@ from coder.services.coding import apply_code
 from coder.store import queries as q
 from coder.tui.app import make_app
 from coder.tui.phase_themes import ThemesPhase
-from tests.tui.conftest import SIZE, press, settle
+from tests.tui.conftest import SIZE, press, steady
 
 BRIDGING = "Bridging the us-and-them divide"
 MIDDLE = "The peer worker in the middle"
@@ -61,7 +61,7 @@ def snapshot_of_phase(snap_compare, ws, key: str, then=None) -> bool:
         await press(pilot, key)
         if then is not None:
             then(pilot.app)
-            await settle(pilot)
+        await steady(pilot)
 
     return snap_compare(make_app(ws), terminal_size=SIZE, run_before=open_phase)
 
