@@ -152,6 +152,8 @@ def tui(db: DbOpt = None, coder: CoderOpt = None, project: ProjectOpt = None) ->
     from coder.tui.app import run_app
 
     with workspace(db, coder, project) as ws:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise fail("the workbench needs a terminal; in scripts use the commands (coder --help)")
         run_app(ws)
 
 
