@@ -155,4 +155,6 @@ def test_tampering_makes_verify_exit_1(project):
 
 def test_tui_without_a_terminal_is_one_line(project):
     out = run(code=2)  # a bare `coder` under CliRunner has no terminal
-    assert out == "coder: the workbench needs a terminal; in scripts use the commands (coder --help)\n"
+    assert (
+        out == "coder: the workbench needs a terminal; in scripts use the commands (coder --help)\n"
+    )
