@@ -2,17 +2,19 @@
 
 Export reads only. Import checks the whole file first (coder.formats.qdpx raises one
 FormatError for anything unusable, and the code and user mapping is settled here) and
-only then writes, through the same building blocks the other services use:
+only then writes, in ONE transaction (a failure half-way leaves the project as it was),
+through the same building blocks the other services use; each step is still its own
+audit event (``Tx.checkpoint``), written by the coder it belongs to:
 
-1. documents: one ``add_records`` call, one audited "import" event (exact duplicates of
+1. documents: ``add_records_in``, one audited "import" event (exact duplicates of
    documents already in the project are matched by content hash and reused);
 2. codes: one "code.import" event (``insert_code``); codes already in the project are
    matched by GUID, then by name, and reused;
 3. themes (the file's Sets of codes): one "theme.import" event;
-4. codings: one "coding.import" event per user, written as that user (a Workspace per
-   user, like ``apply_code`` but batched: a project with thousands of codings would
-   otherwise write thousands of events); the original coding time is kept;
-5. memos (the file's Notes): one event each, through ``add_memo`` / ``set_note``.
+4. codings: one "coding.import" event per user, written as that user (like
+   ``apply_code`` but batched: a project with thousands of codings would otherwise write
+   thousands of events); the original coding time is kept;
+5. memos (the file's Notes): one event each, through ``add_memo_in`` / ``set_note_in``.
 
 Users become coders by coding or writing memos as themselves.
 """
@@ -45,12 +47,13 @@ from coder.formats.qdpx import (
 )
 from coder.services.codes import insert_code
 from coder.services.coding import UnitRef, find_code, resolve_segment
-from coder.services.importing import add_records, content_hash
-from coder.services.notes import add_memo, set_note
+from coder.services.importing import add_records_in, content_hash
+from coder.services.notes import add_memo_in, memo_target, set_note_in
 from coder.services.reports import all_codings, all_documents
 from coder.services.themes import insert_theme
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
+from coder.store.db import Tx
 
 MEMO_KINDS = ("journal", "familiarisation", "note", "discussion")
 CODING_MEMO = "coding memo"  # the name of a Note that is a coding's own memo
@@ -297,6 +300,8 @@ class _Plan:
 
 
 class _Importer:
+    tx: Tx  # the import's one transaction, open while ``run`` writes
+
     def __init__(self, ws: Workspace, project: QdpxProject, file: str, segment: str) -> None:
         self.ws, self.project, self.file, self.segment = ws, project, file, segment
         self.summary = QdpxSummary(file, skipped=list(project.skipped))
@@ -355,11 +360,17 @@ class _Importer:
         self.file_codes = {c.name: self.plan.code_names[c.uid or ""] for c in self.project.codes}
         with self.ws.read() as session:
             coders_before = set(q.coder_names(session))
-        keys = self.documents()
-        self.codes()
-        self.themes()
-        self.codings(keys)
-        self.memos(keys)
+        # One transaction: the documents first (they are stamped with the number of the
+        # event that follows them), then one event per step, per user and per memo.
+        with self.ws.write("import", self.file) as tx:
+            self.tx = tx
+            keys = self.documents()
+            tx.checkpoint("code.import", self.file, coder=self.ws.coder)
+            self.codes()
+            tx.checkpoint("theme.import", self.file, coder=self.ws.coder)
+            self.themes()
+            self.codings(keys)
+            self.memos(keys)
         with self.ws.read() as session:
             added = set(q.coder_names(session)) - coders_before
         if self.ws.coder not in self.plan.users.values():
@@ -372,8 +383,7 @@ class _Importer:
         ours = self.project.origin == ORIGIN
         records = [source_record(s, name_as_title=not ours) for s in self.plan.sources]
         hashes = [content_hash(r) for r in records]
-        with self.ws.read() as session:
-            known = q.document_keys_by_hash(session, self.ws.project.id, hashes)
+        known = q.document_keys_by_hash(self.tx.session, self.ws.project.id, hashes)
         new, new_guids, seen = [], [], {}
         for source, record, digest in zip(self.plan.sources, records, hashes, strict=True):
             if digest in known:
@@ -386,8 +396,9 @@ class _Importer:
                 new_guids.append(source.guid)
         keys: dict[str, str] = {}
         if new:
-            summary, added = add_records(
-                self.ws,
+            summary, added = add_records_in(
+                self.tx,
+                self.ws.project.id,
                 new,
                 source=self.file,
                 fmt="qdpx",
@@ -406,40 +417,34 @@ class _Importer:
         return keys
 
     def codes(self) -> None:
-        if not self.plan.new_codes:
-            return
-        with self.ws.write("code.import", self.file) as tx:
-            ids: dict[str, int] = {}
-            for code in self.plan.new_codes:
-                parent = self.project_code(code.parent) if code.parent else None
-                parent_id = ids.get(parent) if parent else None
-                if parent and parent_id is None:
-                    parent_id = find_code(tx, self.ws.project.id, parent, active=False).id
-                row = insert_code(tx, self.ws.project.id, code, parent_id)
-                ids[code.name] = row.id
-            self.summary.codes = len(ids)
+        tx = self.tx
+        ids: dict[str, int] = {}
+        for code in self.plan.new_codes:
+            parent = self.project_code(code.parent) if code.parent else None
+            parent_id = ids.get(parent) if parent else None
+            if parent and parent_id is None:
+                parent_id = find_code(tx, self.ws.project.id, parent, active=False).id
+            row = insert_code(tx, self.ws.project.id, code, parent_id)
+            ids[code.name] = row.id
+        self.summary.codes = len(ids)
 
     def themes(self) -> None:
-        if not self.plan.new_themes:
-            return
-        with self.ws.write("theme.import", self.file) as tx:
-            rows = {}
-            for theme in self.plan.new_themes:
-                row = insert_theme(
-                    tx, self.ws.project.id, theme.name, theme.definition, uid=theme.uid
-                )
-                if theme.scope:
-                    tx.update("theme", row, scope=theme.scope)
-                for name in theme.codes:
-                    code = find_code(tx, self.ws.project.id, self.project_code(name), active=False)
-                    if q.theme_code_row(tx.session, row.id, code.id) is None:
-                        tx.insert("theme_code", theme_id=row.id, code_id=code.id)
-                rows[theme.name] = row
-            for theme in self.plan.new_themes:
-                parent = rows.get(theme.parent or "")
-                if parent is not None:
-                    tx.update("theme", rows[theme.name], parent_id=parent.id)
-            self.summary.themes = len(rows)
+        tx = self.tx
+        rows = {}
+        for theme in self.plan.new_themes:
+            row = insert_theme(tx, self.ws.project.id, theme.name, theme.definition, uid=theme.uid)
+            if theme.scope:
+                tx.update("theme", row, scope=theme.scope)
+            for name in theme.codes:
+                code = find_code(tx, self.ws.project.id, self.project_code(name), active=False)
+                if q.theme_code_row(tx.session, row.id, code.id) is None:
+                    tx.insert("theme_code", theme_id=row.id, code_id=code.id)
+            rows[theme.name] = row
+        for theme in self.plan.new_themes:
+            parent = rows.get(theme.parent or "")
+            if parent is not None:
+                tx.update("theme", rows[theme.name], parent_id=parent.id)
+        self.summary.themes = len(rows)
 
     def codings(self, keys: dict[str, str]) -> None:
         by_user: dict[str, list[tuple[str, QdpxSelection, QdpxCoding]]] = {}
@@ -451,29 +456,25 @@ class _Importer:
         notes = {n.guid: n for n in self.project.notes}
         self.used_notes: set[str] = set()
         self.coding_memos: list[tuple[int, QdpxNote]] = []  # (coding id, note)
+        tx, pid = self.tx, self.ws.project.id
         for user, items in by_user.items():
-            ws = Workspace(self.ws.db, self.ws.project, user)
-            with ws.write("coding.import", f"{len(items)} codings from {self.file}") as tx:
-                for key, selection, coding in items:
-                    code = find_code(
-                        tx, ws.project.id, self.plan.code_names[coding.code_guid], active=False
-                    )
-                    seg = resolve_segment(
-                        tx, ws.project.id, UnitRef(key, start=selection.start, end=selection.end)
-                    )
-                    self.used_notes.update(coding.notes)
-                    if q.coding_row(tx.session, seg.id, code.id, tx.coder_id) is not None:
-                        continue  # already there (an earlier import of the same file)
-                    attached = [
-                        notes[g] for g in coding.notes if g in notes and notes[g].text.strip()
-                    ]
-                    memo = "\n\n".join(n.text for n in attached if n.name not in MEMO_KINDS)
-                    row = tx.insert(
-                        "coding", project_id=ws.project.id, segment_id=seg.id, code_id=code.id,
-                        coder_id=tx.coder_id, created_at=_time(coding.created) or tx.time, memo=memo or None,
-                    )  # fmt: skip
-                    self.coding_memos += [(row.id, n) for n in attached if n.name in MEMO_KINDS]
-                    self.summary.codings += 1
+            tx.checkpoint("coding.import", f"{len(items)} codings from {self.file}", coder=user)
+            for key, selection, coding in items:
+                code = find_code(tx, pid, self.plan.code_names[coding.code_guid], active=False)
+                seg = resolve_segment(
+                    tx, pid, UnitRef(key, start=selection.start, end=selection.end)
+                )
+                self.used_notes.update(coding.notes)
+                if q.coding_row(tx.session, seg.id, code.id, tx.coder_id) is not None:
+                    continue  # already there (an earlier import of the same file)
+                attached = [notes[g] for g in coding.notes if g in notes and notes[g].text.strip()]
+                memo = "\n\n".join(n.text for n in attached if n.name not in MEMO_KINDS)
+                row = tx.insert(
+                    "coding", project_id=pid, segment_id=seg.id, code_id=code.id,
+                    coder_id=tx.coder_id, created_at=_time(coding.created) or tx.time, memo=memo or None,
+                )  # fmt: skip
+                self.coding_memos += [(row.id, n) for n in attached if n.name in MEMO_KINDS]
+                self.summary.codings += 1
 
     def memos(self, keys: dict[str, str]) -> None:
         """Notes become memos on what refers to them (a document, code or theme), else on
@@ -493,9 +494,11 @@ class _Importer:
             for guid in guids:
                 if set_guid in themes:
                     targets.setdefault(guid, ("theme", themes[set_guid]))
+        tx, pid = self.tx, self.ws.project.id
         for coding_id, note in self.coding_memos:
-            writer = Workspace(self.ws.db, self.ws.project, self.user_name(note.user_guid))
-            add_memo(writer, note.text, "coding", coding_id, note.name)
+            writer = self.user_name(note.user_guid)
+            tx.checkpoint("memo.add", memo_target(note.name, "coding", coding_id), coder=writer)
+            add_memo_in(tx, pid, note.text, "coding", coding_id, note.name)
             self.summary.memos += 1
         existing = self.existing_memos()
         for note in self.project.notes:
@@ -508,9 +511,9 @@ class _Importer:
                 if note.name in MEMO_KINDS or not note.name
                 else f"{note.name}\n\n{note.text}"
             )
-            ws = Workspace(self.ws.db, self.ws.project, self.user_name(note.user_guid))
+            writer = self.user_name(note.user_guid)
             if (
-                ws.coder,
+                writer,
                 target_type,
                 self.target_id(target_type, target),
                 kind,
@@ -518,28 +521,28 @@ class _Importer:
             ) in existing:
                 continue  # imported before
             if kind == "familiarisation" and target_type == "document":
-                set_note(ws, target_type, target, kind, text)
+                tx.checkpoint("memo.set", memo_target(kind, target_type, target), coder=writer)
+                set_note_in(tx, pid, target_type, target, kind, text)
             else:
-                add_memo(ws, text, target_type, target, kind)
+                tx.checkpoint("memo.add", memo_target(kind, target_type, target), coder=writer)
+                add_memo_in(tx, pid, text, target_type, target, kind)
             self.summary.memos += 1
 
     def existing_memos(self) -> set[tuple[str, str, str | None, str, str]]:
-        with self.ws.read() as session:
-            memos = q.memos(session, self.ws.project.id)
+        memos = q.memos(self.tx.session, self.ws.project.id)
         return {(m.coder, m.target_type, m.target, m.kind, m.text.strip()) for m in memos}
 
     def target_id(self, target_type: str, target: str | None) -> str | None:
         """The stored id of a memo's target, as ``q.memos`` reports it."""
-        pid = self.ws.project.id
-        with self.ws.read() as session:
-            if target_type == "document" and target:
-                row = q.document_row(session, pid, target)
-            elif target_type == "code" and target:
-                row = q.code_row(session, pid, target)
-            elif target_type == "theme" and target:
-                row = q.theme_row(session, pid, target)
-            else:
-                return None
+        pid, session = self.ws.project.id, self.tx.session
+        if target_type == "document" and target:
+            row = q.document_row(session, pid, target)
+        elif target_type == "code" and target:
+            row = q.code_row(session, pid, target)
+        elif target_type == "theme" and target:
+            row = q.theme_row(session, pid, target)
+        else:
+            return None
         return str(row.id) if row is not None and row.id else None
 
 

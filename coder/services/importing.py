@@ -233,6 +233,29 @@ def import_files(
     return summaries
 
 
+def add_records_in(
+    tx: Tx,
+    project_id: int,
+    records: Iterable[DocumentRecord],
+    source: str = "(added)",
+    fmt: str = "records",
+    segment: str = "sentence",
+    keep_duplicates: bool = False,
+) -> tuple[FileSummary, list[str]]:
+    """``add_records`` inside an open transaction. The documents are stamped with the
+    number of the next audit event, so this must be the transaction's first change set
+    and the caller must close it as the "import" event (``tx.checkpoint``, or the end of
+    the ``write`` block) before writing anything else."""
+    if tx.changed:
+        raise RuntimeError("add_records_in must begin its own change set: checkpoint first")
+    summary = FileSummary(source, fmt)
+    importer = _Importer(tx, project_id, segment, keep_duplicates)
+    for record in records:
+        importer.add(record, source, summary)
+    importer.finish([summary])
+    return summary, importer.keys
+
+
 def add_records(
     ws: Workspace,
     records: Iterable[DocumentRecord],
@@ -243,13 +266,15 @@ def add_records(
 ) -> tuple[FileSummary, list[str]]:
     """Import records that are already parsed (REFI-QDA sources, merges, tests): the same
     checks and one audited event as a file import. Returns the summary and the new keys."""
-    summary = FileSummary(source, fmt)
     with ws.write("import", source) as tx:
-        importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
-        for record in records:
-            importer.add(record, source, summary)
-        importer.finish([summary])
-    return summary, importer.keys
+        return add_records_in(tx, ws.project.id, records, source, fmt, segment, keep_duplicates)
 
 
-__all__ = ["FormatError", "FileSummary", "add_records", "import_files", "SEGMENT_MODES"]
+__all__ = [
+    "FormatError",
+    "FileSummary",
+    "add_records",
+    "add_records_in",
+    "import_files",
+    "SEGMENT_MODES",
+]

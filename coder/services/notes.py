@@ -6,6 +6,7 @@ from coder.services.coding import find_code, find_document
 from coder.services.themes import find_theme
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
+from coder.store.db import Tx
 from coder.store.tables import MemoRow
 
 TARGETS = ("project", "document", "code", "theme", "coding")
@@ -20,7 +21,7 @@ PHASES = {
 PHASE_STATUSES = ("not started", "in progress", "done")
 
 
-def _target_id(ws: Workspace, tx, target_type: str, target: str | int | None) -> int | None:
+def _target_id(tx: Tx, project_id: int, target_type: str, target: str | int | None) -> int | None:
     if target_type not in TARGETS:
         raise ServiceError(f"a memo attaches to one of {', '.join(TARGETS)}, not {target_type!r}")
     if target_type == "project":
@@ -28,15 +29,47 @@ def _target_id(ws: Workspace, tx, target_type: str, target: str | int | None) ->
     if target is None:
         raise ServiceError(f"say which {target_type} the memo is about")
     if target_type == "document":
-        return find_document(tx, ws.project.id, str(target)).id
+        return find_document(tx, project_id, str(target)).id
     if target_type == "code":
-        return find_code(tx, ws.project.id, str(target), active=False).id
+        return find_code(tx, project_id, str(target), active=False).id
     if target_type == "theme":
-        return find_theme(tx, ws.project.id, str(target)).id
+        return find_theme(tx, project_id, str(target)).id
     coding = tx.get("coding", int(target))
     if coding is None:
         raise ServiceError(f"no coding {target}")
     return coding.id
+
+
+def memo_target(kind: str, target_type: str, target: str | int | None) -> str:
+    """How a memo event names what it is about, e.g. "note on code Parent"."""
+    return f"{kind} on {target_type}{' ' + str(target) if target else ''}"
+
+
+def add_memo_in(
+    tx: Tx,
+    project_id: int,
+    text: str,
+    target_type: str = "project",
+    target: str | int | None = None,
+    kind: str = "note",
+) -> int:
+    """``add_memo`` inside an open transaction, as ``tx.coder``."""
+    text = text.strip()
+    if not text:
+        raise ServiceError("the memo is empty")
+    target_id = _target_id(tx, project_id, target_type, target)
+    row = tx.insert(
+        "memo",
+        project_id=project_id,
+        coder_id=tx.coder_id,
+        target_type=target_type,
+        target_id=target_id,
+        kind=kind,
+        text=text,
+        created_at=tx.time,
+        updated_at=tx.time,
+    )
+    return row.id
 
 
 def add_memo(
@@ -47,16 +80,25 @@ def add_memo(
     kind: str = "note",
 ) -> int:
     """Append a new memo (the reflexive journal is kind "journal" on the project)."""
-    text = text.strip()
-    if not text:
+    if not text.strip():
         raise ServiceError("the memo is empty")
-    with ws.write(
-        "memo.add", f"{kind} on {target_type}{' ' + str(target) if target else ''}"
-    ) as tx:
-        target_id = _target_id(ws, tx, target_type, target)
-        row = tx.insert(
+    with ws.write("memo.add", memo_target(kind, target_type, target)) as tx:
+        return add_memo_in(tx, ws.project.id, text, target_type, target, kind)
+
+
+def set_note_in(
+    tx: Tx, project_id: int, target_type: str, target: str | int | None, kind: str, text: str
+) -> None:
+    """``set_note`` inside an open transaction, as ``tx.coder``."""
+    target_id = _target_id(tx, project_id, target_type, target)
+    row: MemoRow | None = q.memo_row(
+        tx.session, project_id, tx.coder_id, target_type, target_id, kind
+    )
+    text = text.rstrip()
+    if row is None and text:
+        tx.insert(
             "memo",
-            project_id=ws.project.id,
+            project_id=project_id,
             coder_id=tx.coder_id,
             target_type=target_type,
             target_id=target_id,
@@ -65,7 +107,10 @@ def add_memo(
             created_at=tx.time,
             updated_at=tx.time,
         )
-        return row.id
+    elif row is not None and not text:
+        tx.delete("memo", row)
+    elif row is not None and row.text != text:
+        tx.update("memo", row, text=text, updated_at=tx.time)
 
 
 def set_note(
@@ -73,30 +118,8 @@ def set_note(
 ) -> None:
     """The coder's one note of a kind on a target (e.g. a familiarisation note per
     document): created, replaced, or removed when emptied."""
-    with ws.write(
-        "memo.set", f"{kind} on {target_type}{' ' + str(target) if target else ''}"
-    ) as tx:
-        target_id = _target_id(ws, tx, target_type, target)
-        row: MemoRow | None = q.memo_row(
-            tx.session, ws.project.id, tx.coder_id, target_type, target_id, kind
-        )
-        text = text.rstrip()
-        if row is None and text:
-            tx.insert(
-                "memo",
-                project_id=ws.project.id,
-                coder_id=tx.coder_id,
-                target_type=target_type,
-                target_id=target_id,
-                kind=kind,
-                text=text,
-                created_at=tx.time,
-                updated_at=tx.time,
-            )
-        elif row is not None and not text:
-            tx.delete("memo", row)
-        elif row is not None and row.text != text:
-            tx.update("memo", row, text=text, updated_at=tx.time)
+    with ws.write("memo.set", memo_target(kind, target_type, target)) as tx:
+        set_note_in(tx, ws.project.id, target_type, target, kind, text)
 
 
 def edit_memo(ws: Workspace, memo_id: int, text: str) -> None:

@@ -56,15 +56,18 @@ class Tx:
     emit: Callable[[Tx], None] | None = None
     emitted: int = 0
 
-    def checkpoint(self, action: str, target: str = "") -> None:
+    def checkpoint(self, action: str, target: str = "", coder: str | None = None) -> None:
         """Close the changes so far as one audit event and start the next one, inside the
         same transaction: a multi-step action (a codebook load) is all-or-nothing, yet each
-        step is its own event that can be read and undone on its own."""
+        step is its own event that can be read and undone on its own. With ``coder``, the
+        next events are written by that coder (created if new), e.g. one user's codings."""
         if self.changed and self.emit is not None:
             self.emit(self)
             self.emitted += 1
         self.before, self.after, self.info = {}, {}, {}
         self.action, self.target = action, target
+        if coder is not None and coder != self.coder:
+            self.coder, self.coder_id = coder, coder_row_id(self.session, coder)
 
     def model(self, table: str) -> type[SQLModel]:
         return AUDITED_TABLES[table]
@@ -135,6 +138,16 @@ class Tx:
     @property
     def changed(self) -> bool:
         return any(self.before[k] != self.after[k] for k in self.after) or bool(self.info)
+
+
+def coder_row_id(session: Session, name: str) -> int:
+    """The id of the coder called ``name``, adding the coder (uncommitted) if new."""
+    row = session.exec(select(CoderRow).where(CoderRow.name == name)).first()
+    if row is None:
+        row = CoderRow(name=name, created_at=now())
+        session.add(row)
+        session.flush()
+    return row.id
 
 
 class Conflict(Exception):
@@ -236,7 +249,7 @@ class Database:
             session.execute(
                 update(Project).where(Project.id == project_id).values(last_seq=Project.last_seq)
             )
-            coder_id = self._coder_id(session, coder)
+            coder_id = coder_row_id(session, coder)
             tx = Tx(
                 session,
                 project_id,
@@ -271,14 +284,6 @@ class Database:
             raise
         finally:
             session.close()
-
-    def _coder_id(self, session: Session, name: str) -> int:
-        row = session.exec(select(CoderRow).where(CoderRow.name == name)).first()
-        if row is None:
-            row = CoderRow(name=name, created_at=now())
-            session.add(row)
-            session.flush()
-        return row.id
 
     def _append_event(self, tx: Tx) -> None:
         session = tx.session

@@ -18,7 +18,10 @@ import pytest
 from docx import Document as WordDocument
 from lxml import etree
 from openpyxl import load_workbook
+from sqlmodel import select
+from typer.testing import CliRunner
 
+from coder import cli
 from coder.formats.errors import FormatError
 from coder.services import exchange, exports, history
 from coder.services.coding import UnitRef, apply_code, set_coding_memo
@@ -27,6 +30,7 @@ from coder.services.notes import add_memo, set_note
 from coder.services.themes import toggle_exemplar, toggle_misfit
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
+from coder.store.tables import DocumentRow
 from tests import golden
 from tests.formats.test_qdpx import foreign
 
@@ -242,6 +246,77 @@ def test_round_trip_into_an_empty_project(golden_ws, tmp_path):
     again = exchange.import_qdpx(copy, path)
     assert (again.documents, again.codes, again.codings, again.memos) == (0, 0, 0, 0)
     assert snapshot(copy) == after
+
+
+def project_state(ws) -> dict:
+    """Everything an import may add, counted, with the audit trail's events."""
+    with ws.read() as s:
+        pid = ws.project.id
+        imported = s.exec(select(DocumentRow.import_seq).where(DocumentRow.project_id == pid))
+        return {
+            "documents": len(q.documents(s, pid)),
+            "import_seqs": sorted({seq for seq in imported}),
+            "codes": len(q.codes(s, pid, include_inactive=True)),
+            "themes": len(q.themes(s, pid)),
+            "codings": len(q.codings(s, pid)),
+            "memos": len(q.memos(s, pid)),
+            "coders": q.coder_names(s),
+            "events": [
+                (e.seq, e.coder, e.action, e.target)
+                for e in q.audit_events(s, pid, newest_first=False)
+            ],
+        }
+
+
+def cli_verify(ws) -> str:
+    result = CliRunner().invoke(
+        cli.app, ["audit", "verify", "--db", ws.db.url, "--project", ws.project.name]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_failure_half_way_through_an_import_changes_nothing(golden_ws, tmp_path, monkeypatch):
+    path = tmp_path / "golden.qdpx"
+    exchange.export_qdpx(golden_ws, path)
+    copy = Workspace(golden_ws.db, golden_ws.db.create_project("copy"), "carol")
+    add_memo(copy, "Before the import.", kind="journal")
+    before = project_state(copy)
+    assert len(before["events"]) == 1
+
+    codings = exchange._Importer.codings
+
+    def fail_after_codings(self, keys):
+        # Documents and codes are written by now (in the import's open transaction)...
+        assert len(q.documents(self.tx.session, copy.project.id)) == 4
+        assert len(q.codes(self.tx.session, copy.project.id)) == 5
+        codings(self, keys)
+        assert self.tx.emitted >= 4  # import, codes, themes, alice's codings
+        raise RuntimeError("the disk is full")  # ...and then the import fails
+
+    monkeypatch.setattr(exchange._Importer, "codings", fail_after_codings)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        exchange.import_qdpx(copy, path)
+    assert project_state(copy) == before  # no document, code, coder or event left behind
+    assert history.verify(copy).ok
+    assert cli_verify(copy).startswith("1 events checked: the trail is intact")
+
+    monkeypatch.setattr(exchange._Importer, "codings", codings)
+    summary = exchange.import_qdpx(copy, path)
+    assert (summary.documents, summary.codes, summary.codings, summary.memos) == (4, 5, 8, 1)
+    after = project_state(copy)
+    assert after["events"] == before["events"] + [
+        (2, "carol", "import", "golden.qdpx"),
+        (3, "carol", "code.import", "golden.qdpx"),
+        (4, "carol", "theme.import", "golden.qdpx"),
+        (5, "alice", "coding.import", "6 codings from golden.qdpx"),
+        (6, "bob", "coding.import", "2 codings from golden.qdpx"),
+        (7, "alice", "memo.add", "journal on project"),
+    ]  # one event per step, per user and per memo, each under its own coder
+    assert after["import_seqs"] == [2]  # the documents point at their import event
+    assert (after["documents"], after["codes"], after["codings"]) == (4, 5, 8)
+    assert history.verify(copy).ok
+    assert cli_verify(copy).startswith("7 events checked: the trail is intact")
 
 
 def test_import_from_another_tool_maps_positions_users_and_notes(sqlite_ws, tmp_path):
