@@ -58,7 +58,13 @@ def add_memo_in(
     if not text:
         raise ServiceError("the memo is empty")
     target_id = _target_id(tx, project_id, target_type, target)
-    row = tx.insert(
+    return _insert_memo(tx, project_id, target_type, target_id, kind, text).id
+
+
+def _insert_memo(
+    tx: Tx, project_id: int, target_type: str, target_id: int | None, kind: str, text: str
+) -> MemoRow:
+    return tx.insert(
         "memo",
         project_id=project_id,
         coder_id=tx.coder_id,
@@ -69,7 +75,6 @@ def add_memo_in(
         created_at=tx.time,
         updated_at=tx.time,
     )
-    return row.id
 
 
 def add_memo(
@@ -96,17 +101,7 @@ def set_note_in(
     )
     text = text.rstrip()
     if row is None and text:
-        tx.insert(
-            "memo",
-            project_id=project_id,
-            coder_id=tx.coder_id,
-            target_type=target_type,
-            target_id=target_id,
-            kind=kind,
-            text=text,
-            created_at=tx.time,
-            updated_at=tx.time,
-        )
+        _insert_memo(tx, project_id, target_type, target_id, kind, text)
     elif row is not None and not text:
         tx.delete("memo", row)
     elif row is not None and row.text != text:
