@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import copy
 import difflib
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
+from coder.core.codebook_sync import normalise_name
 from coder.core.model import Code, Codebook, Theme
 
 DEFAULT_THRESHOLD = 80.0
@@ -154,11 +154,10 @@ def _history_keys(code: Code) -> list[str]:
 
 
 def _loose_name_keys(code: Code) -> list[str]:
-    """Names compared without case, spacing or punctuation ("Us and them" = "us-and-them"),
-    the same rule as coder.core.codebook_sync.normalise_name."""
-    folded = unicodedata.normalize("NFKC", code.name).casefold()
-    key = "".join(ch for ch in folded if ch.isalnum())
-    return [key] if key else []
+    """Names compared without case, spacing or punctuation ("Us and them" = "us-and-them"):
+    the codebook's own rule, so a diff and a load agree on what counts as the same name."""
+    key = normalise_name(code.name)
+    return [key] if any(ch.isalnum() for ch in key) else []
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -62,6 +62,9 @@ def _doi(doi: str | None) -> str:
 
 
 _TEXT_KEPT = 800
+# How much of an abstract the index reads (it normalises a little more than it keeps):
+# callers that hold many records may pass only this much.
+TEXT_NEEDED = _TEXT_KEPT + 200
 
 
 class DuplicateIndex:
@@ -133,7 +136,7 @@ class DuplicateIndex:
     def _prepare(entry: DedupEntry) -> _Prepared:
         # The first words of an abstract tell two exports of one paper apart from two
         # papers as well as all of it does, and cost a fraction of the memory to keep.
-        text = _LEADING_LABEL.sub("", normalise(entry.text[: _TEXT_KEPT + 200]))[:_TEXT_KEPT]
+        text = _LEADING_LABEL.sub("", normalise(entry.text[:TEXT_NEEDED]))[:_TEXT_KEPT]
         author = normalise(first_surname(entry.first_author)) if entry.first_author else ""
         return _Prepared(entry, normalise(entry.title), text, _doi(entry.doi), author)
 

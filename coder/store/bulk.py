@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlmodel import col
 
+from coder.core.dedup import TEXT_NEEDED
 from coder.store.db import Tx
 from coder.store.tables import DocumentRow, SegmentRow
 
@@ -16,7 +17,7 @@ from coder.store.tables import DocumentRow, SegmentRow
 def existing_documents(
     tx: Tx, project_id: int
 ) -> list[tuple[str, str, str | None, str | None, str, int | None, str]]:
-    """(key, content_hash, title, doi, authors JSON, year, text) of every document: what
+    """(key, content_hash, title, doi, authors JSON, year, opening text) of every document: what
     the duplicate checks need, without building ORM objects."""
     rows = tx.session.execute(
         select(
@@ -26,15 +27,14 @@ def existing_documents(
             DocumentRow.doi,
             DocumentRow.authors,
             DocumentRow.year,
-            DocumentRow.text,
+            # The duplicate index reads only an abstract's opening: do not load whole texts.
+            func.substr(DocumentRow.text, 1, TEXT_NEEDED),
         ).where(DocumentRow.project_id == project_id)
     )
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
 def max_ordinal(tx: Tx, project_id: int) -> int:
-    from sqlalchemy import func
-
     value = tx.session.execute(
         select(func.max(DocumentRow.ordinal)).where(DocumentRow.project_id == project_id)
     ).scalar()
