@@ -14,12 +14,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
 from textual.binding import Binding
 
-from coder.core.matching import did_you_mean
 from coder.formats.errors import FormatError
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML and the fuzzy matcher are imported when a keys file exists: most starts have none.
 
 KEYS_FILE = "keys.yaml"
 
@@ -50,6 +54,10 @@ def parse_keymap(
     mapping, a value that is not a key or a list of keys. Unknown ids are only warnings:
     they may belong to a part of the app this build does not have.
     """
+    import yaml
+
+    from coder.core.matching import did_you_mean
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -87,6 +95,8 @@ def parse_keymap(
 
 
 def _keys(node: yaml.Node, file: str, binding_id: str) -> str:
+    import yaml
+
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         parts = [p.strip() for p in str(node.value).split(",")]

@@ -78,3 +78,26 @@ def test_migrations_build_exactly_the_tables(db_url):
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     db.close()
     assert diff == []
+
+
+def test_head_constant_is_the_newest_migration():
+    """``HEAD`` lets a project at the current schema open without importing Alembic."""
+    from coder.store.migrate import HEAD
+
+    assert HEAD == head_revision()
+
+
+def test_opening_a_current_project_does_not_import_alembic(tmp_path):
+    """Measured on every ``coder tui`` start: Alembic and Mako cost more than 100 ms."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.db"
+    Database.open(str(path), create=True).close()
+    probe = (
+        "import sys; from coder.store.db import Database; "
+        f"Database.open({str(path)!r}).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
