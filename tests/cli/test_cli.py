@@ -158,3 +158,18 @@ def test_tui_without_a_terminal_is_one_line(project):
     assert (
         out == "coder: the workbench needs a terminal; in scripts use the commands (coder --help)\n"
     )
+
+
+def test_python_dash_m_coder_is_the_same_command(tmp_path):
+    """``python -m coder`` works where the ``coder`` script is not on PATH (and is how the
+    TUI benchmark launches the app)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "coder", "init", "--db", str(tmp_path / "p.db"), "--name", "m"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "created project 'm'" in out.stdout
