@@ -84,7 +84,7 @@ def test_head_constant_is_the_newest_migration():
     """``HEAD`` lets a project at the current schema open without importing Alembic."""
     from coder.store.migrate import HEAD
 
-    assert HEAD == head_revision()
+    assert head_revision() == HEAD
 
 
 def test_opening_a_current_project_does_not_import_alembic(tmp_path):
