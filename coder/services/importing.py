@@ -26,6 +26,8 @@ from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 1000
+# A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
+_DIGESTED = len(audit.DIGEST_SEG_FIELDS)
 
 
 @dataclass
@@ -63,6 +65,10 @@ def content_hash(record: DocumentRecord) -> str:
     return text_hash(basis)
 
 
+# ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _first_author(authors: list[str]) -> str | None:
     """As printed: the duplicate index finds the surname itself ("Gray BT", "Gray, B.")."""
     return authors[0] if authors else None
@@ -70,7 +76,9 @@ def _first_author(authors: list[str]) -> str | None:
 
 def _document_rows(
     record: DocumentRecord, key: str, source: str, fmt: str, mode: str, ordinal: int, digest: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[tuple]]:
+    """The document row and its reading units as tuples in ``bulk.SEGMENT_COLUMNS`` order:
+    a sentence is a few words, so a dict per unit would cost more than the unit."""
     text, spans = segment_text(record.sections, mode)
     text = nfc(text)
     sections = []
@@ -88,7 +96,7 @@ def _document_rows(
         "source_format": fmt,
         "type": record.type,
         "title": record.title,
-        "authors": json.dumps(record.authors, ensure_ascii=False),
+        "authors": _json(record.authors),
         "year": record.year,
         "date": record.date,
         "journal": record.journal,
@@ -97,26 +105,27 @@ def _document_rows(
         "pages": record.pages,
         "issn": record.issn,
         "doi": record.doi,
-        "keywords": json.dumps(record.keywords, ensure_ascii=False),
-        "sections": json.dumps(sections, ensure_ascii=False),
+        "keywords": _json(record.keywords),
+        "sections": _json(sections),
         "text": text,
         "has_abstract": bool(text.strip()),
         "content_hash": digest,
         "ordinal": ordinal,
     }
-    segments = [
-        {
-            "kind": "unit",
-            "ordinal": i,
-            "heading": span.heading,
-            "start": span.start,
-            "end": span.end,
-            "text_hash": text_hash(text[span.start : span.end]),
-            "context_before": text[max(0, span.start - CONTEXT_CHARS) : span.start],
-            "context_after": text[span.end : span.end + CONTEXT_CHARS],
-        }
-        for i, span in enumerate(spans, start=1)
-    ]
+    segments = []
+    for i, span in enumerate(spans, start=1):
+        start, end = span.start, span.end
+        segments.append(
+            (
+                i,
+                span.heading,
+                start,
+                end,
+                text_hash(text[start:end]),
+                text[max(0, start - CONTEXT_CHARS) : start],
+                text[end : end + CONTEXT_CHARS],
+            )
+        )
     return doc, segments
 
 
@@ -140,7 +149,7 @@ class _Importer:
         self.ordinal = bulk.max_ordinal(tx, project_id)
         self.digests: list[str] = []
         self.docs: list[dict[str, Any]] = []
-        self.segs: list[list[dict[str, Any]]] = []
+        self.segs: list[list[tuple]] = []
         self.keys: list[str] = []
 
     def add(self, record: DocumentRecord, source: str, summary: FileSummary) -> str | None:
@@ -170,7 +179,11 @@ class _Importer:
         doc["import_seq"] = None  # stamped with the event number at the end
         self.docs.append(doc)
         self.segs.append(units)
-        self.digests.append(audit.document_digest(doc, units))
+        self.digests.append(
+            audit.digest_values(
+                [doc[f] for f in audit.DIGEST_DOC_FIELDS], [unit[:_DIGESTED] for unit in units]
+            )
+        )
         self.keys.append(key)
         summary.added += 1
         summary.without_abstract += not doc["has_abstract"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,14 @@ TABLE_ORDER = [
 ]
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time,
+# which costs more than encoding a short payload (imports call this twice a record).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+    return _CANONICAL.encode(obj)
 
 
 def row_dict(row: SQLModel) -> dict[str, Any]:
@@ -98,12 +104,16 @@ DIGEST_SEG_FIELDS = ["ordinal", "heading", "start", "end", "text_hash"]
 def document_digest(doc: dict[str, Any], segments: Iterable[dict[str, Any]]) -> str:
     """A document and its reading units, hashed without database ids (which a bulk insert
     does not hand back), so an import event can vouch for what it imported."""
-    payload = canonical(
-        [
-            [doc[f] for f in DIGEST_DOC_FIELDS],
-            sorted([s[f] for f in DIGEST_SEG_FIELDS] for s in segments),
-        ]
+    return digest_values(
+        [doc[f] for f in DIGEST_DOC_FIELDS], [[s[f] for f in DIGEST_SEG_FIELDS] for s in segments]
     )
+
+
+def digest_values(doc_values: list[Any], segment_values: Iterable[Sequence[Any]]) -> str:
+    """``document_digest`` from the values themselves: the document's in
+    ``DIGEST_DOC_FIELDS`` order, each unit's in ``DIGEST_SEG_FIELDS`` order (the importer
+    holds units as tuples, and a tuple encodes as the same JSON array as a list)."""
+    payload = canonical([doc_values, sorted(segment_values)])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
