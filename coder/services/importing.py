@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _js  # what json.dumps uses for str
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +54,42 @@ class FileSummary:
 
 
 def content_hash(record: DocumentRecord) -> str:
-    """What makes two records the same document: the text and the bibliographic core."""
-    basis = audit.canonical(
-        [
-            " ".join((record.title or "").split()).lower(),
-            [" ".join(a.split()) for a in record.authors],
-            record.year,
-            " ".join(record.text.split()),
-        ]
-    )
+    """What makes two records the same document: the text and the bibliographic core.
+
+    The hash is of ``audit.canonical([title, authors, year, text])`` (tidied), stored and
+    compared across imports, so its bytes must never change; the JSON is written out here
+    with the string encoder ``json`` itself uses, since building a JSON encoder for each
+    record cost more than encoding it."""
+    title = " ".join((record.title or "").split()).lower()
+    authors = [" ".join(a.split()) for a in record.authors]
+    year = record.year
+    text = " ".join(record.text.split())
+    if year is None or type(year) is int:
+        year_json = "null" if year is None else str(year)
+        basis = f"[{_js(title)},[{','.join(map(_js, authors))}],{year_json},{_js(text)}]"
+    else:  # not an int after all: let json decide how it is written
+        basis = audit.canonical([title, authors, year, text])
     return text_hash(basis)
+
+
+def _json_list(items: list[str]) -> str:
+    """``json.dumps(items, ensure_ascii=False)`` for a list of strings (authors,
+    keywords), the same bytes without an encoder per call."""
+    if all(type(item) is str for item in items):
+        return f"[{', '.join(map(_js, items))}]"
+    return _json(items)
+
+
+def _json_sections(sections: list[tuple[str | None, int, int]]) -> str:
+    """``json.dumps([{"heading": h, "start": a, "end": b}, ...], ensure_ascii=False)``."""
+    return (
+        "["
+        + ", ".join(
+            f'{{"heading": {"null" if h is None else _js(h)}, "start": {a}, "end": {b}}}'
+            for h, a, b in sections
+        )
+        + "]"
+    )
 
 
 # ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
@@ -86,9 +113,7 @@ def _document_rows(
     for section in record.sections:
         if not section.text:
             continue
-        sections.append(
-            {"heading": section.heading, "start": offset, "end": offset + len(section.text)}
-        )
+        sections.append((section.heading, offset, offset + len(section.text)))
         offset += len(section.text) + 2
     doc = {
         "key": key,
@@ -96,7 +121,7 @@ def _document_rows(
         "source_format": fmt,
         "type": record.type,
         "title": record.title,
-        "authors": _json(record.authors),
+        "authors": _json_list(record.authors),
         "year": record.year,
         "date": record.date,
         "journal": record.journal,
@@ -105,8 +130,8 @@ def _document_rows(
         "pages": record.pages,
         "issn": record.issn,
         "doi": record.doi,
-        "keywords": _json(record.keywords),
-        "sections": _json(sections),
+        "keywords": _json_list(record.keywords),
+        "sections": _json_sections(sections),
         "text": text,
         "has_abstract": bool(text.strip()),
         "content_hash": digest,
