@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coder.core.model import DocumentRecord, Section
+from coder.core.model import DocumentRecord, Section, collapse_spaces
 from coder.core.segmenting import is_heading, split_inline_sections, tidy_heading
 from coder.formats.detect import detect_format as _detect
 from coder.formats.encoding import read_text as _read_text
@@ -141,7 +141,7 @@ _TYPE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 def squash(value: str | None) -> str:
     """Whitespace runs (line wraps, tabs, NBSP) to single spaces, ends trimmed."""
-    return " ".join(value.split()) if value else ""
+    return collapse_spaces(value) if value else ""
 
 
 def parse_year(value: str | None) -> int | None:

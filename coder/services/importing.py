@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _js  # what json.dumps uses for str
 from pathlib import Path
 from typing import Any
 
 from coder.core.citekeys import base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex
-from coder.core.model import DocumentRecord, nfc, text_hash
+from coder.core.model import DocumentRecord, collapse_spaces, nfc, text_hash
 from coder.core.segmenting import segment_text
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
 from coder.services.coding import CONTEXT_CHARS
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
+from coder.store.audit import json_string as _js
 from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
@@ -63,7 +63,9 @@ def content_hash(record: DocumentRecord) -> str:
     title = " ".join((record.title or "").split()).lower()
     authors = [" ".join(a.split()) for a in record.authors]
     year = record.year
-    text = " ".join(record.text.split())
+    # " ".join(record.text.split()), section by section: the blank lines between sections
+    # are whitespace like any other, and each section alone is usually tidy already.
+    text = " ".join(t for t in (collapse_spaces(s.text) for s in record.sections if s.text) if t)
     if year is None or type(year) is int:
         year_json = "null" if year is None else str(year)
         basis = f"[{_js(title)},[{','.join(map(_js, authors))}],{year_json},{_js(text)}]"
