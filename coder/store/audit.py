@@ -64,24 +64,6 @@ def json_string(text: str) -> str:
     return encode_basestring(text)
 
 
-class _NotScalar(Exception):
-    pass
-
-
-def _scalar_json(value: Any) -> str:
-    """``canonical(value)`` for a string, None, bool or int; _NotScalar for the rest."""
-    kind = type(value)
-    if kind is str:
-        return json_string(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    raise _NotScalar
-
-
 def row_dict(row: SQLModel) -> dict[str, Any]:
     return row.model_dump()
 
@@ -142,15 +124,7 @@ def digest_values(doc_values: list[Any], segment_values: Iterable[Sequence[Any]]
     """``document_digest`` from the values themselves: the document's in
     ``DIGEST_DOC_FIELDS`` order, each unit's in ``DIGEST_SEG_FIELDS`` order (the importer
     holds units as tuples, and a tuple encodes as the same JSON array as a list)."""
-    segments = sorted(segment_values)
-    try:  # canonical([doc_values, segments]), written out for the plain values rows hold
-        payload = (
-            f"[[{','.join(map(_scalar_json, doc_values))}],["
-            + ",".join(f"[{','.join(map(_scalar_json, s))}]" for s in segments)
-            + "]]"
-        )
-    except _NotScalar:
-        payload = canonical([doc_values, segments])
+    payload = canonical([doc_values, sorted(segment_values)])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

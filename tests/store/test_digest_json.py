@@ -1,5 +1,5 @@
-"""The import digest and JSON strings are written by hand for speed; they must be the
-very bytes json writes, since digests are checked against ones computed long ago."""
+"""JSON strings are written by hand for speed (the content hash); they must be the very
+bytes json writes, since hashes are compared with ones computed long ago."""
 
 import hashlib
 import json
@@ -33,7 +33,7 @@ def test_digest_values_is_the_canonical_digest() -> None:
 
     docs = [
         ["key", None, 2019, True, False, *ODD],
-        ["key", 1.5, Level(3)],  # values json writes its own way: the slow path
+        ["key", 1.5, Level(3)],
     ]
     segments = [(2, "Findings", 10, 20, "ab"), (1, None, 0, 9, "cd"), (3, 'q"', 21, 30, "ef")]
     for doc in docs:
