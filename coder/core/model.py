@@ -22,15 +22,23 @@ def collapse_spaces(text: str) -> str:
     """``" ".join(text.split())``: whitespace runs to single spaces, ends trimmed.
 
     Most text reaching this (abstracts already tidied by a reader) has nothing to
-    collapse. In ASCII text every whitespace character but the space is unprintable, so
-    two C scans and a look for double spaces prove that, where splitting two kilobytes
-    into words and joining them again costs several times more."""
+    collapse. For ASCII text a handful of ``in`` scans (each a C ``memchr``) prove that,
+    where splitting two kilobytes into words and joining them again costs several times
+    more. Besides the space, ``str.split`` splits ASCII at \\t \\n \\v \\f \\r and \\x1c-\\x1f."""
     if (
         text.isascii()
-        and text.isprintable()
         and "  " not in text
         and text[:1] != " "
         and text[-1:] != " "
+        and "\n" not in text
+        and "\t" not in text
+        and "\r" not in text
+        and "\x0b" not in text
+        and "\x0c" not in text
+        and "\x1c" not in text
+        and "\x1d" not in text
+        and "\x1e" not in text
+        and "\x1f" not in text
     ):
         return text
     return " ".join(text.split())
