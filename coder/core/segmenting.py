@@ -110,6 +110,16 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
     ``mode`` is how finely the reviewer wants to code: by sentence, by section, by
     paragraph (line) or the whole abstract as one unit.
     """
+    text, spans = segment_spans(record_sections, mode)
+    return text, [SegmentSpan(a, b, heading) for a, b, heading in spans]
+
+
+def segment_spans(
+    record_sections: list[Section], mode: str
+) -> tuple[str, list[tuple[int, int, str | None]]]:
+    """``segment_text`` with each unit as a ``(start, end, heading)`` tuple: an import
+    makes a dozen units a record and writes them straight out as rows, so it skips the
+    frozen dataclass, whose construction costs more than the tuple it holds."""
     if mode not in MODES:
         raise ValueError(f"unknown segmenting mode {mode!r}; use one of {', '.join(MODES)}")
     sections = [s for s in record_sections if s.text]
@@ -118,8 +128,8 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
         spans: list[tuple[int, int]] = []
         _add_trimmed(spans, text, 0, len(text))
         heading = sections[0].heading if len(sections) == 1 else None
-        return text, [SegmentSpan(a, b, heading) for a, b in spans]
-    result: list[SegmentSpan] = []
+        return text, [(a, b, heading) for a, b in spans]
+    result: list[tuple[int, int, str | None]] = []
     offset = 0
     for section in sections:
         if mode == "sentence":
@@ -131,7 +141,8 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
         else:
             local = []
             _add_trimmed(local, section.text, 0, len(section.text))
-        result.extend(SegmentSpan(offset + a, offset + b, section.heading) for a, b in local)
+        heading = section.heading
+        result.extend([(offset + a, offset + b, heading) for a, b in local])
         offset += len(section.text) + 2
     return text, result
 

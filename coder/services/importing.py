@@ -16,7 +16,7 @@ from typing import Any
 from coder.core.citekeys import base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex
 from coder.core.model import DocumentRecord, collapse_spaces, nfc, text_hash
-from coder.core.segmenting import segment_text
+from coder.core.segmenting import segment_spans
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
 from coder.services.coding import CONTEXT_CHARS
@@ -108,7 +108,7 @@ def _document_rows(
 ) -> tuple[dict[str, Any], list[tuple]]:
     """The document row and its reading units as tuples in ``bulk.SEGMENT_COLUMNS`` order:
     a sentence is a few words, so a dict per unit would cost more than the unit."""
-    text, spans = segment_text(record.sections, mode)
+    text, spans = segment_spans(record.sections, mode)
     text = nfc(text)
     sections = []
     offset = 0
@@ -140,12 +140,11 @@ def _document_rows(
         "ordinal": ordinal,
     }
     segments = []
-    for i, span in enumerate(spans, start=1):
-        start, end = span.start, span.end
+    for i, (start, end, heading) in enumerate(spans, start=1):
         segments.append(
             (
                 i,
-                span.heading,
+                heading,
                 start,
                 end,
                 text_hash(text[start:end]),
