@@ -137,6 +137,10 @@ _COPYRIGHT_NOTE = re.compile(
 )
 _MAY_HAVE_COPYRIGHT = re.compile(r"©|\([Cc]\)|Copyright|rights reserved")
 _TYPE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DATE_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_DATE_D_MONTH_Y = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
+_DATE_Y_MONTH_D = re.compile(r"\b(\d{4})\s+([A-Za-z]{3,9})\.?\s+(\d{1,2})\b")
+_DATE_MONTH_D_Y = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
 
 
 def squash(value: str | None) -> str:
@@ -172,18 +176,18 @@ def parse_date(value: str | None) -> tuple[int | None, str | None]:
     """
     value = squash(value)
     year = parse_year(value)
-    if year is None:
-        return None, None
-    m = re.search(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", value)
+    if year is None or value.isdigit():
+        return year, None  # a bare year ("2019"), as most records give it: no date in it
+    m = _DATE_YMD.search(value)
     if m:
         return year, iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.search(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b", value)
+    m = _DATE_D_MONTH_Y.search(value)
     if m:
         return year, iso_date(int(m.group(3)), m.group(2), int(m.group(1)))
-    m = re.search(r"\b(\d{4})\s+([A-Za-z]{3,9})\.?\s+(\d{1,2})\b", value)
+    m = _DATE_Y_MONTH_D.search(value)
     if m:
         return year, iso_date(int(m.group(1)), m.group(2), int(m.group(3)))
-    m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b", value)
+    m = _DATE_MONTH_D_Y.search(value)
     if m:
         return year, iso_date(int(m.group(3)), m.group(1), int(m.group(2)))
     return year, None
