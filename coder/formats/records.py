@@ -135,7 +135,7 @@ _COPYRIGHT = re.compile(
 _COPYRIGHT_NOTE = re.compile(
     r"(?:(?<=[.!?])|^)\s*\((?:[^()]|\([^()]*\))*(?:\([Cc]\)|©|rights reserved)(?:[^()]|\([^()]*\))*\)\s*$"
 )
-_MAY_HAVE_COPYRIGHT = re.compile(r"©|\([Cc]\)|Copyright|rights reserved")
+_MAY_HAVE_COPYRIGHT = ("©", "(c)", "(C)", "Copyright", "rights reserved")
 _TYPE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _DATE_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
 _DATE_D_MONTH_Y = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
@@ -221,6 +221,12 @@ def type_name(value: str | None) -> str | None:
     return value.lower() or None
 
 
+def _may_have_copyright(tail: str) -> bool:
+    """Whether a copyright line could end here: a substring test per marker, which is
+    cheaper than a regex alternation over the tail of every abstract."""
+    return any(marker in tail for marker in _MAY_HAVE_COPYRIGHT)
+
+
 def abstract_sections(text: str | None, newline_is_paragraph: bool = False) -> list[Section]:
     """Sections of an abstract field.
 
@@ -237,7 +243,7 @@ def abstract_sections(text: str | None, newline_is_paragraph: bool = False) -> l
         paragraphs = [p for p in (squash(x) for x in re.split(splitter, text)) if p]
     else:
         paragraphs = [p for p in (squash(text),) if p]
-    if paragraphs and _MAY_HAVE_COPYRIGHT.search(paragraphs[-1][-300:]):
+    if paragraphs and _may_have_copyright(paragraphs[-1][-300:]):
         paragraphs[-1] = _COPYRIGHT.sub("", _COPYRIGHT_NOTE.sub("", paragraphs[-1])).strip()
         paragraphs = [p for p in paragraphs if p]
     sections: list[Section] = []

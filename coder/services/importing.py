@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 1000
 # A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
 _DIGESTED = len(audit.DIGEST_SEG_FIELDS)
+# A document's values in ``audit.DIGEST_DOC_FIELDS`` order (a tuple: the same JSON array).
+_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS)
 
 
 @dataclass
@@ -206,9 +209,7 @@ class _Importer:
         self.docs.append(doc)
         self.segs.append(units)
         self.digests.append(
-            audit.digest_values(
-                [doc[f] for f in audit.DIGEST_DOC_FIELDS], [unit[:_DIGESTED] for unit in units]
-            )
+            audit.digest_values(_digest_fields(doc), [unit[:_DIGESTED] for unit in units])
         )
         self.keys.append(key)
         summary.added += 1

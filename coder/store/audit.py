@@ -126,7 +126,7 @@ def document_digest(doc: dict[str, Any], segments: Iterable[dict[str, Any]]) -> 
     )
 
 
-def digest_values(doc_values: list[Any], segment_values: Iterable[Sequence[Any]]) -> str:
+def digest_values(doc_values: Sequence[Any], segment_values: Iterable[Sequence[Any]]) -> str:
     """``document_digest`` from the values themselves: the document's in
     ``DIGEST_DOC_FIELDS`` order, each unit's in ``DIGEST_SEG_FIELDS`` order (the importer
     holds units as tuples, and a tuple encodes as the same JSON array as a list)."""

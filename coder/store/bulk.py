@@ -4,6 +4,7 @@ per batch, so 100,000 abstracts import at close to the speed of the driver."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select
@@ -50,6 +51,7 @@ DOCUMENT_COLUMNS = (
 SEGMENT_COLUMNS = (
     "ordinal", "heading", "start", "end", "text_hash", "context_before", "context_after",
 )  # fmt: skip
+_document_values = itemgetter(*DOCUMENT_COLUMNS)
 # Positional parameter markers of the drivers coder runs on (sqlite3: qmark, psycopg:
 # pyformat, which also takes %s). Any other driver goes through SQLAlchemy core.
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -88,7 +90,7 @@ def insert_documents(
         conn,
         doc_table,
         ("project_id", *DOCUMENT_COLUMNS),
-        [(project_id, *[d[c] for c in DOCUMENT_COLUMNS]) for d in docs],
+        [(project_id, *_document_values(d)) for d in docs],
     )
     keys = [d["key"] for d in docs]
     ids = dict(
