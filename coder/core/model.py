@@ -26,7 +26,8 @@ def collapse_spaces(text: str) -> str:
     where splitting two kilobytes into words and joining them again costs several times
     more. Besides the space, ``str.split`` splits ASCII at \\t \\n \\v \\f \\r and \\x1c-\\x1f."""
     if (
-        text.isascii()
+        len(text) > 64  # shorter ones (names, titles) split and join faster than the scans
+        and text.isascii()
         and "  " not in text
         and text[:1] != " "
         and text[-1:] != " "
