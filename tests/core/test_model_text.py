@@ -26,5 +26,7 @@ def test_collapse_spaces_is_split_and_join() -> None:
     ]
     cases = ["", " ", "tidy text here", " lead", "trail ", "x\x1dy"]
     cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    # Longer than 64 characters: the scans, not split and join, decide these.
+    cases += ["tidy words " * 8 + case for case in cases] + [case + " tidy" * 20 for case in cases]
     for text in cases:
         assert collapse_spaces(text) == " ".join(text.split()), repr(text)
