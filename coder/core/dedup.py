@@ -50,10 +50,21 @@ class _Prepared:
     author: str
 
 
+# Every byte but a-z and 0-9 to a space: for ASCII text, splitting the translated bytes
+# finds the words ``[a-z0-9]+`` finds, several times faster than the regex on a 1,000
+# character abstract opening (every record of an import is normalised).
+_WORD_BYTES = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for c in range(256)
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def normalise(text: str | None) -> str:
     """Lower case ASCII words separated by single spaces; punctuation and layout gone."""
     folded = ascii_fold(text or "").lower()
-    return " ".join(re.findall(r"[a-z0-9]+", folded))
+    if folded.isascii():
+        return b" ".join(folded.encode("ascii").translate(_WORD_BYTES).split()).decode("ascii")
+    return " ".join(_WORD.findall(folded))
 
 
 def _doi(doi: str | None) -> str:

@@ -12,6 +12,7 @@ store, the TUI and the exporters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from coder.core.model import Section, SegmentSpan
@@ -109,6 +110,16 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
     ``mode`` is how finely the reviewer wants to code: by sentence, by section, by
     paragraph (line) or the whole abstract as one unit.
     """
+    text, spans = segment_spans(record_sections, mode)
+    return text, [SegmentSpan(a, b, heading) for a, b, heading in spans]
+
+
+def segment_spans(
+    record_sections: list[Section], mode: str
+) -> tuple[str, list[tuple[int, int, str | None]]]:
+    """``segment_text`` with each unit as a ``(start, end, heading)`` tuple: an import
+    makes a dozen units a record and writes them straight out as rows, so it skips the
+    frozen dataclass, whose construction costs more than the tuple it holds."""
     if mode not in MODES:
         raise ValueError(f"unknown segmenting mode {mode!r}; use one of {', '.join(MODES)}")
     sections = [s for s in record_sections if s.text]
@@ -117,8 +128,8 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
         spans: list[tuple[int, int]] = []
         _add_trimmed(spans, text, 0, len(text))
         heading = sections[0].heading if len(sections) == 1 else None
-        return text, [SegmentSpan(a, b, heading) for a, b in spans]
-    result: list[SegmentSpan] = []
+        return text, [(a, b, heading) for a, b in spans]
+    result: list[tuple[int, int, str | None]] = []
     offset = 0
     for section in sections:
         if mode == "sentence":
@@ -130,7 +141,8 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
         else:
             local = []
             _add_trimmed(local, section.text, 0, len(section.text))
-        result.extend(SegmentSpan(offset + a, offset + b, section.heading) for a, b in local)
+        heading = section.heading
+        result.extend([(offset + a, offset + b, heading) for a, b in local])
         offset += len(section.text) + 2
     return text, result
 
@@ -258,8 +270,32 @@ _CAPS = r"[A-Z][A-Z]{2,}(?:(?:\s+|\s*[,/&]\s*)[A-Z]{2,})*"
 _KNOWN_FULL = re.compile(rf"(?i:{_KNOWN})")
 # Separators are rare, so the scan looks for them and then for a heading just before
 # each one, instead of trying the long heading alternation at every character.
-_SEPARATOR_CHAR = re.compile(r"[:\u2013\u2014-]")
-_HEADING_BEFORE = re.compile(rf"(?:^|(?<=[\s.?!)\]\u201d\u2019\"']))(?P<h>(?i:{_KNOWN})|{_CAPS})$")
+_SEPARATORS = ":\u2013\u2014-"
+_HEADING_START = r"(?:^|(?<=[\s.?!)\]\u201d\u2019\"']))"
+_HEADING_BEFORE = re.compile(rf"{_HEADING_START}(?P<h>(?i:{_KNOWN})|{_CAPS})$")
+
+
+def _last_word(phrase: str) -> str:
+    return re.split(r"[\s/,]+", phrase)[-1]
+
+
+# A heading before a separator ends in the word that ends the text before it: a known
+# phrase's last word or an all-caps word. Looking that word up first skips most colons
+# and dashes at once, and the search that remains tries only the phrases ending in it
+# (plus all caps), not the whole alternation at each of the 64 characters before.
+_BEFORE_BY_LAST_WORD = {
+    word: re.compile(
+        rf"{_HEADING_START}(?P<h>(?i:"
+        + "|".join(
+            _phrase_pattern(p)
+            for p in sorted(_PHRASES, key=len, reverse=True)
+            if _last_word(p) == word
+        )
+        + rf")|{_CAPS})$"
+    )
+    for word in {_last_word(p) for p in _PHRASES}
+}
+_CAPS_BEFORE = re.compile(rf"{_HEADING_START}(?P<h>{_CAPS})$")
 _LONGEST_HEADING = 64
 # Headings pasted without punctuation ("Background The Millennium ... Methods We ...") or
 # with a full stop ("BACKGROUND. The ..."), as Crossref and Embase deliver them. Trusted
@@ -283,8 +319,10 @@ def is_heading(line: str) -> bool:
     return bool(_KNOWN_FULL.fullmatch(line.strip().rstrip(":")))
 
 
+@lru_cache(maxsize=4096)
 def tidy_heading(heading: str) -> str:
-    """One spelling per heading: spaces collapsed, ALL CAPS turned to sentence case."""
+    """One spelling per heading: spaces collapsed, ALL CAPS turned to sentence case.
+    Cached: an import meets the same few dozen headings in every structured abstract."""
     heading = re.sub(r"\s+", " ", heading.strip().rstrip(":").strip())
     heading = re.sub(r"\s*/\s*", "/", heading)
     if heading.isupper():
@@ -333,23 +371,61 @@ def _separated(text: str) -> list[_Hit]:
     """Headings followed by a colon ("Methods: ...") or a spaced dash ("Purpose – ...")."""
     hits: list[_Hit] = []
     floor = 0
-    for sep in _SEPARATOR_CHAR.finditer(text):
-        start, end = sep.start(), sep.end()
+    for at in _separator_positions(text):
+        start, end = at, at + 1
         while start > floor and text[start - 1] in " \t":
             start -= 1
-        if sep.group() != ":" and (
-            start == sep.start() or end >= len(text) or text[end] not in " \t"
-        ):
+        if text[at] != ":" and (start == at or end >= len(text) or text[end] not in " \t"):
             continue  # a hyphen inside a word ("one-to-one") is no separator
         while end < len(text) and text[end] in " \t":
             end += 1
         if end >= len(text) or text[end].isspace():
             continue
-        m = _HEADING_BEFORE.search(text, max(floor, start - _LONGEST_HEADING), start)
+        pattern = _heading_pattern(text, start)
+        if pattern is None:
+            continue
+        m = pattern.search(text, max(floor, start - _LONGEST_HEADING), start)
         if m:
             hits.append(_Hit(m.start(), end, m.group("h"), text[start:end]))
             floor = end
     return hits
+
+
+def _separator_positions(text: str) -> list[int]:
+    """Where the separator characters are, in text order. ``str.find`` per character
+    scans several times faster than a regex character class, and a dash that cannot
+    occur in the text (an en dash in pure ASCII) costs nothing."""
+    found = []
+    for char in _SEPARATORS:
+        at = text.find(char)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1)
+    found.sort()
+    return found
+
+
+def _heading_pattern(text: str, end: int) -> re.Pattern[str] | None:
+    """The search for a heading ending at ``end``, narrowed by the word that ends there;
+    None when no heading can end there. Any heading's last word is a whole run of letters
+    (a space, "/", "," or the heading's own start comes before it), so the run of letters
+    before ``end`` (or before a newline there, which the search's "$" also allows) is that
+    word. Runs with other than ASCII letters, which a case-insensitive match may still
+    equate with a phrase ("ſ" is "s"), get the full search."""
+    if end and text[end - 1] == "\n":
+        end -= 1  # the search's "$" also matches before a newline that ends the text
+    begin, limit = end, max(0, end - _LONGEST_HEADING - 1)
+    while begin > limit and text[begin - 1].isalpha():
+        begin -= 1
+    word = text[begin:end]
+    if not word or (begin == limit > 0):
+        return None  # no word, or one longer than any heading could be
+    if not word.isascii():
+        return _HEADING_BEFORE
+    pattern = _BEFORE_BY_LAST_WORD.get(word.lower())
+    if pattern is not None:
+        return pattern
+    return _CAPS_BEFORE if len(word) >= 2 and word.isupper() else None
 
 
 def _bare(text: str) -> list[_Hit]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coder.core.model import DocumentRecord, Section
+from coder.core.model import DocumentRecord, Section, collapse_spaces
 from coder.core.segmenting import is_heading, split_inline_sections, tidy_heading
 from coder.formats.detect import detect_format as _detect
 from coder.formats.encoding import read_text as _read_text
@@ -135,13 +135,17 @@ _COPYRIGHT = re.compile(
 _COPYRIGHT_NOTE = re.compile(
     r"(?:(?<=[.!?])|^)\s*\((?:[^()]|\([^()]*\))*(?:\([Cc]\)|©|rights reserved)(?:[^()]|\([^()]*\))*\)\s*$"
 )
-_MAY_HAVE_COPYRIGHT = re.compile(r"©|\([Cc]\)|Copyright|rights reserved")
+_MAY_HAVE_COPYRIGHT = ("©", "(c)", "(C)", "Copyright", "rights reserved")
 _TYPE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DATE_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_DATE_D_MONTH_Y = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
+_DATE_Y_MONTH_D = re.compile(r"\b(\d{4})\s+([A-Za-z]{3,9})\.?\s+(\d{1,2})\b")
+_DATE_MONTH_D_Y = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
 
 
 def squash(value: str | None) -> str:
     """Whitespace runs (line wraps, tabs, NBSP) to single spaces, ends trimmed."""
-    return " ".join(value.split()) if value else ""
+    return collapse_spaces(value) if value else ""
 
 
 def parse_year(value: str | None) -> int | None:
@@ -172,18 +176,18 @@ def parse_date(value: str | None) -> tuple[int | None, str | None]:
     """
     value = squash(value)
     year = parse_year(value)
-    if year is None:
-        return None, None
-    m = re.search(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", value)
+    if year is None or value.isdigit():
+        return year, None  # a bare year ("2019"), as most records give it: no date in it
+    m = _DATE_YMD.search(value)
     if m:
         return year, iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.search(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b", value)
+    m = _DATE_D_MONTH_Y.search(value)
     if m:
         return year, iso_date(int(m.group(3)), m.group(2), int(m.group(1)))
-    m = re.search(r"\b(\d{4})\s+([A-Za-z]{3,9})\.?\s+(\d{1,2})\b", value)
+    m = _DATE_Y_MONTH_D.search(value)
     if m:
         return year, iso_date(int(m.group(1)), m.group(2), int(m.group(3)))
-    m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b", value)
+    m = _DATE_MONTH_D_Y.search(value)
     if m:
         return year, iso_date(int(m.group(3)), m.group(1), int(m.group(2)))
     return year, None
@@ -217,6 +221,12 @@ def type_name(value: str | None) -> str | None:
     return value.lower() or None
 
 
+def _may_have_copyright(tail: str) -> bool:
+    """Whether a copyright line could end here: a substring test per marker, which is
+    cheaper than a regex alternation over the tail of every abstract."""
+    return any(marker in tail for marker in _MAY_HAVE_COPYRIGHT)
+
+
 def abstract_sections(text: str | None, newline_is_paragraph: bool = False) -> list[Section]:
     """Sections of an abstract field.
 
@@ -233,7 +243,7 @@ def abstract_sections(text: str | None, newline_is_paragraph: bool = False) -> l
         paragraphs = [p for p in (squash(x) for x in re.split(splitter, text)) if p]
     else:
         paragraphs = [p for p in (squash(text),) if p]
-    if paragraphs and _MAY_HAVE_COPYRIGHT.search(paragraphs[-1][-300:]):
+    if paragraphs and _may_have_copyright(paragraphs[-1][-300:]):
         paragraphs[-1] = _COPYRIGHT.sub("", _COPYRIGHT_NOTE.sub("", paragraphs[-1])).strip()
         paragraphs = [p for p in paragraphs if p]
     sections: list[Section] = []

@@ -9,11 +9,11 @@ can be skipped instead of losing the file. Text outside records (Ovid's "1." num
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-import rispy
+from rispy.config import DELIMITED_TAG_MAPPING, LIST_TYPE_TAGS, TAG_KEY_MAPPING
 
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
@@ -29,8 +29,12 @@ from coder.formats.records import (
     type_name,
 )
 
-_START = re.compile(r"^TY  -")
-_END = re.compile(r"^ER  -")
+# rispy's tag table, as its RisParser reads it (see ``_parse_record``).
+_TAG_KEYS: dict[str, str] = TAG_KEY_MAPPING
+_TYPE_KEY = TAG_KEY_MAPPING["TY"]
+_UNKNOWN_KEY = TAG_KEY_MAPPING["UK"]
+_LIST_TAGS = frozenset(LIST_TYPE_TAGS)
+_DELIMITERS: dict[str, str] = DELIMITED_TAG_MAPPING
 _TYPES = {
     "JOUR": "article",
     "JFULL": "article",
@@ -76,8 +80,8 @@ _JOURNAL_KEYS = (
 def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
     """Records of a RIS file, in file order. A last record with no ``ER`` line means the
     file was cut off (a truncated download or copy): that record is bad, not guessed at."""
-    for line, chunk in _chunks(text):
-        if chunk is None:
+    for line, lines in _chunks(text):
+        if lines is None:
             on_error(
                 FormatError(
                     file, "truncated RIS record: the file ends before its 'ER  -' line", line
@@ -85,18 +89,17 @@ def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord
             )
             continue
         try:
-            entries = rispy.loads(chunk)
-        except Exception as exc:  # rispy raises bare Python errors on odd input
+            entry = _parse_record(lines)
+        except Exception as exc:  # rispy's rules raise bare Python errors on odd input
             on_error(FormatError(file, f"unreadable RIS record ({exc})", line))
             continue
-        for entry in entries:
-            record = _record(entry, line)
-            if record.title or record.authors or record.doi or record.has_abstract:
-                yield record
-            else:
-                on_error(
-                    FormatError(file, "empty RIS record (no title, authors, DOI or abstract)", line)
-                )
+        record = _record(entry, line)
+        if record.title or record.authors or record.doi or record.has_abstract:
+            yield record
+        else:
+            on_error(
+                FormatError(file, "empty RIS record (no title, authors, DOI or abstract)", line)
+            )
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -113,24 +116,68 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str | None]]:
-    """``(first line, text)`` per record, from each ``TY`` to its ``ER`` (or the next ``TY``);
-    ``None`` as the text for a record the end of the file cuts off. Lines are read lazily
-    so a 100,000-record file is never held twice as a list of lines."""
+def _chunks(text: str) -> Iterator[tuple[int, list[str] | None]]:
+    """``(first line, lines)`` per record, from each ``TY`` to its ``ER`` (an ``ER`` line
+    is added when the next ``TY`` comes first); ``None`` as the lines of a record the end
+    of the file cuts off. Lines are read lazily so a 100,000-record file is never held
+    twice as a list of lines."""
     start: int | None = None
     record: list[str] = []
     for i, line in enumerate(_lines(text)):
-        if _START.match(line):
+        if line.startswith("TY  -"):
             if start is not None:
-                yield start + 1, "\n".join([*record, "ER  - "])
+                record.append("ER  - ")
+                yield start + 1, record
             start, record = i, [line]
         elif start is not None:
             record.append(line)
-            if _END.match(line):
-                yield start + 1, "\n".join(record)
+            if line.startswith("ER  -"):
+                yield start + 1, record
                 start, record = None, []
     if start is not None:
         yield start + 1, None
+
+
+def _parse_record(lines: list[str]) -> dict[str, Any]:
+    """``rispy.loads("\n".join(lines))[0]`` for one record's lines (``TY`` first, ``ER``
+    last): rispy's own rules for tags, continuation lines, list, delimited and unknown
+    tags, with its parser's method calls per line inlined, which made it a good part of
+    the time a large import took. tests/formats/test_ris_parser.py holds it to rispy."""
+    record: dict[str, Any] = {_TYPE_KEY: lines[0][6:].strip()}
+    last_tag: str | None = None
+    for line in lines[1:-1]:
+        if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
+            tag: str | None = line[:2]
+            content: Any = line[6:].strip()
+            multi = False
+        else:
+            tag, content, multi = last_tag, line.strip(), True
+        name = _TAG_KEYS.get(tag)  # type: ignore[arg-type]
+        if name is None:
+            if _UNKNOWN_KEY not in record:
+                record[_UNKNOWN_KEY] = defaultdict(list)
+            record[_UNKNOWN_KEY][tag].append(content)
+        else:
+            delimiter = _DELIMITERS.get(tag)  # type: ignore[arg-type]
+            if delimiter:
+                content = [i.strip() for i in content.split(delimiter)]
+            if tag in _LIST_TAGS:
+                values = content if isinstance(content, list) else [content]
+                try:
+                    record[name].extend(values)
+                except KeyError:
+                    record[name] = values
+                except AttributeError:
+                    record[name] = [record[name], *values]
+            elif not multi:
+                record.setdefault(name, content)
+            elif isinstance(content, list):
+                record[name].extend(content)
+            else:
+                record[name] = " ".join((record[name], content))
+        if not multi:
+            last_tag = tag
+    return record
 
 
 def _first(entry: dict[str, Any], *keys: str) -> str | None:

@@ -10,22 +10,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from coder.core.citekeys import base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex
-from coder.core.model import DocumentRecord, nfc, text_hash
-from coder.core.segmenting import segment_text
+from coder.core.model import DocumentRecord, collapse_spaces, nfc, text_hash
+from coder.core.segmenting import segment_spans
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
 from coder.services.coding import CONTEXT_CHARS
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
+from coder.store.audit import json_string as _js
 from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 1000
+# A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
+_DIGESTED = len(audit.DIGEST_SEG_FIELDS)
+# A document's values in ``audit.DIGEST_DOC_FIELDS`` order (a tuple: the same JSON array).
+_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS)
 
 
 @dataclass
@@ -51,16 +57,48 @@ class FileSummary:
 
 
 def content_hash(record: DocumentRecord) -> str:
-    """What makes two records the same document: the text and the bibliographic core."""
-    basis = audit.canonical(
-        [
-            " ".join((record.title or "").split()).lower(),
-            [" ".join(a.split()) for a in record.authors],
-            record.year,
-            " ".join(record.text.split()),
-        ]
-    )
+    """What makes two records the same document: the text and the bibliographic core.
+
+    The hash is of ``audit.canonical([title, authors, year, text])`` (tidied), stored and
+    compared across imports, so its bytes must never change; the JSON is written out here
+    with the string encoder ``json`` itself uses, since building a JSON encoder for each
+    record cost more than encoding it."""
+    title = " ".join((record.title or "").split()).lower()
+    authors = [" ".join(a.split()) for a in record.authors]
+    year = record.year
+    # " ".join(record.text.split()), section by section: the blank lines between sections
+    # are whitespace like any other, and each section alone is usually tidy already.
+    text = " ".join(t for t in (collapse_spaces(s.text) for s in record.sections if s.text) if t)
+    if year is None or type(year) is int:
+        year_json = "null" if year is None else str(year)
+        basis = f"[{_js(title)},[{','.join(map(_js, authors))}],{year_json},{_js(text)}]"
+    else:  # not an int after all: let json decide how it is written
+        basis = audit.canonical([title, authors, year, text])
     return text_hash(basis)
+
+
+def _json_list(items: list[str]) -> str:
+    """``json.dumps(items, ensure_ascii=False)`` for a list of strings (authors,
+    keywords), the same bytes without an encoder per call."""
+    if all(type(item) is str for item in items):
+        return f"[{', '.join(map(_js, items))}]"
+    return _json(items)
+
+
+def _json_sections(sections: list[tuple[str | None, int, int]]) -> str:
+    """``json.dumps([{"heading": h, "start": a, "end": b}, ...], ensure_ascii=False)``."""
+    return (
+        "["
+        + ", ".join(
+            f'{{"heading": {"null" if h is None else _js(h)}, "start": {a}, "end": {b}}}'
+            for h, a, b in sections
+        )
+        + "]"
+    )
+
+
+# ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _first_author(authors: list[str]) -> str | None:
@@ -70,17 +108,17 @@ def _first_author(authors: list[str]) -> str | None:
 
 def _document_rows(
     record: DocumentRecord, key: str, source: str, fmt: str, mode: str, ordinal: int, digest: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    text, spans = segment_text(record.sections, mode)
+) -> tuple[dict[str, Any], list[tuple]]:
+    """The document row and its reading units as tuples in ``bulk.SEGMENT_COLUMNS`` order:
+    a sentence is a few words, so a dict per unit would cost more than the unit."""
+    text, spans = segment_spans(record.sections, mode)
     text = nfc(text)
     sections = []
     offset = 0
     for section in record.sections:
         if not section.text:
             continue
-        sections.append(
-            {"heading": section.heading, "start": offset, "end": offset + len(section.text)}
-        )
+        sections.append((section.heading, offset, offset + len(section.text)))
         offset += len(section.text) + 2
     doc = {
         "key": key,
@@ -88,7 +126,7 @@ def _document_rows(
         "source_format": fmt,
         "type": record.type,
         "title": record.title,
-        "authors": json.dumps(record.authors, ensure_ascii=False),
+        "authors": _json_list(record.authors),
         "year": record.year,
         "date": record.date,
         "journal": record.journal,
@@ -97,26 +135,26 @@ def _document_rows(
         "pages": record.pages,
         "issn": record.issn,
         "doi": record.doi,
-        "keywords": json.dumps(record.keywords, ensure_ascii=False),
-        "sections": json.dumps(sections, ensure_ascii=False),
+        "keywords": _json_list(record.keywords),
+        "sections": _json_sections(sections),
         "text": text,
         "has_abstract": bool(text.strip()),
         "content_hash": digest,
         "ordinal": ordinal,
     }
-    segments = [
-        {
-            "kind": "unit",
-            "ordinal": i,
-            "heading": span.heading,
-            "start": span.start,
-            "end": span.end,
-            "text_hash": text_hash(text[span.start : span.end]),
-            "context_before": text[max(0, span.start - CONTEXT_CHARS) : span.start],
-            "context_after": text[span.end : span.end + CONTEXT_CHARS],
-        }
-        for i, span in enumerate(spans, start=1)
-    ]
+    segments = []
+    for i, (start, end, heading) in enumerate(spans, start=1):
+        segments.append(
+            (
+                i,
+                heading,
+                start,
+                end,
+                text_hash(text[start:end]),
+                text[max(0, start - CONTEXT_CHARS) : start],
+                text[end : end + CONTEXT_CHARS],
+            )
+        )
     return doc, segments
 
 
@@ -140,7 +178,7 @@ class _Importer:
         self.ordinal = bulk.max_ordinal(tx, project_id)
         self.digests: list[str] = []
         self.docs: list[dict[str, Any]] = []
-        self.segs: list[list[dict[str, Any]]] = []
+        self.segs: list[list[tuple]] = []
         self.keys: list[str] = []
 
     def add(self, record: DocumentRecord, source: str, summary: FileSummary) -> str | None:
@@ -170,7 +208,9 @@ class _Importer:
         doc["import_seq"] = None  # stamped with the event number at the end
         self.docs.append(doc)
         self.segs.append(units)
-        self.digests.append(audit.document_digest(doc, units))
+        self.digests.append(
+            audit.digest_values(_digest_fields(doc), [unit[:_DIGESTED] for unit in units])
+        )
         self.keys.append(key)
         summary.added += 1
         summary.without_abstract += not doc["has_abstract"]

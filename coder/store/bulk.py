@@ -4,9 +4,10 @@ per batch, so 100,000 abstracts import at close to the speed of the driver."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlmodel import col
 
 from coder.core.dedup import TEXT_NEEDED
@@ -41,19 +42,56 @@ def max_ordinal(tx: Tx, project_id: int) -> int:
     return value or 0
 
 
+# The columns a bulk insert writes, in the order of the row tuples the importer builds.
+DOCUMENT_COLUMNS = (
+    "key", "source_file", "source_format", "type", "title", "authors", "year", "date",
+    "journal", "volume", "issue", "pages", "issn", "doi", "keywords", "sections", "text",
+    "has_abstract", "content_hash", "ordinal", "import_seq",
+)  # fmt: skip
+SEGMENT_COLUMNS = (
+    "ordinal", "heading", "start", "end", "text_hash", "context_before", "context_after",
+)  # fmt: skip
+_document_values = itemgetter(*DOCUMENT_COLUMNS)
+# Positional parameter markers of the drivers coder runs on (sqlite3: qmark, psycopg:
+# pyformat, which also takes %s). Any other driver goes through SQLAlchemy core.
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """One DBAPI executemany of plain tuples: SQLAlchemy's core insert builds and then
+    unpacks a parameter dict per row, which costs more than the driver's own insert."""
+    marker = _MARKERS.get(conn.dialect.paramstyle)
+    if marker is None:
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, rows)
+
+
 def insert_documents(
     tx: Tx,
     project_id: int,
     docs: Sequence[dict[str, Any]],
-    segments: Sequence[Sequence[dict[str, Any]]],
+    segments: Sequence[Sequence[tuple]],
 ) -> None:
-    """Insert a batch of documents and their reading units (segments[i] belongs to docs[i])."""
+    """Insert a batch of documents (dicts with every ``DOCUMENT_COLUMNS`` key) and their
+    reading units (tuples in ``SEGMENT_COLUMNS`` order; segments[i] belongs to docs[i])."""
     if not docs:
         return
     session = tx.session
-    # Core inserts on the session's connection: the ORM's bulk path costs more per row.
     conn = session.connection()
-    conn.execute(insert(DocumentRow.__table__), [{**d, "project_id": project_id} for d in docs])
+    doc_table: Table = DocumentRow.__table__  # type: ignore[attr-defined]
+    seg_table: Table = SegmentRow.__table__  # type: ignore[attr-defined]
+    _insert_many(
+        conn,
+        doc_table,
+        ("project_id", *DOCUMENT_COLUMNS),
+        [(project_id, *_document_values(d)) for d in docs],
+    )
     keys = [d["key"] for d in docs]
     ids = dict(
         session.execute(
@@ -62,13 +100,14 @@ def insert_documents(
             )
         ).all()
     )
-    rows = []
-    for doc, segs in zip(docs, segments, strict=True):
-        doc_id = ids[doc["key"]]
-        for seg in segs:
-            rows.append({**seg, "document_id": doc_id})
+    rows = [
+        (doc_id, "unit", *seg)
+        for doc, segs in zip(docs, segments, strict=True)
+        for doc_id in (ids[doc["key"]],)
+        for seg in segs
+    ]
     if rows:
-        conn.execute(insert(SegmentRow.__table__), rows)
+        _insert_many(conn, seg_table, ("document_id", "kind", *SEGMENT_COLUMNS), rows)
 
 
 def stamp_import(tx: Tx, project_id: int) -> None:

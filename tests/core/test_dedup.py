@@ -154,3 +154,21 @@ def test_blocking_keeps_large_imports_fast() -> None:
     for _ in range(200):
         index.find(probe)
     assert time.perf_counter() - start < 2.0
+
+
+def test_normalise_is_the_word_regex_on_folded_text() -> None:
+    """normalise has a bytes fast path for ASCII; it must find the words the regex finds."""
+    import random
+    import re
+
+    from coder.core.citekeys import ascii_fold
+    from coder.core.dedup import normalise
+
+    rng = random.Random(4)
+    pieces = ["Abc", "déf", "Ω", "ß", "K", "x1", " ", "\t", "-", "_", "'", "中", "ﬁ", "²", "9"]
+    cases = ["", "  ", "A-B c_d", "The (2019) study: 'peer' support!"]
+    cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for text in cases:
+        expected = " ".join(re.findall(r"[a-z0-9]+", ascii_fold(text).lower()))
+        assert normalise(text) == expected, repr(text)
+    assert normalise(None) == ""

@@ -224,3 +224,48 @@ def test_seed_spans_are_ordered_non_empty_and_inside_one_section(mode: str) -> N
                         for a, b, h in bounds
                     )
             assert bool(spans) == record.has_abstract
+
+
+def _separated_by_full_search(text: str) -> list:
+    """The inline-heading scan as it was before the word lookup: every separator found by
+    a regex, the whole heading alternation searched before each one."""
+    import re
+
+    from coder.core import segmenting as s
+
+    hits = []
+    floor = 0
+    for sep in re.finditer(r"[:\u2013\u2014-]", text):
+        start, end = sep.start(), sep.end()
+        while start > floor and text[start - 1] in " \t":
+            start -= 1
+        if sep.group() != ":" and (
+            start == sep.start() or end >= len(text) or text[end] not in " \t"
+        ):
+            continue
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        if end >= len(text) or text[end].isspace():
+            continue
+        m = s._HEADING_BEFORE.search(text, max(floor, start - s._LONGEST_HEADING), start)
+        if m:
+            hits.append(s._Hit(m.start(), end, m.group("h"), text[start:end]))
+            floor = end
+    return hits
+
+
+def test_inline_heading_scan_finds_what_the_full_search_finds() -> None:
+    import random
+
+    from coder.core.segmenting import _separated
+
+    rng = random.Random(8)
+    words = ["Background", "BACKGROUND", "Results", "results", "Aim of the study", "value",
+             "Design/ methodology /approach", "Originality/value", "KEY FINDINGS", "Claims",
+             "Design, setting, and participants", "METHODS & RESULTS", "ſummary", "Kelvin",
+             "Conclusıon", "İmpact", "résumé", "one-to-one", "2019", "e.g.", "(see", "”Findings",
+             "AB", "X", "Trial registration", "\n", "x" * 70]  # fmt: skip
+    seps = [": ", ":", " – ", " — ", " - ", "-", ". ", " ", "\t:", ":\t", "\n: ", ") ", ""]
+    for _ in range(20000):
+        text = "".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(1, 10)))
+        assert _separated(text) == _separated_by_full_search(text), repr(text)

@@ -206,3 +206,40 @@ def test_skip_bad_lists_the_bad(sqlite_ws):
         import_files(sqlite_ws, [file])
     (summary,) = import_files(sqlite_ws, [file], skip_bad=True)
     assert summary.skipped and "@wrong" in summary.skipped[0]
+
+
+def test_hand_written_json_is_what_json_dumps_writes() -> None:
+    """content_hash and the stored JSON columns are written without json.dumps for speed;
+    their bytes must stay exactly json's (the hash is compared across imports)."""
+    import hashlib
+    import json
+
+    from coder.core.model import DocumentRecord, Section
+    from coder.services.importing import _json_list, _json_sections, content_hash
+
+    odd = ['a "quoted" name', "back\\slash", "tab\there", "ctrl\x01\x1f", "Ünïcødé ✓", "\u2028"]
+    for strings in ([], ["Gray, B."], odd):
+        assert _json_list(strings) == json.dumps(strings, ensure_ascii=False)
+    sections = [(None, 0, 10), ("Purpose", 12, 40), ('He said "x"', 42, 50)]
+    as_dicts = [{"heading": h, "start": a, "end": b} for h, a, b in sections]
+    assert _json_sections(sections) == json.dumps(as_dicts, ensure_ascii=False)
+    assert _json_sections([]) == "[]"
+    for year in (None, 2019):
+        record = DocumentRecord(
+            sections=[Section(None, " ".join(odd)), Section("Findings", "Two\n lines")],
+            title="  A  Title\t",
+            authors=odd,
+            year=year,
+        )
+        basis = json.dumps(
+            [
+                " ".join((record.title or "").split()).lower(),
+                [" ".join(a.split()) for a in record.authors],
+                record.year,
+                " ".join(record.text.split()),
+            ],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        assert content_hash(record) == hashlib.sha256(basis.encode("utf-8")).hexdigest()
