@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from coder.core.canonical import canonical, json_string
 from coder.core.citekeys import ascii_fold, first_surname
+from coder.core.model import DocumentRecord, collapse_spaces, text_hash
 
 TITLE_THRESHOLD = 90.0
 TEXT_THRESHOLD = 92.0
@@ -39,6 +41,17 @@ class DedupEntry:
     first_author: str | None
     year: int | None
     text: str
+
+
+def entry_for(record: DocumentRecord, key: str = "") -> DedupEntry:
+    """The index's view of a record. The first author as printed: the index finds the
+    surname itself ("Gray BT", "Gray, B.")."""
+    first = record.authors[0] if record.authors else None
+    return DedupEntry(key, record.title, record.doi, first, record.year, record.text)
+
+
+# What scoring compares: normalised title, normalised abstract opening, DOI, surname.
+Fingerprint = tuple[str, str, str, str]
 
 
 @dataclass
@@ -76,6 +89,15 @@ _TEXT_KEPT = 800
 # How much of an abstract the index reads (it normalises a little more than it keeps):
 # callers that hold many records may pass only this much.
 TEXT_NEEDED = _TEXT_KEPT + 200
+
+
+def fingerprint(entry: DedupEntry) -> Fingerprint:
+    """What the index compares of an entry, normalised (the costly part of a lookup)."""
+    # The first words of an abstract tell two exports of one paper apart from two
+    # papers as well as all of it does, and cost a fraction of the memory to keep.
+    text = _LEADING_LABEL.sub("", normalise(entry.text[:TEXT_NEEDED]))[:_TEXT_KEPT]
+    author = normalise(first_surname(entry.first_author)) if entry.first_author else ""
+    return normalise(entry.title), text, _doi(entry.doi), author
 
 
 class DuplicateIndex:
@@ -122,10 +144,13 @@ class DuplicateIndex:
         elif isinstance(held, set):
             held.discard(key)
 
-    def find(self, entry: DedupEntry) -> list[tuple[str, float, str]]:
+    def find(
+        self, entry: DedupEntry, made: Fingerprint | None = None
+    ) -> list[tuple[str, float, str]]:
         """Indexed records that are near-duplicates of ``entry``: ``(key, score, reason)``
-        with reason "doi", "title" or "abstract", best first."""
-        probe = self._prepare(entry)
+        with reason "doi", "title" or "abstract", best first. ``made``: the entry's
+        ``fingerprint``, when it was made elsewhere (a reading process)."""
+        probe = _Prepared(entry, *made) if made is not None else self._prepare(entry)
         self._last_probe = (entry, probe)
         candidates: set[str] = set()
         for block in self._block_keys(probe, probe=True):
@@ -145,11 +170,7 @@ class DuplicateIndex:
 
     @staticmethod
     def _prepare(entry: DedupEntry) -> _Prepared:
-        # The first words of an abstract tell two exports of one paper apart from two
-        # papers as well as all of it does, and cost a fraction of the memory to keep.
-        text = _LEADING_LABEL.sub("", normalise(entry.text[:TEXT_NEEDED]))[:_TEXT_KEPT]
-        author = normalise(first_surname(entry.first_author)) if entry.first_author else ""
-        return _Prepared(entry, normalise(entry.title), text, _doi(entry.doi), author)
+        return _Prepared(entry, *fingerprint(entry))
 
     @staticmethod
     def _block_keys(p: _Prepared, probe: bool = False) -> list[str]:
@@ -202,3 +223,24 @@ class DuplicateIndex:
         if not a.author or not b.author:
             return True
         return a.author in b.author or b.author in a.author or fuzz.ratio(a.author, b.author) >= 80
+
+
+def content_hash(record: DocumentRecord) -> str:
+    """What makes two records the same document: the text and the bibliographic core.
+
+    The hash is of ``canonical([title, authors, year, text])`` (tidied), stored and
+    compared across imports, so its bytes must never change; the JSON is written out here
+    with the string encoder ``json`` itself uses, since building a JSON encoder for each
+    record cost more than encoding it."""
+    title = " ".join((record.title or "").split()).lower()
+    authors = [" ".join(a.split()) for a in record.authors]
+    year = record.year
+    # " ".join(record.text.split()), section by section: the blank lines between sections
+    # are whitespace like any other, and each section alone is usually tidy already.
+    text = " ".join(t for t in (collapse_spaces(s.text) for s in record.sections if s.text) if t)
+    if year is None or type(year) is int:
+        year_json = "null" if year is None else str(year)
+        basis = f"[{json_string(title)},[{','.join(map(json_string, authors))}],{year_json},{json_string(text)}]"
+    else:  # not an int after all: let json decide how it is written
+        basis = canonical([title, authors, year, text])
+    return text_hash(basis)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from coder.core.dedup import content_hash
 from coder.core.model import Code, CodeStatus, Coding, Document, Memo, Theme
 from coder.core.report import Bibliography
 from coder.formats.qdc import code_guid, theme_guid
@@ -47,7 +48,7 @@ from coder.formats.qdpx import (
 )
 from coder.services.codes import insert_code
 from coder.services.coding import UnitRef, find_code, resolve_segment
-from coder.services.importing import add_records_in, content_hash
+from coder.services.importing import add_records_in
 from coder.services.notes import add_memo_in, memo_target, set_note_in
 from coder.services.reports import all_codings, all_documents
 from coder.services.themes import insert_theme

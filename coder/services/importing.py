@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from coder.core.citekeys import base_key, unique_key
-from coder.core.dedup import DedupEntry, DuplicateIndex
-from coder.core.model import DocumentRecord, collapse_spaces, nfc, text_hash
-from coder.core.segmenting import segment_spans
+from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for
+from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
-from coder.formats.records import iter_records
+from coder.formats.prepared import Prepared, document_text, prepare_record, read_prepared
 from coder.services.coding import CONTEXT_CHARS
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
@@ -27,7 +26,7 @@ from coder.store.audit import json_string as _js
 from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
-BATCH = 1000
+BATCH = 250
 # A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
 _DIGESTED = len(audit.DIGEST_SEG_FIELDS)
 # A document's values in ``audit.DIGEST_DOC_FIELDS`` order (a tuple: the same JSON array).
@@ -56,27 +55,6 @@ class FileSummary:
         return f"{self.file} ({self.format}): " + ", ".join(parts)
 
 
-def content_hash(record: DocumentRecord) -> str:
-    """What makes two records the same document: the text and the bibliographic core.
-
-    The hash is of ``audit.canonical([title, authors, year, text])`` (tidied), stored and
-    compared across imports, so its bytes must never change; the JSON is written out here
-    with the string encoder ``json`` itself uses, since building a JSON encoder for each
-    record cost more than encoding it."""
-    title = " ".join((record.title or "").split()).lower()
-    authors = [" ".join(a.split()) for a in record.authors]
-    year = record.year
-    # " ".join(record.text.split()), section by section: the blank lines between sections
-    # are whitespace like any other, and each section alone is usually tidy already.
-    text = " ".join(t for t in (collapse_spaces(s.text) for s in record.sections if s.text) if t)
-    if year is None or type(year) is int:
-        year_json = "null" if year is None else str(year)
-        basis = f"[{_js(title)},[{','.join(map(_js, authors))}],{year_json},{_js(text)}]"
-    else:  # not an int after all: let json decide how it is written
-        basis = audit.canonical([title, authors, year, text])
-    return text_hash(basis)
-
-
 def _json_list(items: list[str]) -> str:
     """``json.dumps(items, ensure_ascii=False)`` for a list of strings (authors,
     keywords), the same bytes without an encoder per call."""
@@ -101,18 +79,35 @@ def _json_sections(sections: list[tuple[str | None, int, int]]) -> str:
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _units(text: str, prepared: Prepared) -> list[tuple]:
+    """The reading units as rows in ``bulk.SEGMENT_COLUMNS`` order (without the document
+    id): a sentence is a few words, so a dict or an object per unit would cost more than
+    the unit."""
+    return [
+        (
+            i,
+            heading,
+            start,
+            end,
+            unit_hash,
+            text[max(0, start - CONTEXT_CHARS) : start],
+            text[end : end + CONTEXT_CHARS],
+        )
+        for i, ((start, end, heading), unit_hash) in enumerate(
+            zip(prepared.spans, prepared.hashes, strict=True), start=1
+        )
+    ]
+
+
 def _first_author(authors: list[str]) -> str | None:
     """As printed: the duplicate index finds the surname itself ("Gray BT", "Gray, B.")."""
     return authors[0] if authors else None
 
 
 def _document_rows(
-    record: DocumentRecord, key: str, source: str, fmt: str, mode: str, ordinal: int, digest: str
-) -> tuple[dict[str, Any], list[tuple]]:
-    """The document row and its reading units as tuples in ``bulk.SEGMENT_COLUMNS`` order:
-    a sentence is a few words, so a dict per unit would cost more than the unit."""
-    text, spans = segment_spans(record.sections, mode)
-    text = nfc(text)
+    record: DocumentRecord, key: str, source: str, fmt: str, text: str, ordinal: int, digest: str
+) -> dict[str, Any]:
+    """The document row (``text`` as ``cut_units`` made it)."""
     sections = []
     offset = 0
     for section in record.sections:
@@ -120,7 +115,7 @@ def _document_rows(
             continue
         sections.append((section.heading, offset, offset + len(section.text)))
         offset += len(section.text) + 2
-    doc = {
+    return {
         "key": key,
         "source_file": source,
         "source_format": fmt,
@@ -142,20 +137,6 @@ def _document_rows(
         "content_hash": digest,
         "ordinal": ordinal,
     }
-    segments = []
-    for i, (start, end, heading) in enumerate(spans, start=1):
-        segments.append(
-            (
-                i,
-                heading,
-                start,
-                end,
-                text_hash(text[start:end]),
-                text[max(0, start - CONTEXT_CHARS) : start],
-                text[end : end + CONTEXT_CHARS],
-            )
-        )
-    return doc, segments
 
 
 class _Importer:
@@ -181,15 +162,23 @@ class _Importer:
         self.segs: list[list[tuple]] = []
         self.keys: list[str] = []
 
-    def add(self, record: DocumentRecord, source: str, summary: FileSummary) -> str | None:
-        """Queue one record; returns its key, or None when it was a duplicate."""
-        digest = content_hash(record)
+    def add(
+        self,
+        record: DocumentRecord,
+        source: str,
+        summary: FileSummary,
+        prepared: Prepared | None = None,
+    ) -> str | None:
+        """Queue one record; returns its key, or None when it was a duplicate.
+        ``prepared``: ``prepare_record`` of it, when a reading process already made it."""
+        if prepared is None:
+            prepared = prepare_record(record, self.segment)
+        digest = prepared.digest
         if digest in self.hashes:
             summary.exact_duplicates += 1
             return None
-        first = _first_author(record.authors)
-        entry = DedupEntry("", record.title, record.doi, first, record.year, record.text)
-        matches = self.index.find(entry)
+        entry = entry_for(record)
+        matches = self.index.find(entry, prepared.fingerprint)
         if matches and not self.keep_duplicates:
             match_key, score, reason = matches[0]
             summary.possible_duplicates.append((record.line, match_key, score, reason))
@@ -202,9 +191,9 @@ class _Importer:
         entry.key = key
         self.index.add(entry)
         self.ordinal += 1
-        doc, units = _document_rows(
-            record, key, source, summary.format, self.segment, self.ordinal, digest
-        )
+        text = document_text(record)
+        units = _units(text, prepared)
+        doc = _document_rows(record, key, source, summary.format, text, self.ordinal, digest)
         doc["import_seq"] = None  # stamped with the event number at the end
         self.docs.append(doc)
         self.segs.append(units)
@@ -249,8 +238,11 @@ def import_files(
     keep_duplicates: bool = False,
     skip_bad: bool = False,
     progress: Callable[[int], None] | None = None,
+    parallel: bool | None = None,
 ) -> list[FileSummary]:
-    """Import files in one transaction; raises FormatError (nothing written) on bad input."""
+    """Import files in one transaction; raises FormatError (nothing written) on bad input.
+    ``parallel``: read and segment in a second process (default: for large files, see
+    ``services.reading``)."""
     paths = list(paths)
     for path in paths:
         if not path.is_file():
@@ -260,14 +252,14 @@ def import_files(
         importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
         seen = 0
         for path in paths:
-            result = iter_records(path, fmt, skip_bad=skip_bad)
+            result = read_prepared(path, fmt, skip_bad, segment, parallel)
             summary = FileSummary(path.name, result.format)
             summaries.append(summary)
-            for record in result.records:
+            for item in result.records:
                 seen += 1
                 if progress and seen % 500 == 0:
                     progress(seen)
-                importer.add(record, path.name, summary)
+                importer.add(item.record, path.name, summary, item)
             summary.skipped = [str(p) for p in result.problems]
         importer.finish(summaries)
     return summaries

@@ -214,8 +214,9 @@ def test_hand_written_json_is_what_json_dumps_writes() -> None:
     import hashlib
     import json
 
+    from coder.core.dedup import content_hash
     from coder.core.model import DocumentRecord, Section
-    from coder.services.importing import _json_list, _json_sections, content_hash
+    from coder.services.importing import _json_list, _json_sections
 
     odd = ['a "quoted" name', "back\\slash", "tab\there", "ctrl\x01\x1f", "Ünïcødé ✓", "\u2028"]
     for strings in ([], ["Gray, B."], odd):
