@@ -107,7 +107,7 @@ def _first_author(authors: list[str]) -> str | None:
 def _document_rows(
     record: DocumentRecord, key: str, source: str, fmt: str, text: str, ordinal: int, digest: str
 ) -> dict[str, Any]:
-    """The document row (``text`` as ``cut_units`` made it)."""
+    """The document row (``text``: ``formats.prepared.document_text`` of the record)."""
     sections = []
     offset = 0
     for section in record.sections:
