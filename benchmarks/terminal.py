@@ -35,6 +35,8 @@ def time_to_text(argv: list[str], text: str, size: tuple[int, int], timeout: flo
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         os.environ["TERM"] = "xterm-256color"
         os.environ.pop("TEXTUAL", None)
+        # Cache compiled modules as an installed copy does (some sandboxes turn it off).
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.execvp(argv[0], argv)
     wanted = text.encode()
     seen = b""
