@@ -103,11 +103,11 @@ def _prepare(records: Iterator[DocumentRecord], segment: str) -> Iterator[Prepar
 
 # ---- the child ------------------------------------------------------------------------
 # A plain ``python -m coder.formats.prepared`` process (not multiprocessing, which would
-# re-run the caller's main script in the child; and it imports only the readers and the
-# core, not the store), writing pickled messages to a pipe, in
-# order: ("format", name) once; ("records", [Prepared, ...]) any number of times; then
-# ("done", problems) or ("error", FormatError | other exception). The pipe's buffer is
-# the back pressure: the child waits while the importer is busy writing.
+# re-run the caller's main script in the child); it imports only the readers and the
+# core, not the store. It writes pickled messages to a pipe, in order: ("format", name)
+# once; ("records", [Prepared, ...]) any number of times; then ("done", problems) or
+# ("error", FormatError | other exception). The pipe's buffer is the back pressure: the
+# child waits while the importer is busy writing.
 
 
 def _child(path: Path, fmt: str, skip_bad: bool, segment: str, out: BinaryIO) -> None:
@@ -141,8 +141,12 @@ class _Child:
         argv += ["1" if skip_bad else "", segment]
         # The child's stderr, read if it fails; closed in stop().
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        # The child finds this copy of coder however the parent found it.
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=self.errors, bufsize=PIPE_BYTES
+            argv, stdout=subprocess.PIPE, stderr=self.errors, bufsize=PIPE_BYTES, env=env
         )
         assert self.process.stdout is not None
         self.stdout = self.process.stdout
