@@ -43,10 +43,14 @@ class DedupEntry:
     text: str
 
 
+def first_author(authors: list[str]) -> str | None:
+    """As printed: the index finds the surname itself ("Gray BT", "Gray, B.")."""
+    return authors[0] if authors else None
+
+
 def entry_for(record: DocumentRecord, key: str = "") -> DedupEntry:
-    """The index's view of a record. The first author as printed: the index finds the
-    surname itself ("Gray BT", "Gray, B.")."""
-    first = record.authors[0] if record.authors else None
+    """The index's view of a record."""
+    first = first_author(record.authors)
     return DedupEntry(key, record.title, record.doi, first, record.year, record.text)
 
 

@@ -13,14 +13,11 @@ import json
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from coder.core.canonical import canonical
 from coder.core.model import AuditEvent
 
 AUDIT_FORMATS = ("csv", "jsonl")
 COLUMNS = ("seq", "time", "coder", "action", "target", "before", "after", "prev_hash", "hash")
-
-
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def write_csv_header(out: BinaryIO) -> None:
@@ -29,7 +26,7 @@ def write_csv_header(out: BinaryIO) -> None:
 
 def write_csv_events(events: Iterable[AuditEvent], out: BinaryIO) -> None:
     rows = (
-        (e.seq, e.time, e.coder, e.action, e.target, _canonical(e.before), _canonical(e.after),
+        (e.seq, e.time, e.coder, e.action, e.target, canonical(e.before), canonical(e.after),
          e.prev_hash, e.hash)
         for e in events
     )  # fmt: skip

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coder.core.citekeys import base_key, unique_key
-from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for
+from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
 from coder.formats.prepared import Prepared, document_text, prepare_record, read_prepared
@@ -99,11 +99,6 @@ def _units(text: str, prepared: Prepared) -> list[tuple]:
     ]
 
 
-def _first_author(authors: list[str]) -> str | None:
-    """As printed: the duplicate index finds the surname itself ("Gray BT", "Gray, B.")."""
-    return authors[0] if authors else None
-
-
 def _document_rows(
     record: DocumentRecord, key: str, source: str, fmt: str, text: str, ordinal: int, digest: str
 ) -> dict[str, Any]:
@@ -154,7 +149,7 @@ class _Importer:
         self.index = DuplicateIndex()
         for key, _hash, title, doi, authors, year, text in existing:
             self.index.add(
-                DedupEntry(key, title, doi, _first_author(json.loads(authors)), year, text)
+                DedupEntry(key, title, doi, first_author(json.loads(authors)), year, text)
             )
         self.ordinal = bulk.max_ordinal(tx, project_id)
         self.digests: list[str] = []

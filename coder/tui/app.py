@@ -442,15 +442,19 @@ def binding_classes() -> list[type]:
 
 
 def make_app(ws: Workspace) -> CoderApp:
-    """The one factory for the CLI, the tests and the benchmarks.
-
-    Everything loaded so far (modules, the ORM's metadata, the open workspace) lives as
-    long as the process, so it is frozen out of the garbage collector: otherwise every
-    full collection while the app runs walks it again, and on a 100,000-document project
-    that is a 50-100 ms pause in the first frame or in the middle of a key press."""
-    gc.freeze()
+    """The one factory for the CLI, the tests and the benchmarks."""
     return CoderApp(ws)
 
 
+def freeze_loaded_objects() -> None:
+    """Everything loaded before the app starts (modules, the ORM's metadata, the open
+    workspace) lives as long as the process: frozen out of the garbage collector, no full
+    collection walks it again. Otherwise, on a 100,000-document project, that walk is a
+    50-100 ms pause in the first frame or in the middle of a key press. Once per process,
+    at start: frozen objects are never collected."""
+    gc.freeze()
+
+
 def run_app(ws: Workspace) -> None:
+    freeze_loaded_objects()
     make_app(ws).run()
