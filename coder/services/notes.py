@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coder.core.phases import PHASE_STATUSES, PHASES
 from coder.services.coding import find_code, find_document
 from coder.services.themes import find_theme
 from coder.services.workspace import ServiceError, Workspace
@@ -10,15 +11,6 @@ from coder.store.db import Tx
 from coder.store.tables import MemoRow
 
 TARGETS = ("project", "document", "code", "theme", "coding")
-PHASES = {
-    1: "Familiarise",
-    2: "Code",
-    3: "Themes",
-    4: "Review",
-    5: "Define",
-    6: "Report",
-}
-PHASE_STATUSES = ("not started", "in progress", "done")
 
 
 def _target_id(tx: Tx, project_id: int, target_type: str, target: str | int | None) -> int | None:
