@@ -137,10 +137,10 @@ def codes(
     project: ProjectOpt = None,
 ) -> None:
     """List codes with how often they are used."""
-    from coder.store import queries as q
+    from coder.services.codes import code_counts
 
-    with workspace(db, None, project) as ws, ws.read() as session:
-        counts = q.code_counts(session, ws.project.id, include_inactive=all_)
+    with workspace(db, None, project) as ws:
+        counts = code_counts(ws, include_inactive=all_)
     if as_json:
         typer.echo(
             json.dumps(
@@ -186,12 +186,11 @@ def autocode(
     project: ProjectOpt = None,
 ) -> None:
     """Search all segments and apply a code to every hit."""
-    from coder.services.coding import apply_code_many, find_code
+    from coder.services.coding import apply_code_many, check_code
     from coder.services.search import search_segments
 
     with workspace(db, coder, project) as ws:
-        with ws.read() as session:
-            find_code(session, ws.project.id, code_name)
+        check_code(ws, code_name)
         hits = search_segments(ws, query, regex=regex, fuzzy=fuzzy)
         for hit in hits:
             typer.echo(f"{hit.ref}  {hit.snippet}")

@@ -47,10 +47,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn every error that is the user's to fix into one line and a non-zero exit."""
-    from coder.formats.errors import FormatError
-    from coder.services.workspace import ServiceError
-    from coder.store.db import Conflict
-    from coder.store.engine import StoreError
+    from coder.services.errors import Conflict, FormatError, ServiceError, StoreError
 
     try:
         yield

@@ -40,10 +40,10 @@ def memo_list(
     project: ProjectOpt = None,
 ) -> None:
     """List memos, newest first."""
-    from coder.store import queries as q
+    from coder.services.notes import list_memos
 
-    with workspace(db, None, project) as ws, ws.read() as session:
-        for m in q.memos(session, ws.project.id, kind=kind):
+    with workspace(db, None, project) as ws:
+        for m in list_memos(ws, kind=kind):
             typer.echo(
                 f"{m.created_at[:16]}  {m.coder}  {m.kind} on {m.target_type}{' ' + m.target if m.target else ''}: {m.text}"
             )

@@ -50,9 +50,9 @@ def theme_assign(
 @theme_app.command("list")
 def theme_list(db: DbOpt = None, project: ProjectOpt = None) -> None:
     """List themes with their codes."""
-    from coder.store import queries as q
+    from coder.services.themes import list_themes
 
-    with workspace(db, None, project) as ws, ws.read() as session:
-        for t in q.themes(session, ws.project.id):
+    with workspace(db, None, project) as ws:
+        for t in list_themes(ws):
             indent = "  " if t.parent else ""
             typer.echo(f"{indent}{t.name} [{t.status.value}]: {', '.join(t.codes) or '(no codes)'}")

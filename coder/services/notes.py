@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coder.core.model import Memo
 from coder.core.phases import PHASE_STATUSES, PHASES
 from coder.services.coding import find_code, find_document
 from coder.services.themes import find_theme
@@ -140,3 +141,9 @@ def set_phase_status(ws: Workspace, phase: int, status: str, note: str = "") -> 
             )
         else:
             tx.update("phase_status", row, status=status, note=note or row.note)
+
+
+def list_memos(ws: Workspace, kind: str | None = None) -> list[Memo]:
+    """The project's memos, newest first, optionally of one kind."""
+    with ws.read() as session:
+        return q.memos(session, ws.project.id, kind=kind)
