@@ -32,7 +32,6 @@ _BOMS = (
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
-_ASCII = bytes(range(128))
 _MAX_LISTED = 20  # bad-byte lines listed one by one; beyond that, one summary line
 
 
@@ -103,8 +102,11 @@ def _decode(data: bytes, file: str, notes: list[FormatError]) -> str:
     except UnicodeDecodeError as utf8_error:
         first_bad = utf8_error.start
     text, bad = _utf8_replacing(data)
-    high = len(data) - len(data.translate(None, _ASCII))
-    if (high - len(bad)) / 2 >= len(bad):
+    # Characters that decoded as UTF-8 beyond ASCII, against the bad runs: a UTF-8 file
+    # with a stray byte has far more of the first; a legacy file read as UTF-8 has
+    # next to none (a GBK pair is valid UTF-8 only by chance).
+    good = len(text) - len(text.encode("ascii", "ignore")) - len(bad)
+    if good >= len(bad):
         # Mostly good UTF-8: keep it, and say where the bad bytes were.
         lines = sorted({_line_of(data, offset) for offset in bad})
         for line in lines[:_MAX_LISTED]:
@@ -159,13 +161,51 @@ def _utf8_replacing(data: bytes) -> tuple[str, list[int]]:
 
 def _guess_legacy(data: bytes) -> tuple[str, str] | None:
     """A double-byte legacy encoding (GBK, Shift-JIS, Big5, EUC-KR) chosen by
-    charset-normalizer, which weighs how plausible each decoding's text is."""
+    charset-normalizer, which weighs how plausible each decoding's text is.
+
+    On a short file its measures tie (a few names in a .bib), and a wrong decoding of
+    Chinese as Korean comes out with Hangul and Han characters alternating within a word,
+    which no language writes; so among its candidates the one whose words keep to one
+    script wins, and its own ranking breaks ties."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    found = from_bytes(data, cp_isolation=list(_LEGACY))
+    candidates = [(_script_switches(str(m)), rank, m) for rank, m in enumerate(found)]
+    if not candidates:
         return None
+    best = min(candidates, key=lambda c: (c[0], c[1]))[2]
     return best.encoding, str(best)
+
+
+# The legacy encodings reference tools and Windows write; rarer ones (Johab, EUC-JIS-2004)
+# decode short texts too and would win ties by chance.
+_LEGACY = (
+    "gb18030", "big5", "shift_jis", "euc_jp", "cp949", "euc_kr",
+    "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "koi8_r",
+    "iso8859_2", "iso8859_5", "iso8859_7", "mac_roman",
+)  # fmt: skip
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "hangul"
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+        return "han"
+    if 0x3040 <= code <= 0x30FF:
+        return "kana"
+    return "other"
+
+
+def _script_switches(text: str) -> int:
+    """How often neighbouring non-ASCII letters change script (Hangul, Han, kana)."""
+    switches = 0
+    for run in _NON_ASCII_RUN.findall(text):
+        scripts = [_script(c) for c in run if c.isalpha()]
+        switches += sum(
+            a != b and "kana" not in (a, b) for a, b in zip(scripts, scripts[1:], strict=False)
+        )
+    return switches
 
 
 def _looks_multibyte(text: str) -> bool:
