@@ -122,7 +122,7 @@ def _xml_kind(stripped: str, file: str) -> tuple[str, str]:
         return "endnote-xml", "its XML is <xml><records><record> as EndNote writes it"
     if re.match(r"<(?:!DOCTYPE\s+html|html)\b", head, re.IGNORECASE):
         _unknown(file, "it is an HTML page; save the results as plain text or export RIS")
-    _unknown(file, "XML, but neither PubMed efetch XML nor EndNote XML")
+    _unknown(file, "XML, but not PubMed efetch XML (<PubmedArticleSet>) or EndNote XML")
     raise AssertionError("unreachable")
 
 
@@ -164,6 +164,7 @@ def _one_abstract_per_line(lines: list[str]) -> bool:
     long_lines = [ln for ln in filled if len(ln) >= 100 and ln[-1] in _SENTENCE_END]
     if len(long_lines) < 2 or len(long_lines) < 0.6 * len(filled):
         return False
-    # An abstract runs to several sentences; a line of one sentence is wrapped prose.
+    # Abstracts mostly run to several sentences; in prose written one sentence a line,
+    # next to no line holds two.
     several = [ln for ln in long_lines if _INNER_SENTENCE.search(ln)]
-    return len(several) >= 0.6 * len(long_lines)
+    return len(several) >= max(1, len(long_lines) / 3)
