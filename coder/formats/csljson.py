@@ -70,7 +70,9 @@ def read_csl_json(text: str, file: str, on_error: OnError) -> Iterator[DocumentR
         if record.title or record.authors or record.doi or record.has_abstract:
             yield record
         else:
-            on_error(skipped(file, f"empty item {n + 1} (no title, authors, DOI or abstract)", line))
+            on_error(
+                skipped(file, f"empty item {n + 1} (no title, authors, DOI or abstract)", line)
+            )
 
 
 def _item_lines(text: str, count: int) -> list[int]:
@@ -150,7 +152,9 @@ def _record(item: dict[str, Any], line: int | None, file: str, on_error: OnError
     kind = _string(item.get("type"))
     keywords = item.get("keyword")
     return DocumentRecord(
-        sections=abstract_sections(item["abstract"] if isinstance(item.get("abstract"), str) else None),
+        sections=abstract_sections(
+            item["abstract"] if isinstance(item.get("abstract"), str) else None
+        ),
         title=_string(item.get("title")),
         authors=clean_authors([_name(a) for a in authors]),
         year=year,

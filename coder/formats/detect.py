@@ -106,7 +106,10 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
     lines = [ln.strip() for ln in sample.split("\n")]
     if len(paragraphs) == 1 and len(lines) >= 2:
         if _one_abstract_per_line(lines):
-            return "listing", "each line is a long passage of several sentences: one abstract a line"
+            return (
+                "listing",
+                "each line is a long passage of several sentences: one abstract a line",
+            )
         return "text", (
             "one block of lines that are not each an abstract of several sentences "
             "(one sentence a line is prose, not a listing): read as paragraphs"

@@ -60,7 +60,9 @@ def read_endnote_xml(text: str, file: str, on_error: OnError) -> Iterator[Docume
         if record.title or record.authors or record.doi or record.has_abstract:
             yield record
         else:
-            on_error(skipped(file, "empty EndNote record (no title, authors, DOI or abstract)", line))
+            on_error(
+                skipped(file, "empty EndNote record (no title, authors, DOI or abstract)", line)
+            )
 
 
 def _text(element: Element | None) -> str | None:
@@ -91,9 +93,7 @@ def _record(r: Element, line: int | None) -> DocumentRecord:
     return DocumentRecord(
         sections=abstract_sections(_raw(r.find("abstract"))),
         title=_text(r.find("titles/title")),
-        authors=clean_authors(
-            [_text(a) or "" for a in r.findall("contributors/authors/author")]
-        ),
+        authors=clean_authors([_text(a) or "" for a in r.findall("contributors/authors/author")]),
         year=year,
         date=date,
         type=_TYPES.get(kind or "", kind),

@@ -120,9 +120,7 @@ def read_prepared(
 
 
 def _read(path: Path, fmt: str, options: ReadOptions) -> ReadResult:
-    return iter_records(
-        path, fmt, options.skip_bad, options.max_record_size, options.encoding
-    )
+    return iter_records(path, fmt, options.skip_bad, options.max_record_size, options.encoding)
 
 
 def _prepare(records: Iterator[DocumentRecord], segment: str) -> Iterator[Prepared]:

@@ -160,8 +160,7 @@ def oversized(file: str, size: int, limit: int, line: int | None) -> FormatError
     """The report of a record left out for its size."""
     return skipped(
         file,
-        f"record of {size:,} characters left out: over the limit of {limit:,} "
-        "(--max-record-size)",
+        f"record of {size:,} characters left out: over the limit of {limit:,} (--max-record-size)",
         line,
     )
 

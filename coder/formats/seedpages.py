@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from coder.core.model import DocumentRecord, Section
 from coder.core.segmenting import is_heading, split_inline_sections, tidy_heading
-from coder.formats.records import oversized
 from coder.formats.records import (
     OnError,
     abstract_sections,
     normalise_doi,
     normalise_issn,
+    oversized,
     parse_date,
     squash,
     type_name,

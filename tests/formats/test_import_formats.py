@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from coder.core.model import DocumentRecord
-from coder.formats.errors import FormatError
 from coder.formats.encoding import read_text_report
+from coder.formats.errors import FormatError
 from coder.formats.records import FORMATS, detect_format, iter_records, read_text
 from tests.conftest import shared_file
 

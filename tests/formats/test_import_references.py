@@ -13,7 +13,6 @@ import pytest
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
-
 from tests.conftest import TESTDATA
 
 REFERENCES = TESTDATA / "references"
@@ -102,7 +101,9 @@ def _read(name: str, skip_bad: bool = False) -> tuple[str, list[DocumentRecord],
 
 # Files that read with warnings, and what the warnings say (with their lines).
 WARNS: dict[str, list[tuple[int | None, str]]] = {
-    "bibtex/bibtexparser_wrong.bib": [(3, "unknown entry type @wrong{foo, ...}: read as a generic")],
+    "bibtex/bibtexparser_wrong.bib": [
+        (3, "unknown entry type @wrong{foo, ...}: read as a generic")
+    ],
     "bibtex/bibtexparser_biber-examples.bib": [(1632, "unknown entry type @CONVERSATION{us1")],
     "bibtex/bibtexparser_gbk_test.bib": [(None, "not UTF-8: read as gb18030 (guessed")],
 }

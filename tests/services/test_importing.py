@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from coder.cli import app
 from coder.formats.errors import FormatError
 from coder.services import history
-from coder.services.reports import document_dicts
 from coder.services.importing import import_files
+from coder.services.reports import document_dicts
 from coder.store import queries as q
 from tests.conftest import SEEDS, shared_file
 

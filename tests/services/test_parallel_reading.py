@@ -108,8 +108,7 @@ def test_warnings_left_out_records_and_notes_come_back_the_same(tmp_path):
     path = tmp_path / "odd.txt"
     big = "Word " * 400
     path.write_bytes(
-        "First abstract about café owners in Zürich, long enough to read as prose here.\n\n"
-        .encode()
+        "First abstract about café owners in Zürich, long enough to read as prose here.\n\n".encode()
         + b"A stray \x92 byte in a second abstract that is also long enough to be prose.\n\n"
         + big.encode()
         + b"\n"
