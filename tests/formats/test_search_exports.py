@@ -5,6 +5,7 @@ issue, pages, ISSN, DOI, type, keywords, abstract sections)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -68,24 +69,25 @@ def test_the_new_formats_are_listed() -> None:
 
 
 def test_csl_json(tmp_path: Path) -> None:
-    content = (
-        """[
-  {
-    "id": "gray2024",
-    "type": "article-journal",
-    "title": "Peer support on acute wards",
-    "author": [{"family": "Gray", "given": "Benjamin"}, {"family": "Sisto", "given": "Matthew"}],
-    "issued": {"date-parts": [[2024, 3, 15]]},
-    "container-title": "Mental Health and Social Inclusion",
-    "volume": "28", "issue": 2, "page": "101-109",
-    "ISSN": "2042-8308", "DOI": "https://doi.org/10.1108/MHSI-01-2024-0001",
-    "keyword": "peer support, wards",
-    "abstract": "%s"
-  }
-]
-"""
-        % ABSTRACT
-    )
+    item = {
+        "id": "gray2024",
+        "type": "article-journal",
+        "title": "Peer support on acute wards",
+        "author": [
+            {"family": "Gray", "given": "Benjamin"},
+            {"family": "Sisto", "given": "Matthew"},
+        ],
+        "issued": {"date-parts": [[2024, 3, 15]]},
+        "container-title": "Mental Health and Social Inclusion",
+        "volume": "28",
+        "issue": 2,
+        "page": "101-109",
+        "ISSN": "2042-8308",
+        "DOI": "https://doi.org/10.1108/MHSI-01-2024-0001",
+        "keyword": "peer support, wards",
+        "abstract": ABSTRACT,
+    }
+    content = json.dumps([item], indent=2)
     record = _one(tmp_path, "zotero.json", content, "csl-json")
     assert _fields(record) == EXPECTED
     assert record.sections == STRUCTURED and record.keywords == ["peer support", "wards"]
