@@ -73,20 +73,20 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
         raise FormatError(file, "file is empty")
     if data[first.start()] == "<":
         return _xml_kind(data[first.start() : first.start() + 5000], file)
-    if _RIS.search(data):
+    if _has(data, "TY  -", _RIS):
         return "ris", "it has RIS 'TY  -' lines"
-    if _MEDLINE.search(data):
+    if _has(data, "PMID-", _MEDLINE):
         return "medline", "it has MEDLINE 'PMID-' lines"
     head = data[first.start() : first.start() + 5000]
     if _WOS_TAB_HEADER.match(head) and all(f"\t{t}\t" in head for t in ("TI", "AB")):
         return "wos-tab", "its header row holds Web of Science tags (PT, TI, AB, ...)"
-    if _WOS.search(data) and _WOS_END.search(data):
+    if _has(data, ("FN ", "VR ", "PT "), _WOS) and _WOS_END.search(data):
         return "wos", "it has Web of Science 'PT'/'ER' tagged records"
-    if _BIBTEX.search(data):
+    if _has(data, "@", _BIBTEX):
         return "bibtex", "it has '@type{' entries"
-    if _PUBDATE.search(data) and _RESULTS_LABEL.search(data):
+    if _has(data, "Publication date:", _PUBDATE) and _RESULTS_LABEL.search(data):
         return "results", "it has 'Publication date:' lines with Abstract/Details blocks"
-    if _CITATION_YEAR.search(data) and _CITATION_AUTHORS.search(data):
+    if _has(data, "\u25fd", _CITATION_YEAR) and _CITATION_AUTHORS.search(data):
         return "citations", "it has 'year ◽' and 'Author(s):' lines"
     if data[first.start()] in "{[":
         if data[first.start()] == "[" and _CSL_KEYS.search(head):
@@ -103,7 +103,7 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
     paragraphs = [p for p in re.split(r"\n\s*\n", sample) if p.strip()]
     if not any(_is_prose(p) for p in paragraphs):
         _unknown(file, "no tagged records, no CSV header and no paragraph of prose")
-    lines = [ln.strip() for ln in sample.split("\n")]
+    lines = [ln.strip() for ln in sample.split("\n") if ln.strip()]
     if len(paragraphs) == 1 and len(lines) >= 2:
         if _one_abstract_per_line(lines):
             return (
@@ -115,6 +115,13 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
             "(one sentence a line is prose, not a listing): read as paragraphs"
         )
     return "text", "prose in blank-line separated paragraphs"
+
+
+def _has(data: str, literal: str | tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """``pattern.search(data)``, after a substring test that rules most files out at
+    memchr speed: a line-anchored regex tries every position of a 200 MB file."""
+    literals = (literal,) if isinstance(literal, str) else literal
+    return any(lit in data for lit in literals) and pattern.search(data) is not None
 
 
 def _xml_kind(stripped: str, file: str) -> tuple[str, str]:
