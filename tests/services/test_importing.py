@@ -357,3 +357,19 @@ def test_hand_written_json_is_what_json_dumps_writes() -> None:
             ensure_ascii=False,
         )
         assert content_hash(record) == hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def test_cli_encoding_option_reads_a_legacy_file_as_told(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    path = tmp_path / "cyrillic.txt"
+    text = "Исследование поддержки равных в психиатрических отделениях больниц. " * 3
+    path.write_bytes(text.encode("cp1251"))
+    result = runner.invoke(app, ["import", str(path), "--encoding", "cp1251", "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["added"] == 1 and report["warnings"] == []
+    docs = json.loads(runner.invoke(app, ["documents", "--json"]).output)
+    assert docs[0]["abstract"].startswith("Исследование поддержки")
+    bad = runner.invoke(app, ["import", str(path), "--encoding", "klingon"])
+    assert bad.exit_code == 2 and "unknown encoding 'klingon'" in bad.output
