@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,6 +28,7 @@ from coder.services.notes import PHASES, set_phase_status
 from coder.services.views import Totals
 from coder.services.workspace import Workspace
 from coder.tui.audit_view import AuditScreen
+from coder.tui.crash import crash_message, write_crash_log
 from coder.tui.disagreements import DisagreementScreen
 from coder.tui.help import HelpScreen, binding_rows
 from coder.tui.journal import JournalScreen
@@ -100,6 +102,26 @@ class CoderApp(App[None]):
         self._state_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._totals: Totals | None = None
+
+    # ---- an unexpected error ----------------------------------------------------------
+
+    crash_log: Path | None = None  # where the traceback of a crash was written
+
+    def _fatal_error(self) -> None:
+        """Textual's end for an unhandled exception, with the traceback sent to a log file
+        and one short message on the terminal instead of a screenful of internals."""
+        error = self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        try:
+            self.crash_log = write_crash_log(error, f"in {self.ws.db.label}")
+        except OSError:
+            super()._fatal_error()
+            return
+        self.bell()
+        self._exit_renderables.append(crash_message(self.crash_log, error))
+        self._close_messages_no_wait()
 
     # ---- start -----------------------------------------------------------------------
 
@@ -385,6 +407,12 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def run_app(ws: Workspace) -> None:
+def run_app(ws: Workspace, app: CoderApp | None = None, headless: bool = False) -> None:
+    """Run the workbench until the user quits; an unexpected error ends the process with
+    a non-zero status (after the app has printed where the traceback was logged), so a
+    script that launched it never mistakes a crash for success."""
     freeze_loaded_objects()
-    make_app(ws).run()
+    app = app or make_app(ws)
+    app.run(headless=headless)
+    if app.return_code:
+        raise SystemExit(app.return_code)
