@@ -1,9 +1,7 @@
-"""The errors a UI shows as one line: the user's to act on, never a traceback.
+"""Every error that is the user's to fix, from whichever layer raises it, in one place.
 
-The UIs import them from here, not from the store, so the wall between the UIs and the
-store holds: ServiceError (a request that cannot be carried out), StoreError (database
-unreachable, read-only file), Conflict (the data moved on under the user) and FormatError
-(a file that cannot be read).
+The UIs catch these to print one line (CLI) or show a message (TUI); importing them from
+here keeps the UIs off the store and the formats' internals.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import Worker, WorkerState
 
+from coder.core.phases import PHASE_SLUGS, PHASES
 from coder.formats.errors import FormatError
 from coder.services import history, ui_state
-from coder.services.notes import PHASES, set_phase_status
+from coder.services.notes import set_phase_status
 from coder.services.views import Totals
 from coder.services.workspace import Workspace
 from coder.tui.audit_view import AuditScreen
@@ -56,7 +57,6 @@ PHASE_CLASSES: dict[int, type[Phase]] = {
     cls.NUMBER: cls
     for cls in (FamiliarisePhase, CodePhase, ThemesPhase, ReviewPhase, DefinePhase, ReportPhase)
 }
-PHASE_SLUGS = {n: cls.SLUG for n, cls in PHASE_CLASSES.items()}
 STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
 PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
 

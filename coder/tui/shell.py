@@ -17,8 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from coder.core.phases import PHASES
 from coder.services import views
-from coder.services.notes import PHASES
 from coder.services.views import Totals
 from coder.services.workspace import Workspace
 from coder.tui.widgets.text import one_line

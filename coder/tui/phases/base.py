@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.widget import Widget
 
+from coder.core.phases import PHASE_SLUGS
 from coder.services.errors import USER_ERRORS
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
@@ -70,14 +71,16 @@ class Phase(Container):
     after undo), ``save_pending`` (save what is being typed: before quitting),
     ``palette_commands`` and, when defined, ``focus_target`` (what to focus on opening)."""
 
-    NUMBER: ClassVar[int] = 0  # 1..6, Braun and Clarke's order
-    SLUG: ClassVar[str] = ""  # in binding ids and palette names: "phase: code"
+    NUMBER: ClassVar[int] = 0  # 1..6, Braun and Clarke's order (coder.core.phases)
+    SLUG: ClassVar[str] = ""  # set from coder.core.phases.PHASE_SLUGS: "code"
     KEYS: ClassVar[tuple[Key, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Before Textual's own hook, which merges the class's BINDINGS as it is created.
         if "KEYS" in cls.__dict__:
             cls.BINDINGS = [key.binding() for key in cls.KEYS]
+        if cls.NUMBER in PHASE_SLUGS:
+            cls.SLUG = PHASE_SLUGS[cls.NUMBER]
         super().__init_subclass__(**kwargs)
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:

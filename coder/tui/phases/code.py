@@ -45,7 +45,7 @@ SUGGESTIONS = 9
 class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
     """Phase 2: read a segment, apply codes, move on."""
 
-    NUMBER, SLUG = 2, "code"
+    NUMBER = 2
     KEYS = (
         Key("j,down", "segment(1)", "Next seg", "code.next_segment", "Next segment (then the next document)"),
         Key("k,up", "segment(-1)", "Prev seg", "code.prev_segment", "Previous segment"),

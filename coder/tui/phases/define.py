@@ -30,7 +30,7 @@ STATUS_CYCLE = [s.value for s in ThemeStatus]
 class DefinePhase(Phase):
     """Phase 5: name, definition, scope, exemplars and report order of each theme."""
 
-    NUMBER, SLUG = 5, "define"
+    NUMBER = 5
     KEYS = (
         Key("ctrl+s", "save", "Save", "define.save", "Save the definition and scope",
             palette="define: save definition", palette_help="Save the theme's definition and scope"),

@@ -81,7 +81,7 @@ def document_row_text(item: DocumentListItem, width: int) -> Text:
 class FamiliarisePhase(Phase):
     """Phase 1: the document list, the reader and the familiarisation note."""
 
-    NUMBER, SLUG = 1, "familiarise"
+    NUMBER = 1
     KEYS = (
         Key("space", "toggle_read", "Read ✓", "familiarise.toggle_read", "Mark the document read (or unread)",
             palette="familiarise: toggle read", palette_help="Mark the document read or unread"),

@@ -164,7 +164,7 @@ def write_export(ws: Workspace, fmt: str, path: Path) -> str | None:
 class ReportPhase(Phase):
     """Phase 6: the theme table preview, exports to every format, the quality check."""
 
-    NUMBER, SLUG = 6, "report"
+    NUMBER = 6
     KEYS = (
         Key("e", "export", "Export", "report.export", "Write the theme table to the file in the path box"),
         Key("f", "next_format", "Format", "report.format", "Cycle the export format"),

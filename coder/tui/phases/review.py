@@ -44,7 +44,7 @@ MISSED_LIMIT = 25
 class ReviewPhase(Phase):
     """Phase 4: each theme's extracts, misfit marks, reshaping and the data-set check."""
 
-    NUMBER, SLUG = 4, "review"
+    NUMBER = 4
     KEYS = (
         Key("x", "misfit", "Not fitting", "review.misfit", "Mark the extract as not fitting the theme",
             palette="review: mark extract as not fitting", palette_help="Toggle the misfit mark of the extract"),

@@ -39,7 +39,7 @@ NodeData = tuple[str, str | None, str | None]
 class ThemesPhase(Phase):
     """Phase 3: codes with counts and co-occurrence beside a board of candidate themes."""
 
-    NUMBER, SLUG = 3, "themes"
+    NUMBER = 3
     KEYS = (
         Key("space", "toggle_mark", "Mark", "themes.mark", "Mark or unmark the highlighted code"),
         Key("t", "assign", "To theme", "themes.assign", "Put the marked codes in a theme",
