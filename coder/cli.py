@@ -205,12 +205,15 @@ def import_(
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the REFI-QDA (.qdpx) import report as JSON.")
+    ] = False,
 ) -> None:
     """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
     from coder.services.importing import import_files
 
     with workspace(db, coder, project) as ws:
-        files = _import_projects(ws, files, segment)
+        files = _import_projects(ws, files, segment, as_json)
         if not files:
             return
         with _progress("importing") as tick:
@@ -227,18 +230,28 @@ def import_(
                 typer.echo(f"  skipped: {problem}")
 
 
-def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Path]:
+def _import_projects(
+    ws: Workspace, files: list[Path], segment: str, as_json: bool = False
+) -> list[Path]:
     """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
-    the name) and return the other files, which are search results for import_files."""
+    the name), print each one's report, and return the other files, which are search
+    results for import_files."""
     from coder.formats.qdpx import is_qdpx
     from coder.services.exchange import import_qdpx
 
-    rest = []
+    rest, reports = [], []
     for path in files:
         if is_qdpx(path):
-            typer.echo(import_qdpx(ws, path, segment).line())
+            summary = import_qdpx(ws, path, segment)
+            if as_json:
+                reports.append(summary.to_json())
+            else:
+                typer.echo(summary.line())
+                typer.echo("\n".join(summary.report()))
         else:
             rest.append(path)
+    if as_json and reports:
+        typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
     return rest
 
 

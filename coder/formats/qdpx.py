@@ -567,7 +567,7 @@ def decode_text(data: bytes, file: str) -> str:
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")  # a BOM stays: some tools count it (TextMap drops it)
     except UnicodeDecodeError as exc:
         raise FormatError(file, f"not UTF-8 text (byte {exc.start})") from None
 

@@ -293,7 +293,7 @@ class QdpxSummary:
         ]
         line = f"{self.file} (qdpx): " + ", ".join(parts)
         if self.skipped:
-            line += "; skipped: " + "; ".join(self.skipped)
+            line += f"; {len(self.skipped)} kinds of element left out (listed below)"
         return line
 
     def report(self) -> list[str]:
@@ -389,6 +389,7 @@ class _Importer:
         missing = [s for s in self.project.sources if s.text is None]
         if missing:
             codings = sum(len(sel.codings) for s in missing for sel in s.selections)
+            self.missing_reason = f"without their text ({_count(codings, 'coding')} left out), e.g. {missing[0].missing}"
             self.summary.skipped.append(
                 f"{_count(len(missing), 'text source')} without their text "
                 f"({_count(codings, 'coding')}), e.g. {missing[0].missing}"
@@ -463,8 +464,9 @@ class _Importer:
         problems = list(project.problems)
         missing = len(project.sources) - len(self.plan.sources)
         if missing:
-            problems.append(QdpxProblem("text sources", _count(missing, "text source"),
-                                        next(s for s in summary.skipped if "without their text" in s)))  # fmt: skip
+            problems.append(
+                QdpxProblem("text sources", _count(missing, "text source"), self.missing_reason)
+            )
         rows = {kind: ReportRow(kind, found.get(kind, 0)) for kind in REPORT_KINDS}
         names = set(self.plan.users.values())
         rows["users"].added = len(names & set(summary.coders))

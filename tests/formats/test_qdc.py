@@ -298,7 +298,7 @@ def test_a_bom_is_fine():
             ),
             5,
             5,
-            "code 'us-and-them' clashes with 'Us and them' at line 4",
+            "code 'us-and-them' clashes with its sibling 'Us and them' at line 4",
         ),
         (
             CODE.format(GUID_A, "a")
