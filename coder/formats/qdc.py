@@ -315,6 +315,7 @@ class _QdcReader:
         self.by_guid: dict[str, tuple[str, int]] = {}
         self.siblings: dict[tuple[int | None, str], tuple[str, int]] = {}
         self.parents: list[int | None] = []  # index of each code's parent in ``codes``
+        self.renamed: list[tuple[str, str]] = []  # (code, why its name changed)
 
     def fail(self, element: _Element, message: str) -> FormatError:
         return FormatError(self.file, message, element.line, element.column)
@@ -340,17 +341,19 @@ class _QdcReader:
         if guid in self.by_guid:
             other, line = self.by_guid[guid]
             raise self.fail(element, f"code {name!r} repeats the guid of {other!r} (line {line})")
-        # REFI-QDA (and every tool writing it) keeps names unique among siblings only.
+        # REFI-QDA keeps names unique among siblings only; a tool that lets two siblings
+        # share a name gets the second one numbered, and the read says so.
         key = (parent, normalise_name(name))
         if key in self.siblings:
             other, line = self.siblings[key]
-            if other == name:
-                raise self.fail(
-                    element, f"duplicate code {name!r} under the same parent (first at line {line})"
-                )
-            raise self.fail(
-                element, f"code {name!r} clashes with its sibling {other!r} at line {line}"
-            )
+            base, n = name, 2
+            while key in self.siblings:
+                name, n = f"{base} ({n})", n + 1
+                key = (parent, normalise_name(name))
+            self.renamed.append((
+                f"code {base!r} (line {element.line})",
+                f"its sibling {other!r} (line {line}) has the same name: named {name!r}",
+            ))  # fmt: skip
         self.by_guid[guid] = (name, element.line)
         self.siblings[key] = (name, element.line)
         description = element.find("Description")
@@ -387,6 +390,10 @@ class _QdcReader:
             base, n = name, 2
             while normalise_name(name) in taken:
                 name, n = f"{base} ({n})", n + 1
+            if name != base:
+                self.renamed.append(
+                    (f"code {base!r}", f"another code has that name: named {name!r}")
+                )
             taken.add(normalise_name(name))
             code.name, code.parent = name, parent_name
             self.by_guid[code.uid or ""] = (name, self.by_guid[code.uid or ""][1])
@@ -440,7 +447,7 @@ class _QdcReader:
         return themes
 
 
-def read_qdc(data: bytes, file: str) -> Codebook:
+def read_qdc(data: bytes, file: str, renamed: list[tuple[str, str]] | None = None) -> Codebook:
     """A Codebook from a .qdc file's bytes (or the CodeBook inside a .qde project).
 
     GUIDs become lower-case bare uids, nested codes get their parent's name, Sets become
@@ -470,6 +477,8 @@ def read_qdc(data: bytes, file: str) -> Codebook:
     for element in codes_el.findall("Code"):
         reader.code(element, None)
     reader.name_codes()
+    if renamed is not None:
+        renamed += reader.renamed
     sets = root.find("Sets")
     if sets is None and project is not None:
         sets = project.find("Sets")

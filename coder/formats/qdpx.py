@@ -58,6 +58,7 @@ MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 1024**2
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units each (emoji, ...)
 _DOC_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html", ".htm")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same project gives the same archive
 
@@ -457,7 +458,7 @@ class TextMap:
         self._units: list[int] | None = None
         self._unit_start: list[bool] | None = None
         shift = 1 if counting.bom and self.has_bom else 0
-        wide = counting.utf16 and any(ord(ch) > 0xFFFF for ch in raw)
+        wide = counting.utf16 and _ASTRAL.search(raw) is not None
         crlf = counting.crlf_as_one and "\r\n" in raw
         if wide or crlf or shift:
             units, starts = [0] * shift, [True] * shift
@@ -857,7 +858,10 @@ def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes
         guid = reader.guid(user_el, "a User") or ""
         project.users.append(QdpxUser(guid, user_el.attrs.get("name", "").strip()))
     book_el = root.find("CodeBook")
-    codebook = read_qdc(data, file) if book_el is not None else Codebook()
+    renamed: list[tuple[str, str]] = []
+    codebook = read_qdc(data, file, renamed) if book_el is not None else Codebook()
+    for what, why in renamed:
+        project.problems.append(QdpxProblem("codes", what, why, kept=True))
     project.codes, project.themes = codebook.codes, codebook.themes
     code_guids = {c.uid for c in project.codes if c.uid}
     codes_el = book_el.find("Codes") if book_el is not None else None
@@ -967,7 +971,7 @@ def _place_selections(project: QdpxProject, pending: list[_PendingSource]) -> No
             continue
         total += len(item.selections)
         raw = item.raw
-        has = (any(ord(ch) > 0xFFFF for ch in raw), "\r\n" in raw, raw.startswith("\ufeff"))
+        has = (_ASTRAL.search(raw) is not None, "\r\n" in raw, raw.startswith("\ufeff"))
         for counting in COUNTINGS:
             effective = Counting(
                 counting.utf16 and has[0], counting.crlf_as_one and has[1], counting.bom and has[2]
@@ -995,7 +999,7 @@ def _place_selections(project: QdpxProject, pending: list[_PendingSource]) -> No
             continue
         raw = item.raw
         effective = Counting(
-            best.utf16 and any(ord(ch) > 0xFFFF for ch in raw),
+            best.utf16 and _ASTRAL.search(raw) is not None,
             best.crlf_as_one and "\r\n" in raw,
             best.bom and raw.startswith("\ufeff"),
         )
