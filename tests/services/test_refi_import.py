@@ -143,3 +143,25 @@ def _code(name: str):
 def _first_key(ws: Workspace) -> str:
     with ws.read() as s:
         return q.documents(s, ws.project.id)[0].key
+
+
+def test_yaml_codebook_names_path_named_codes_and_loads_back_unchanged(ws, tmp_path):
+    from coder.formats.codebook_yaml import dump_codebook, validate_codebook
+    from coder.services.codebooks import current_codebook, load_codebook
+
+    exchange.import_qdpx(ws, tool_file(tmp_path, "QualCoder 3.5", "\n".join(LINES), _cp()))
+    text = dump_codebook(current_codebook(ws))
+    assert "name: skills/programming" in text and "name: activities/programming" in text
+    book, problems = validate_codebook(text, "cb.yaml")
+    assert problems == [] and book is not None
+    path = tmp_path / "cb.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_codebook(ws, path).plan.is_empty
+    # The .qdc export of the same codebook loads back as no change too.
+    from coder.formats.qdc import write_qdc
+
+    qdc = tmp_path / "cb.qdc"
+    with qdc.open("wb") as fh:
+        write_qdc(current_codebook(ws), fh)
+    assert b'name="programming"' in qdc.read_bytes()
+    assert load_codebook(ws, qdc).plan.is_empty
