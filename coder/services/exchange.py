@@ -293,7 +293,7 @@ class QdpxSummary:
         ]
         line = f"{self.file} (qdpx): " + ", ".join(parts)
         if self.skipped:
-            line += f"; {len(self.skipped)} kinds of element left out (listed below)"
+            line += f"; {len(self.skipped)} left out (listed below)"
         return line
 
     def report(self) -> list[str]:
@@ -365,6 +365,8 @@ class _Importer:
         self.doc_ids: dict[str, int] = {}
         self.same_twice = 0
         self.notes_added = self.notes_existing = 0
+        self.notes_there: set[str] = set()  # notes of codings already in the project
+        self.missing_reason = ""
 
     def user_name(self, guid: str | None) -> str:
         """The coder for a user GUID; the importing coder when the file names nobody."""
@@ -415,8 +417,9 @@ class _Importer:
                     name = path_name(parent, file_name(code))
                     other = by_name.get(name)
                 match = other if other is not None and other.parent == parent else None
+                base, n = name, 2
                 while match is None and name in by_name:
-                    name += "'"
+                    name, n = f"{base} ({n})", n + 1
             if match is None:
                 added = Code(**{**code.__dict__, "name": name, "parent": parent})
                 new_codes.append(added)
@@ -488,8 +491,11 @@ class _Importer:
         rows["notes"].added, rows["notes"].existing = self.notes_added, self.notes_existing
         ours = {name for name, _ in VARIABLES}
         for name in project.variables:
-            if name in ours:
-                rows["variables"].added += 1
+            if name in ours:  # document metadata: new with new documents
+                if summary.documents:
+                    rows["variables"].added += 1
+                else:
+                    rows["variables"].existing += 1
             else:
                 problems.append(QdpxProblem(
                     "variables", f"variable {name!r}", "coder's documents have no field for it",
@@ -594,6 +600,7 @@ class _Importer:
                 self.used_notes.update(coding.notes)
                 if q.coding_row(tx.session, seg.id, code_id, tx.coder_id) is not None:
                     self.existing_codings += 1
+                    self.notes_there.update(coding.notes)
                     continue  # already there (an earlier import of the same file)
                 attached = [notes[g] for g in coding.notes if g in notes and notes[g].text.strip()]
                 memo = "\n\n".join(n.text for n in attached if n.name not in MEMO_KINDS)
@@ -644,8 +651,11 @@ class _Importer:
             self.summary.memos += 1
         existing = self.existing_memos()
         for note in self.project.notes:
-            if note.guid in self.used_notes:
-                self.notes_added += 1  # a coding's memo, written with the coding
+            if note.guid in self.used_notes:  # a coding's memo, written with the coding
+                if note.guid in self.notes_there:
+                    self.notes_existing += 1
+                else:
+                    self.notes_added += 1
                 continue
             if not note.text.strip():
                 self.project.problems.append(

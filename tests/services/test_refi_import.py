@@ -95,6 +95,7 @@ def test_reimporting_our_own_export_adds_nothing_whole_document_codings_too(ws, 
     before = codings(ws)
     summary = exchange.import_qdpx(ws, out)
     assert (summary.documents, summary.codes, summary.codings, summary.memos) == (0, 0, 0, 0)
+    assert [r for r in summary.rows if r.added] == []
     assert codings(ws) == before
     # Into an empty project, the whole-document coding stays one.
     copy = Workspace(ws.db, ws.db.create_project("copy"), "alice")
@@ -165,3 +166,15 @@ def test_yaml_codebook_names_path_named_codes_and_loads_back_unchanged(ws, tmp_p
         write_qdc(current_codebook(ws), fh)
     assert b'name="programming"' in qdc.read_bytes()
     assert load_codebook(ws, qdc).plan.is_empty
+
+
+def test_a_name_the_project_has_under_another_parent_is_a_new_code(ws, tmp_path):
+    from tests.formats.test_qdpx import foreign
+
+    create_code(ws, _code("Child"))  # top level; the file's "Child" sits under "Parent"
+    summary = exchange.import_qdpx(ws, foreign(tmp_path))
+    assert summary.codes == 2
+    with ws.read() as s:
+        codes = {c.name: c.parent for c in q.codes(s, ws.project.id)}
+    assert codes == {"Child": None, "Parent": None, "Parent/Child": "Parent"}
+    assert [c for c, _ in codings(ws)] == ["Parent/Child"]
