@@ -11,9 +11,12 @@ Reading is defensive, because a .qdpx is a file from elsewhere: defusedxml, no e
 name with ".." or an absolute path, limits on entry count, total and per-entry size and
 compression ratio checked before anything is decompressed, and reads capped in bytes.
 What real tools do differently is absorbed: ``Project.qde`` and ``Sources/`` in any
-case, GUIDs in braces or upper case, a BOM in the text files, CRLF line ends counted as
-two characters (texts are normalised to LF and NFC, and positions mapped onto them).
-Anything that makes the project unusable is one FormatError naming the file and line.
+case, GUIDs in braces or upper case, a bare file name as plainTextPath (qc), a BOM in
+the text files. Positions are counted as the tool counts them (NVivo: UTF-16 code units
+over the CRLF text), decided from ``origin`` and checked on every selection; texts are
+normalised to LF and NFC and positions mapped onto them (see ``_place_selections``).
+What the read leaves out or doubts is a ``QdpxProblem`` for the import report; anything
+that makes the project unusable is one FormatError naming the file and line.
 """
 
 from __future__ import annotations
