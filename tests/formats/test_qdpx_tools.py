@@ -221,5 +221,12 @@ def test_qc_same_named_codes_under_two_parents():
     assert {"competencies/programming", "cs_as_programming/programming"} <= names
     assert len(project.codes) == 112 and len(names) == 112
     assert sum(len(s.selections) for s in project.sources) == 168
-    assert all(p.text for p in project.sources)  # plainTextPath without intern://
+    assert all(p.text for p in project.sources)  # plainTextPath without internal://
+    # qc names each selection after the line it coded ("line:12", counted from 0) and
+    # selects the whole line with its line break: every passage is that line.
+    for source in project.sources:
+        lines = (source.text or "").split("\n")
+        for sel in source.selections:
+            line = int(sel.name.removeprefix("line:"))
+            assert (source.text or "")[sel.start : sel.end] == lines[line] + "\n"
     assert [p for p in project.problems if p.kind == "codings"] == []
