@@ -1,4 +1,4 @@
-"""Document commands: import files, list the formats and the documents."""
+"""Document commands: import files and folders, list the formats and the documents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, progress, workspace
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, fail, progress, workspace
 
 if TYPE_CHECKING:
     from coder.services.workspace import Workspace
@@ -18,7 +18,13 @@ app = typer.Typer()
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders to import (a folder: every file under it, hidden ones aside).",
+            show_default=False,
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", help="auto, or one of the formats listed by 'coder formats'.")
     ] = "auto",
@@ -29,48 +35,89 @@ def import_(
         bool, typer.Option("--keep-duplicates", help="Add possible duplicates anyway.")
     ] = False,
     skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="Import the good records and list the bad ones.")
+        bool,
+        typer.Option("--skip-bad", help="Import the good records and list the unreadable ones."),
     ] = False,
+    max_record_size: Annotated[
+        str,
+        typer.Option(
+            "--max-record-size",
+            help="Leave out (and report) a record with more text than this: 1000000, 500k, 2M.",
+        ),
+    ] = "1M",
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Read the files in this encoding (default: detected)."),
+    ] = None,
+    as_json: JsonOpt = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the REFI-QDA (.qdpx) import report as JSON.")
-    ] = False,
 ) -> None:
     """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
     from coder.services.importing import import_files
 
+    limit = _size(max_record_size)
     with workspace(db, coder, project) as ws:
-        files = _import_projects(ws, files, segment, as_json)
+        files, reports = _import_projects(ws, files, segment, as_json)
         if not files:
+            if as_json:
+                typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
             return
-        with progress("importing") as tick:
+        with progress("importing") as (tick, per_file):
             summaries = import_files(
-                ws, files, fmt, segment, keep_duplicates, skip_bad, progress=tick
+                ws,
+                files,
+                fmt,
+                segment,
+                keep_duplicates,
+                skip_bad,
+                progress=tick,
+                max_record_size=limit,
+                encoding=encoding,
+                file_progress=per_file,
             )
+        if as_json:
+            reports += [s.as_dict() for s in summaries]
+            typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+            return
         for s in summaries:
             typer.echo(s.line())
+            if s.note:
+                typer.echo(f"  {s.note}")
             for line, key, score, reason in s.possible_duplicates:
                 typer.echo(
                     f"  possible duplicate at line {line}: {key} ({reason}, score {score:.0f})"
                 )
             for problem in s.skipped:
-                typer.echo(f"  skipped: {problem}")
+                typer.echo(f"  left out: {problem}")
+            for warning in s.warnings:
+                typer.echo(f"  warning: {warning}")
+
+
+def _size(value: str) -> int:
+    """A size in characters from "1000000", "500k" or "2M" (k = 1,000, M = 1,000,000)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)[bB]?\s*", value)
+    if not m or float(m.group(1)) <= 0:
+        raise fail(f"--max-record-size: {value!r} is not a size (e.g. 1000000, 500k, 2M)")
+    scale = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return int(float(m.group(1)) * scale)
 
 
 def _import_projects(
     ws: Workspace, files: list[Path], segment: str, as_json: bool = False
-) -> list[Path]:
+) -> tuple[list[Path], list[dict]]:
     """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
-    the name), print each one's report, and return the other files, which are search
-    results for import_files."""
+    the name) and print each one's report (or return it, for ``--json``); the other
+    files are search results for import_files."""
     from coder.formats.qdpx import is_qdpx
     from coder.services.exchange import import_qdpx
 
     rest, reports = [], []
     for path in files:
-        if is_qdpx(path):
+        if path.is_file() and is_qdpx(path):
             summary = import_qdpx(ws, path, segment)
             if as_json:
                 reports.append(summary.to_json())
@@ -79,9 +126,7 @@ def _import_projects(
                 typer.echo("\n".join(summary.report()))
         else:
             rest.append(path)
-    if as_json and reports:
-        typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
-    return rest
+    return rest, reports
 
 
 @app.command()

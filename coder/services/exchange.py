@@ -317,6 +317,7 @@ class QdpxSummary:
     def to_json(self) -> dict:
         return {
             "file": self.file,
+            "format": "qdpx",
             "origin": self.origin,
             "positions": self.positions,
             "kinds": [asdict(r) for r in self.rows],
