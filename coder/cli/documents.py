@@ -59,8 +59,10 @@ def import_(
 
     limit = _size(max_record_size)
     with workspace(db, coder, project) as ws:
-        files = _import_projects(ws, files, segment)
+        files, reports = _import_projects(ws, files, segment, as_json)
         if not files:
+            if as_json:
+                typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
             return
         with progress("importing") as (tick, per_file):
             summaries = import_files(
@@ -76,7 +78,8 @@ def import_(
                 file_progress=per_file,
             )
         if as_json:
-            typer.echo(json.dumps([s.as_dict() for s in summaries], ensure_ascii=False, indent=2))
+            reports += [s.as_dict() for s in summaries]
+            typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
             return
         for s in summaries:
             typer.echo(s.line())
@@ -103,19 +106,27 @@ def _size(value: str) -> int:
     return int(float(m.group(1)) * scale)
 
 
-def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Path]:
+def _import_projects(
+    ws: Workspace, files: list[Path], segment: str, as_json: bool = False
+) -> tuple[list[Path], list[dict]]:
     """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
-    the name) and return the other files, which are search results for import_files."""
+    the name) and print each one's report (or return it, for ``--json``); the other
+    files are search results for import_files."""
     from coder.formats.qdpx import is_qdpx
     from coder.services.exchange import import_qdpx
 
-    rest = []
+    rest, reports = [], []
     for path in files:
         if path.is_file() and is_qdpx(path):
-            typer.echo(import_qdpx(ws, path, segment).line())
+            summary = import_qdpx(ws, path, segment)
+            if as_json:
+                reports.append(summary.to_json())
+            else:
+                typer.echo(summary.line())
+                typer.echo("\n".join(summary.report()))
         else:
             rest.append(path)
-    return rest
+    return rest, reports
 
 
 @app.command()

@@ -17,6 +17,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import xml.sax
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -63,6 +64,23 @@ def theme_guid(theme: Theme) -> str:
         return normalise_uid(theme.uid) or ""
     seed = f"theme-id:{theme.uid}" if theme.uid else f"theme:{theme.name}"
     return str(uuid.uuid5(GUID_NAMESPACE, seed))
+
+
+PATH_SEPARATOR = "/"
+
+
+def path_name(parent: str, name: str) -> str:
+    """How coder names a code whose name another code in the tree also has."""
+    return f"{parent}{PATH_SEPARATOR}{name}"
+
+
+def file_name(code: Code) -> str:
+    """The name a code has in a REFI-QDA file: its own, without the parent path that
+    coder adds when the name alone is ambiguous (``path_name``)."""
+    prefix = f"{code.parent}{PATH_SEPARATOR}" if code.parent else ""
+    if prefix and code.name.startswith(prefix) and len(code.name) > len(prefix):
+        return code.name[len(prefix) :]
+    return code.name
 
 
 def fold_code_description(code: Code) -> str:
@@ -161,7 +179,7 @@ def write_qdc(cb: Codebook, fileobj: IO[bytes] | IO[str]) -> None:
         if guid in guids.values():  # two codes sharing a uid: keep the file consistent
             guid = str(uuid.uuid5(GUID_NAMESPACE, f"code:{code.name}"))
         guids[code.name] = guid
-        attrs = {"guid": guid, "name": _clean(code.name), "isCodable": "true"}
+        attrs = {"guid": guid, "name": _clean(file_name(code)), "isCodable": "true"}
         colour = _hex_colour(code.colour)
         if colour:
             attrs["color"] = colour
@@ -295,7 +313,9 @@ class _QdcReader:
         self.file = file
         self.codes: list[Code] = []
         self.by_guid: dict[str, tuple[str, int]] = {}
-        self.by_name: dict[str, tuple[str, int]] = {}
+        self.siblings: dict[tuple[int | None, str], tuple[str, int]] = {}
+        self.parents: list[int | None] = []  # index of each code's parent in ``codes``
+        self.renamed: list[tuple[str, str]] = []  # (code, why its name changed)
 
     def fail(self, element: _Element, message: str) -> FormatError:
         return FormatError(self.file, message, element.line, element.column)
@@ -314,23 +334,33 @@ class _QdcReader:
             raise self.fail(element, f"<{what}> without a name")
         return name
 
-    def code(self, element: _Element, parent: str | None) -> None:
+    def code(self, element: _Element, parent: int | None) -> None:
+        """Read a code and its children; names are settled by ``name_codes`` afterwards."""
         name = self.name(element, "Code")
         guid = self.guid(element, f"code {name!r}")
         if guid in self.by_guid:
             other, line = self.by_guid[guid]
             raise self.fail(element, f"code {name!r} repeats the guid of {other!r} (line {line})")
-        key = normalise_name(name)
-        if key in self.by_name:
-            other, line = self.by_name[key]
-            if other == name:
-                raise self.fail(element, f"duplicate code {name!r} (first at line {line})")
-            raise self.fail(element, f"code {name!r} clashes with {other!r} at line {line}")
+        # REFI-QDA keeps names unique among siblings only; a tool that lets two siblings
+        # share a name gets the second one numbered, and the read says so.
+        key = (parent, normalise_name(name))
+        if key in self.siblings:
+            other, line = self.siblings[key]
+            base, n = name, 2
+            while key in self.siblings:
+                name, n = f"{base} ({n})", n + 1
+                key = (parent, normalise_name(name))
+            self.renamed.append((
+                f"code {base!r} (line {element.line})",
+                f"its sibling {other!r} (line {line}) has the same name: named {name!r}",
+            ))  # fmt: skip
         self.by_guid[guid] = (name, element.line)
-        self.by_name[key] = (name, element.line)
+        self.siblings[key] = (name, element.line)
         description = element.find("Description")
         parts = unfold_description(description.text if description else "", _CODE_LABELS)
         colour = element.attrs.get("color", "").strip()
+        index = len(self.codes)
+        self.parents.append(parent)
         self.codes.append(
             Code(
                 name=name,
@@ -340,12 +370,33 @@ class _QdcReader:
                 examples=_examples(parts.get("Examples", "")),
                 keywords=[k.strip() for k in parts.get("Keywords", "").split(";") if k.strip()],
                 colour=colour if _RGB.match(colour) else None,
-                parent=parent,
+                parent=None,
                 uid=guid,
             )
         )
         for child in element.findall("Code"):
-            self.code(child, name)
+            self.code(child, index)
+
+    def name_codes(self) -> None:
+        """Give each code its name in coder: the file's name where no other code in the
+        tree shares it, else its path ``parent/name`` (see docs/codebook.md)."""
+        counts = Counter(normalise_name(c.name) for c in self.codes)
+        taken: set[str] = set()
+        for code, parent in zip(self.codes, self.parents, strict=True):
+            parent_name = self.codes[parent].name if parent is not None else None
+            name = code.name
+            if counts[normalise_name(name)] > 1 and parent_name is not None:
+                name = path_name(parent_name, name)
+            base, n = name, 2
+            while normalise_name(name) in taken:
+                name, n = f"{base} ({n})", n + 1
+            if name != base:
+                self.renamed.append(
+                    (f"code {base!r}", f"another code has that name: named {name!r}")
+                )
+            taken.add(normalise_name(name))
+            code.name, code.parent = name, parent_name
+            self.by_guid[code.uid or ""] = (name, self.by_guid[code.uid or ""][1])
 
     def themes(self, sets: _Element | None) -> list[Theme]:
         if sets is None:
@@ -396,7 +447,7 @@ class _QdcReader:
         return themes
 
 
-def read_qdc(data: bytes, file: str) -> Codebook:
+def read_qdc(data: bytes, file: str, renamed: list[tuple[str, str]] | None = None) -> Codebook:
     """A Codebook from a .qdc file's bytes (or the CodeBook inside a .qde project).
 
     GUIDs become lower-case bare uids, nested codes get their parent's name, Sets become
@@ -425,6 +476,9 @@ def read_qdc(data: bytes, file: str) -> Codebook:
     reader = _QdcReader(file)
     for element in codes_el.findall("Code"):
         reader.code(element, None)
+    reader.name_codes()
+    if renamed is not None:
+        renamed += reader.renamed
     sets = root.find("Sets")
     if sets is None and project is not None:
         sets = project.find("Sets")

@@ -11,9 +11,12 @@ Reading is defensive, because a .qdpx is a file from elsewhere: defusedxml, no e
 name with ".." or an absolute path, limits on entry count, total and per-entry size and
 compression ratio checked before anything is decompressed, and reads capped in bytes.
 What real tools do differently is absorbed: ``Project.qde`` and ``Sources/`` in any
-case, GUIDs in braces or upper case, a BOM in the text files, CRLF line ends counted as
-two characters (texts are normalised to LF and NFC, and positions mapped onto them).
-Anything that makes the project unusable is one FormatError naming the file and line.
+case, GUIDs in braces or upper case, a bare file name as plainTextPath (qc), a BOM in
+the text files. Positions are counted as the tool counts them (NVivo: UTF-16 code units
+over the CRLF text), decided from ``origin`` and checked on every selection; texts are
+normalised to LF and NFC and positions mapped onto them (see ``_place_selections``).
+What the read leaves out or doubts is a ``QdpxProblem`` for the import report; anything
+that makes the project unusable is one FormatError naming the file and line.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from coder.formats.qdc import (
     _Element,
     _is_refi,
     _parse,
+    file_name,
     fold_code_description,
     fold_theme_description,
     read_qdc,
@@ -57,6 +61,7 @@ MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 1024**2
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units each (emoji, ...)
 _DOC_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html", ".htm")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same project gives the same archive
 
@@ -116,6 +121,21 @@ class QdpxNote:
 
 
 @dataclass
+class QdpxProblem:
+    """An element the read left out (``kept`` False) or kept but doubts, and why."""
+
+    kind: str  # element kind as the import report counts it: "codings", "sets", ...
+    what: str  # what the file calls it, with its source where that helps
+    reason: str
+    kept: bool = False
+    line: int | None = None  # in project.qde
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.what}{where}: {self.reason}"
+
+
+@dataclass
 class QdpxProject:
     """Everything coder exchanges. GUIDs are lower case without braces after reading."""
 
@@ -129,7 +149,17 @@ class QdpxProject:
     code_notes: dict[str, list[str]] = field(default_factory=dict)  # code GUID -> note GUIDs
     theme_notes: dict[str, list[str]] = field(default_factory=dict)  # set GUID -> note GUIDs
     project_notes: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # what a read left out, one line each
+    # What the read found per element kind, and what it left out or doubts, each saying why.
+    found: dict[str, int] = field(default_factory=dict)
+    problems: list[QdpxProblem] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)  # names the project declares
+    counting: Counting | None = None  # how the file's selections count positions
+    counting_note: str = ""  # why that counting, in words
+
+    @property
+    def skipped(self) -> list[str]:
+        """One line per element left out of the read."""
+        return [str(p) for p in self.problems if not p.kept]
 
 
 def guid_for(*parts: object) -> str:
@@ -248,7 +278,7 @@ def _write_codes(root: ET.Element, project: QdpxProject) -> None:
     elements: dict[str, ET.Element] = {}
     for code in project.codes:
         colour = colour_to_hex(code.colour)
-        attrs = _attrs(guid=code.uid, name=code.name, isCodable="true", color=colour)
+        attrs = _attrs(guid=code.uid, name=file_name(code), isCodable="true", color=colour)
         parent = elements.get(code.parent) if code.parent else None
         element = ET.SubElement(parent if parent is not None else codes_el, "Code", attrs)
         description = fold_code_description(code)
@@ -377,17 +407,81 @@ def write_qdpx(project: QdpxProject, out: BinaryIO) -> None:
 # ---- positions ----------------------------------------------------------------------------
 
 
-class TextMap:
-    """A source text normalised (BOM gone, LF line ends, NFC) with its raw offsets mapped.
+@dataclass(frozen=True)
+class Counting:
+    """How a tool counts positions in a source text.
 
-    Tools count positions in the text as stored, so "\\r\\n" is two positions there and
-    one here; a decomposed "é" is two there and one here. A start inside such a unit
-    moves to its beginning, an end inside it to its end.
+    The standard says Unicode code points over the text as stored. NVivo for Windows
+    counts UTF-16 code units (a character outside the Basic Multilingual Plane counts
+    two); some tools count a CRLF line end as one position although they store two
+    characters, and some count a leading BOM.
     """
 
-    def __init__(self, raw: str) -> None:
+    utf16: bool = False  # UTF-16 code units instead of code points
+    crlf_as_one: bool = False  # a stored CRLF counts one position
+    bom: bool = False  # a leading BOM counts one position
+
+    def describe(self) -> str:
+        unit = "UTF-16 code units" if self.utf16 else "code points"
+        lines = "a CRLF counted as one" if self.crlf_as_one else "line ends counted as stored"
+        return f"{unit}, {lines}" + (", the BOM counted" if self.bom else "")
+
+
+CODE_POINTS = Counting()
+UTF16 = Counting(utf16=True)
+COUNTINGS = tuple(
+    Counting(u, c, b) for u in (False, True) for c in (False, True) for b in (False, True)
+)
+
+
+def origin_counting(origin: str) -> Counting:
+    """What a tool's ``origin`` attribute says about how it counts, before looking.
+
+    NVivo (Windows and Mac, both built on UTF-16 strings) counts UTF-16 code units;
+    everything else is taken at the standard's word until its selections say otherwise.
+    """
+    return UTF16 if "nvivo" in origin.lower() else CODE_POINTS
+
+
+class TextMap:
+    """A source text normalised (BOM gone, LF line ends, NFC) with a tool's positions mapped.
+
+    Tools count positions in the text as stored, so "\\r\\n" is two positions there and
+    one here; a decomposed "é" is two there and one here; under ``Counting.utf16`` an
+    emoji is two there and one here. A start inside such a unit moves to its beginning,
+    an end inside it to its end; ``inside`` tells whether a position falls inside one.
+    """
+
+    def __init__(self, raw: str, counting: Counting = CODE_POINTS) -> None:
+        self.has_bom = raw.startswith("\ufeff")
         raw = raw.removeprefix("\ufeff")
-        self.raw_length = len(raw)
+        self.raw = raw
+        self.counting = counting
+        # Tool positions -> raw code point indices (None when the text counts the same).
+        self._units: list[int] | None = None
+        self._unit_start: list[bool] | None = None
+        shift = 1 if counting.bom and self.has_bom else 0
+        wide = counting.utf16 and _ASTRAL.search(raw) is not None
+        crlf = counting.crlf_as_one and "\r\n" in raw
+        if wide or crlf or shift:
+            units, starts = [0] * shift, [True] * shift
+            i, n = 0, len(raw)
+            while i < n:
+                if crlf and raw[i] == "\r" and raw[i + 1 : i + 2] == "\n":
+                    units.append(i)
+                    starts.append(True)
+                    i += 2
+                    continue
+                units.append(i)
+                starts.append(True)
+                if wide and ord(raw[i]) > 0xFFFF:
+                    units.append(i)
+                    starts.append(False)  # the low surrogate: inside the character
+                i += 1
+            units.append(n)
+            starts.append(True)
+            self._units, self._unit_start = units, starts
+        self.raw_length = len(self._units) - 1 if self._units is not None else len(raw)
         if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
             self.text, self._map, self._boundary = raw, None, None
             return
@@ -414,10 +508,25 @@ class TextMap:
         self.text = unicodedata.normalize("NFC", "".join(parts))
         self._map, self._boundary = mapping, boundary
 
+    def _raw(self, position: int) -> int:
+        return position if self._units is None else self._units[position]
+
+    def inside(self, position: int) -> bool:
+        """True when a tool position falls inside one character or line break here."""
+        if self._unit_start is not None and not self._unit_start[position]:
+            return True
+        raw = self._raw(position)
+        return self._boundary is not None and not self._boundary[raw]
+
     def start(self, position: int) -> int:
-        return position if self._map is None else self._map[position]
+        raw = self._raw(position)
+        return raw if self._map is None else self._map[raw]
 
     def end(self, position: int) -> int:
+        if self._unit_start is not None:
+            while not self._unit_start[position]:
+                position += 1
+        position = self._raw(position)
         if self._map is None or self._boundary is None:
             return position
         while not self._boundary[position]:
@@ -425,12 +534,44 @@ class TextMap:
         return self._map[position]
 
 
+def _inside_word(text: str, position: int) -> bool:
+    return 0 < position < len(text) and text[position - 1].isalnum() and text[position].isalnum()
+
+
+def span_problem(textmap: TextMap, start: int, end: int) -> str | None:
+    """Why a selection does not sit on the passage a reader would have chosen, or None.
+
+    A person selects whole words (or whole lines, cells, paragraphs); a selection that
+    starts or ends inside a word, or inside one character, is the sign of positions
+    counted differently from how we read them.
+    """
+    if not 0 <= start < end <= textmap.raw_length:
+        return f"positions {start}-{end} are outside the text (0-{textmap.raw_length})"
+    if textmap.inside(start) or textmap.inside(end):
+        return f"positions {start}-{end} fall inside a character or line break"
+    text, a, b = textmap.text, textmap.start(start), textmap.end(end)
+    where = [w for w, p in (("starts", a), ("ends", b)) if _inside_word(text, p)]
+    if where:
+        return f"{' and '.join(where)} inside a word: {_excerpt(text, a, b)}"
+    return None
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    """The passage with a few characters of context, the selection in [brackets]."""
+    inner = " ".join(text[start:end].split())
+    if len(inner) > 40:
+        inner = inner[:18] + "…" + inner[-18:]
+    before = " ".join(text[max(0, start - 12) : start].split())
+    after = " ".join(text[end : end + 12].split())
+    return f"“{before}[{inner}]{after}”"
+
+
 def decode_text(data: bytes, file: str) -> str:
     """Source text bytes to str: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")  # a BOM stays: some tools count it (TextMap drops it)
     except UnicodeDecodeError as exc:
         raise FormatError(file, f"not UTF-8 text (byte {exc.start})") from None
 
@@ -534,6 +675,15 @@ class _Archive:
 # ---- reading project.qde ----------------------------------------------------------------
 
 
+@dataclass
+class _PendingSource:
+    """A source as read, before its positions are mapped onto the normalised text."""
+
+    source: QdpxSource
+    raw: str | None
+    selections: list[QdpxSelection] = field(default_factory=list)
+
+
 class _ProjectReader:
     def __init__(self, archive: _Archive, file: str) -> None:
         self.archive, self.file = archive, file
@@ -560,16 +710,25 @@ class _ProjectReader:
         return int(raw)
 
     def text_of(self, element: _Element, what: str) -> tuple[str | None, str | None]:
-        """(raw text, reason it is missing) from PlainTextContent or plainTextPath."""
+        """(raw text, reason it is missing) from PlainTextContent or plainTextPath.
+
+        The standard writes ``internal://NAME`` for a file under sources/; qc writes the
+        bare file name, which means the same.
+        """
         content = element.find("PlainTextContent")
         if content is not None:
             return content.text, None
         path = element.attrs.get("plainTextPath", "").strip()
         if not path:
             return None, f"{what} has no text"
-        if not path.lower().startswith("internal://"):
+        if path.lower().startswith("internal://"):
+            name = path[len("internal://") :].lstrip("/")
+        elif "://" in path or path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
             return None, f"{what}: its text {path} is outside the archive"
-        name = path[len("internal://") :].lstrip("/")
+        else:
+            name = path.replace("\\", "/").removeprefix("./")
+            if name.lower().startswith(f"{SOURCES_DIR}/"):
+                name = name[len(SOURCES_DIR) + 1 :]
         if _unsafe_name(name) or "/" in name:
             raise self.fail(element, f"{what} has an unsafe plainTextPath {path!r}")
         info = self.archive.source_entry(name)
@@ -577,32 +736,28 @@ class _ProjectReader:
             return None, f"{what}: its text sources/{name} is not in the archive"
         return decode_text(self.archive.read(info), f"{self.archive.label}/{info.filename}"), None
 
-    def source(self, element: _Element, code_guids: set[str]) -> QdpxSource:
+    def source(self, element: _Element, code_guids: set[str]) -> _PendingSource:
+        """A text source with its selections at the file's own positions (mapped later,
+        once the whole project says how its tool counts)."""
         guid = self.guid(element, "a TextSource") or ""
-        name = element.attrs.get("name", "").strip() or guid
+        path_name = element.attrs.get("plainTextPath", "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = element.attrs.get("name", "").strip() or path_name.strip() or guid
         what = f"source {name!r}"
         raw, missing = self.text_of(element, what)
-        textmap = TextMap(raw) if raw is not None else None
         description = element.find("Description")
         source = QdpxSource(
-            guid=guid, name=name, text=textmap.text if textmap else None,
+            guid=guid, name=name, text=None,
             description=description.text.strip() if description is not None else "",
             notes=self.note_refs(element), user_guid=self.guid(element, what, "creatingUser", False),
             missing=missing, line=element.line,
         )  # fmt: skip
+        pending = _PendingSource(source, raw)
         for sel_el in element.findall("PlainTextSelection"):
             sel_guid = self.guid(sel_el, f"a selection in {what}") or ""
             start, end = (
                 self.position(sel_el, "startPosition"),
                 self.position(sel_el, "endPosition"),
             )
-            if textmap is not None:
-                if not 0 <= start < end <= textmap.raw_length:
-                    raise self.fail(
-                        sel_el,
-                        f"selection {start}-{end} is outside {what} (0-{textmap.raw_length})",
-                    )
-                start, end = textmap.start(start), textmap.end(end)
             selection = QdpxSelection(
                 guid=sel_guid, start=start, end=end, name=sel_el.attrs.get("name", ""),
                 user_guid=self.guid(sel_el, "a selection", "creatingUser", False),
@@ -610,8 +765,8 @@ class _ProjectReader:
             )  # fmt: skip
             for coding_el in sel_el.findall("Coding"):
                 selection.codings.append(self.coding(coding_el, code_guids))
-            source.selections.append(selection)
-        return source
+            pending.selections.append(selection)
+        return pending
 
     def coding(self, element: _Element, code_guids: set[str]) -> QdpxCoding:
         ref = element.find("CodeRef")
@@ -652,6 +807,14 @@ def _walk_codes(element: _Element | None) -> list[_Element]:
     for code in element.findall("Code") if element is not None else []:
         out.append(code)
         out += _walk_codes(code)
+    return out
+
+
+def _walk_all(element: _Element) -> list[_Element]:
+    out: list[_Element] = []
+    for child in element.children:
+        out.append(child)
+        out += _walk_all(child)
     return out
 
 
@@ -698,7 +861,10 @@ def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes
         guid = reader.guid(user_el, "a User") or ""
         project.users.append(QdpxUser(guid, user_el.attrs.get("name", "").strip()))
     book_el = root.find("CodeBook")
-    codebook = read_qdc(data, file) if book_el is not None else Codebook()
+    renamed: list[tuple[str, str]] = []
+    codebook = read_qdc(data, file, renamed) if book_el is not None else Codebook()
+    for what, why in renamed:
+        project.problems.append(QdpxProblem("codes", what, why, kept=True))
     project.codes, project.themes = codebook.codes, codebook.themes
     code_guids = {c.uid for c in project.codes if c.uid}
     codes_el = book_el.find("Codes") if book_el is not None else None
@@ -707,19 +873,31 @@ def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes
         if refs:
             project.code_notes[reader.guid(code_el, "a Code") or ""] = refs
     variables = _variables(root, reader)
+    project.variables = list(variables.values())
     sources_el = root.find("Sources")
-    skipped: dict[str, int] = {}
+    pending: list[_PendingSource] = []
+    other: dict[str, list[str]] = {}
+    other_codings = 0
     for element in sources_el.children if sources_el is not None else []:
         if element.tag == "TextSource":
-            source = reader.source(element, code_guids)
-            source.variables = _variable_values(element, variables, reader)
-            project.sources.append(source)
-        elif element.tag in _NON_TEXT:
-            skipped[_NON_TEXT[element.tag]] = skipped.get(_NON_TEXT[element.tag], 0) + 1
-    for kind, count in skipped.items():
-        project.skipped.append(
-            f"{count} {kind} source{'s' if count > 1 else ''} (coder imports text only)"
-        )
+            item = reader.source(element, code_guids)
+            item.source.variables = _variable_values(element, variables, reader)
+            pending.append(item)
+            project.sources.append(item.source)
+        elif element.tag.endswith("Source"):
+            kind = _NON_TEXT.get(element.tag, element.tag.removesuffix("Source"))
+            other.setdefault(kind, []).append(element.attrs.get("name", "") or element.tag)
+            other_codings += sum(
+                len(sel.findall("Coding"))
+                for sel in _walk_all(element)
+                if sel.tag.endswith("Selection")
+            )
+    _place_selections(project, pending)
+    for kind, names in other.items():
+        project.problems.append(QdpxProblem(
+            f"{kind} sources", _count_of(len(names), f"{kind} source"),
+            "coder imports text only" + (f" (e.g. {names[0]!r})" if names[0] else ""),
+        ))  # fmt: skip
     notes_el = root.find("Notes")
     project.notes = (
         [reader.note(n) for n in notes_el.findall("Note")] if notes_el is not None else []
@@ -727,14 +905,127 @@ def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes
     project.project_notes = reader.note_refs(root)
     sets_el = root.find("Sets")
     set_names = {t.uid: t.name for t in project.themes}
-    for set_el in sets_el.findall("Set") if sets_el is not None else []:
+    all_sets = sets_el.findall("Set") if sets_el is not None else []
+    for set_el in all_sets:
         guid = reader.guid(set_el, "a Set")
         if guid in set_names:
             refs = reader.note_refs(set_el, "MemberNote")
             if refs:
                 project.theme_notes[guid or ""] = refs
+            if set_el.findall("MemberSource"):
+                project.problems.append(QdpxProblem(
+                    "sets", f"set {set_el.attrs.get('name', '')!r}",
+                    "its member sources are left out: a theme holds codes", kept=True,
+                    line=set_el.line,
+                ))  # fmt: skip
+        else:
+            project.problems.append(QdpxProblem(
+                "sets", f"set {set_el.attrs.get('name', '')!r}",
+                "a set of sources or notes, not of codes: coder's themes hold codes",
+                line=set_el.line,
+            ))  # fmt: skip
+    cases_el = root.find("Cases")
+    cases = cases_el.findall("Case") if cases_el is not None else []
+    if cases:
+        project.problems.append(QdpxProblem(
+            "cases", _count_of(len(cases), "case"),
+            "coder has no cases (the sources' variables are kept as document metadata)",
+        ))  # fmt: skip
+    if other_codings:
+        project.problems.append(QdpxProblem(
+            "codings", _count_of(other_codings, "coding") + " on picture, PDF, audio or video sources",
+            "left out with their sources",
+        ))  # fmt: skip
+    project.found = {
+        "users": len(project.users),
+        "codes": len(project.codes),
+        "sets": len(all_sets),
+        "text sources": len(project.sources),
+        **{f"{kind} sources": len(names) for kind, names in other.items()},
+        "codings": sum(len(sel.codings) for p in pending for sel in p.selections) + other_codings,
+        "notes": len(project.notes),
+        "variables": len(variables),
+        "cases": len(cases),
+    }
     _check_references(root, reader, project)
     return project
+
+
+def _count_of(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _place_selections(project: QdpxProject, pending: list[_PendingSource]) -> None:
+    """Decide how the file counts positions, then put every selection on our text.
+
+    The tool's habit (``origin``) is the first guess; each way of counting is then tried
+    on every selection, and one that puts strictly more selections on whole words wins.
+    A selection outside its text is left out, one inside a word is kept as the file
+    says; both are listed, so nothing shifts or drops without a line saying so.
+    """
+    guess = origin_counting(project.origin)
+    scores = dict.fromkeys(COUNTINGS, 0)
+    total = 0
+    maps: list[dict[Counting, TextMap]] = []
+    for item in pending:
+        cache: dict[Counting, TextMap] = {}
+        maps.append(cache)
+        if item.raw is None or not item.selections:
+            continue
+        total += len(item.selections)
+        raw = item.raw
+        has = (_ASTRAL.search(raw) is not None, "\r\n" in raw, raw.startswith("\ufeff"))
+        for counting in COUNTINGS:
+            effective = Counting(
+                counting.utf16 and has[0], counting.crlf_as_one and has[1], counting.bom and has[2]
+            )
+            if effective not in cache:
+                cache[effective] = TextMap(raw, effective)
+            textmap = cache[effective]
+            scores[counting] += sum(
+                span_problem(textmap, sel.start, sel.end) is None for sel in item.selections
+            )
+    order = [guess, CODE_POINTS, *COUNTINGS]
+    best = max(order, key=lambda c: (scores[c], -order.index(c)))
+    project.counting = best
+    if total:
+        why = (
+            f"{scores[best]} of {total} selections on whole words"
+            + (f"; as {guess.describe()} ({project.origin or 'no origin'}): {scores[guess]}"
+               if best != guess else f" (the habit of {project.origin or 'a tool without origin'})")
+        )  # fmt: skip
+        project.counting_note = f"positions read as {best.describe()}: {why}"
+    for item, cache in zip(pending, maps, strict=True):
+        source = item.source
+        if item.raw is None:
+            source.selections = item.selections
+            continue
+        raw = item.raw
+        effective = Counting(
+            best.utf16 and _ASTRAL.search(raw) is not None,
+            best.crlf_as_one and "\r\n" in raw,
+            best.bom and raw.startswith("\ufeff"),
+        )
+        textmap = cache.get(effective) or TextMap(raw, effective)
+        source.text = textmap.text
+        for sel in item.selections:
+            problem = span_problem(textmap, sel.start, sel.end)
+            what = f"selection {sel.name or sel.guid} in source {source.name!r}"
+            codes = len(sel.codings)
+            if problem is not None and not 0 <= sel.start < sel.end <= textmap.raw_length:
+                project.problems.append(QdpxProblem(
+                    "codings", what, f"{problem}; its {_count_of(codes, 'coding')} left out",
+                    line=sel.line,
+                ))  # fmt: skip
+                continue
+            if problem is not None:
+                project.problems.append(
+                    QdpxProblem(
+                        "codings", what, f"{problem}; kept as the file says", True, sel.line
+                    )
+                )
+            sel.start, sel.end = textmap.start(sel.start), textmap.end(sel.end)
+            source.selections.append(sel)
 
 
 def _variables(root: _Element, reader: _ProjectReader) -> dict[str, str]:

@@ -116,7 +116,13 @@ def _parent_id(tx: Tx, project_id: int, row: CodeRow, parent: str | None) -> int
 def rename_code(ws: Workspace, old: str, new: str) -> None:
     with ws.write("code.rename", f"{old} -> {new}") as tx:
         row = find_code(tx, ws.project.id, old, active=False)
+        old_name = row.name
         tx.update("code", row, name=_check_name(tx, ws.project.id, new, own_id=row.id))
+        # Children named by their path ("old/child") follow their parent's new name.
+        for child in q.children_of(tx.session, row.id):
+            if child.name.startswith(f"{old_name}/"):
+                renamed = f"{row.name}/{child.name[len(old_name) + 1 :]}"
+                tx.update("code", child, name=_check_name(tx, ws.project.id, renamed, child.id))
 
 
 def retire_code(ws: Workspace, name: str) -> int:

@@ -58,6 +58,12 @@ def find_code(tx_or_session, project_id: int, name: str, active: bool = True) ->
     code = q.code_row(session, project_id, name)
     if code is None:
         names = [c.name for c in q.code_rows(session, project_id, include_inactive=False)]
+        paths = [n for n in names if n.endswith(f"/{name}")]
+        if paths:  # a name two codes share, each named by its path (docs/codebook.md)
+            raise ServiceError(
+                f"code {name!r} is under more than one parent: name it by its path, "
+                + " or ".join(repr(p) for p in paths)
+            )
         raise ServiceError(f"unknown code {name!r}{did_you_mean(name, names)}")
     if active and code.status != "active":
         where = (

@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from coder.core.dedup import content_hash
 from coder.core.model import Code, CodeStatus, Coding, Document, Memo, Theme
 from coder.core.report import Bibliography
-from coder.formats.qdc import code_guid, theme_guid
+from coder.formats.qdc import code_guid, file_name, path_name, theme_guid
 from coder.formats.qdpx import (
     ORIGIN,
+    VARIABLES,
     QdpxCoding,
     QdpxNote,
+    QdpxProblem,
     QdpxProject,
     QdpxSelection,
     QdpxSource,
@@ -47,7 +49,7 @@ from coder.formats.qdpx import (
     write_qdpx,
 )
 from coder.services.codes import insert_code
-from coder.services.coding import UnitRef, find_code, resolve_segment
+from coder.services.coding import UnitRef, find_code, find_document, resolve_segment
 from coder.services.importing import add_records_in
 from coder.services.notes import add_memo_in, memo_target, set_note_in
 from coder.services.reports import all_codings, all_documents
@@ -59,7 +61,7 @@ from coder.store.db import Tx
 MEMO_KINDS = ("journal", "familiarisation", "note", "discussion")
 CODING_MEMO = "coding memo"  # the name of a Note that is a coding's own memo
 
-__all__ = ["QdpxSummary", "export_qdpx", "import_qdpx", "is_qdpx", "build_project"]
+__all__ = ["QdpxSummary", "ReportRow", "export_qdpx", "import_qdpx", "is_qdpx", "build_project"]
 
 
 # ---- export ---------------------------------------------------------------------------------
@@ -241,6 +243,25 @@ def export_qdpx(ws: Workspace, path: Path) -> None:
 # ---- import ---------------------------------------------------------------------------------
 
 
+# The import report's rows, in this order; a kind the file does not have is left out.
+REPORT_KINDS = (
+    "users", "codes", "sets", "text sources", "picture sources", "PDF sources",
+    "audio sources", "video sources", "codings", "notes", "variables", "cases",
+)  # fmt: skip
+
+
+@dataclass
+class ReportRow:
+    """One element kind: how many the file has, how many were added, found already in
+    the project, or left out (each left-out one has a line in ``problems``)."""
+
+    kind: str
+    in_file: int = 0
+    added: int = 0
+    existing: int = 0
+    left_out: int = 0
+
+
 @dataclass
 class QdpxSummary:
     file: str
@@ -252,6 +273,10 @@ class QdpxSummary:
     memos: int = 0
     coders: list[str] = field(default_factory=list)  # coders new to the database
     skipped: list[str] = field(default_factory=list)
+    origin: str = ""
+    positions: str = ""  # how the file's positions were read, and how well they fit
+    rows: list[ReportRow] = field(default_factory=list)
+    problems: list[QdpxProblem] = field(default_factory=list)  # left out or doubted, and why
 
     def line(self) -> str:
         parts = [
@@ -268,8 +293,40 @@ class QdpxSummary:
         ]
         line = f"{self.file} (qdpx): " + ", ".join(parts)
         if self.skipped:
-            line += "; skipped: " + "; ".join(self.skipped)
+            line += f"; {len(self.skipped)} left out (listed below)"
         return line
+
+    def report(self) -> list[str]:
+        """The import report: one row per element kind, then every left-out or doubtful
+        element with the reason, so nothing is dropped without a line saying so."""
+        width = max([len(r.kind) for r in self.rows] + [4])
+        head = f"{'kind':<{width}}  {'in file':>7}  {'added':>5}  {'already there':>13}  {'left out':>8}"
+        out = [f"{self.file}" + (f" (from {self.origin})" if self.origin else "") + ":", head]
+        for r in self.rows:
+            out.append(
+                f"{r.kind:<{width}}  {r.in_file:>7}  {r.added:>5}  {r.existing:>13}  {r.left_out:>8}"
+            )
+        if self.positions:
+            out.append(self.positions)
+        if self.coders:
+            out.append(f"new coders: {', '.join(self.coders)}")
+        for problem in self.problems:
+            out.append(f"  {'checked' if problem.kept else 'left out'}: {problem.kind}: {problem}")
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "format": "qdpx",
+            "origin": self.origin,
+            "positions": self.positions,
+            "kinds": [asdict(r) for r in self.rows],
+            "new_coders": self.coders,
+            "problems": [
+                {"kind": p.kind, "what": p.what, "reason": p.reason, "kept": p.kept, "line": p.line}
+                for p in self.problems
+            ],
+        }
 
 
 def _count(n: int, word: str) -> str:
@@ -305,7 +362,12 @@ class _Importer:
 
     def __init__(self, ws: Workspace, project: QdpxProject, file: str, segment: str) -> None:
         self.ws, self.project, self.file, self.segment = ws, project, file, segment
-        self.summary = QdpxSummary(file, skipped=list(project.skipped))
+        self.summary = QdpxSummary(file, skipped=list(project.skipped), origin=project.origin)
+        self.doc_ids: dict[str, int] = {}
+        self.same_twice = 0
+        self.notes_added = self.notes_existing = 0
+        self.notes_there: set[str] = set()  # notes of codings already in the project
+        self.missing_reason = ""
 
     def user_name(self, guid: str | None) -> str:
         """The coder for a user GUID; the importing coder when the file names nobody."""
@@ -330,6 +392,7 @@ class _Importer:
         missing = [s for s in self.project.sources if s.text is None]
         if missing:
             codings = sum(len(sel.codings) for s in missing for sel in s.selections)
+            self.missing_reason = f"without their text ({_count(codings, 'coding')} left out), e.g. {missing[0].missing}"
             self.summary.skipped.append(
                 f"{_count(len(missing), 'text source')} without their text "
                 f"({_count(codings, 'coding')}), e.g. {missing[0].missing}"
@@ -339,13 +402,30 @@ class _Importer:
             theme_names = {t.name for t in q.themes(session, self.ws.project.id)}
         by_uid = {c.uid: c for c in existing if c.uid}
         by_name = {c.name: c for c in existing}
-        code_names, new_codes = {}, []
+        file_uids = {c.name: c.uid or "" for c in self.project.codes}
+        code_names: dict[str, str] = {}
+        new_codes: list[Code] = []
         used = {c.code_guid for s in sources for sel in s.selections for c in sel.codings}
-        for code in self.project.codes:
-            match = by_uid.get(code.uid) or by_name.get(code.name)
+        for code in self.project.codes:  # parents before children
+            parent = code_names.get(file_uids.get(code.parent or "", "")) if code.parent else None
+            match = by_uid.get(code.uid)
+            name = code.name
             if match is None:
-                new_codes.append(code)
-                code_names[code.uid or ""] = code.name
+                # The same name is the same code only under the same parent: names are
+                # unique among siblings. Elsewhere in the tree it is named by its path.
+                other = by_name.get(name)
+                if other is not None and other.parent != parent and parent is not None:
+                    name = path_name(parent, file_name(code))
+                    other = by_name.get(name)
+                match = other if other is not None and other.parent == parent else None
+                base, n = name, 2
+                while match is None and name in by_name:
+                    name, n = f"{base} ({n})", n + 1
+            if match is None:
+                added = Code(**{**code.__dict__, "name": name, "parent": parent})
+                new_codes.append(added)
+                by_name[name] = added
+                code_names[code.uid or ""] = name
                 continue
             code_names[code.uid or ""] = match.name
             if code.uid in used and match.status != CodeStatus.ACTIVE:
@@ -377,7 +457,55 @@ class _Importer:
         if self.ws.coder not in self.plan.users.values():
             added.discard(self.ws.coder)  # the person importing is not one of the file's users
         self.summary.coders = sorted(added)
+        self.report(coders_before)
         return self.summary
+
+    def report(self, coders_before: set[str]) -> None:
+        """The per-kind table and the list of what was left out or doubted."""
+        project, summary = self.project, self.summary
+        found = project.found
+        summary.positions = project.counting_note
+        problems = list(project.problems)
+        missing = len(project.sources) - len(self.plan.sources)
+        if missing:
+            problems.append(
+                QdpxProblem("text sources", _count(missing, "text source"), self.missing_reason)
+            )
+        rows = {kind: ReportRow(kind, found.get(kind, 0)) for kind in REPORT_KINDS}
+        names = set(self.plan.users.values())
+        rows["users"].added = len(names & set(summary.coders))
+        rows["users"].existing = len(names & coders_before)
+        for name in self.plan.users.values():
+            if name not in coders_before and name not in summary.coders:
+                problems.append(QdpxProblem(
+                    "users", f"user {name!r}", "made no coding or note here: no coder added", True,
+                ))  # fmt: skip
+        rows["codes"].added, rows["codes"].existing = (
+            summary.codes,
+            len(project.codes) - summary.codes,
+        )
+        rows["sets"].added = summary.themes
+        rows["sets"].existing = len(project.themes) - summary.themes
+        rows["text sources"].added = summary.documents
+        rows["text sources"].existing = summary.reused_documents + self.same_twice
+        rows["codings"].added, rows["codings"].existing = summary.codings, self.existing_codings
+        rows["notes"].added, rows["notes"].existing = self.notes_added, self.notes_existing
+        ours = {name for name, _ in VARIABLES}
+        for name in project.variables:
+            if name in ours:  # document metadata: new with new documents
+                if summary.documents:
+                    rows["variables"].added += 1
+                else:
+                    rows["variables"].existing += 1
+            else:
+                problems.append(QdpxProblem(
+                    "variables", f"variable {name!r}", "coder's documents have no field for it",
+                ))  # fmt: skip
+        for row in rows.values():
+            row.left_out = max(row.in_file - row.added - row.existing, 0)
+        rows["users"].left_out = 0  # a user who wrote nothing is listed, not left out
+        summary.rows = [r for r in rows.values() if r.in_file]
+        summary.problems = problems
 
     def documents(self) -> dict[str, str]:
         """Add the text sources as documents; returns {source GUID: document key}."""
@@ -390,7 +518,7 @@ class _Importer:
             if digest in known:
                 self.summary.reused_documents += 1
             elif digest in seen:
-                pass  # the same document twice in one file: one document
+                self.same_twice += 1  # the same document twice in one file: one document
             else:
                 seen[digest] = source.guid
                 new.append(record)
@@ -418,10 +546,11 @@ class _Importer:
         return keys
 
     def codes(self) -> None:
+        """Add the new codes; their names and parents are already the project's own."""
         tx = self.tx
         ids: dict[str, int] = {}
         for code in self.plan.new_codes:
-            parent = self.project_code(code.parent) if code.parent else None
+            parent = code.parent
             parent_id = ids.get(parent) if parent else None
             if parent and parent_id is None:
                 parent_id = find_code(tx, self.ws.project.id, parent, active=False).id
@@ -458,24 +587,44 @@ class _Importer:
         self.used_notes: set[str] = set()
         self.coding_memos: list[tuple[int, QdpxNote]] = []  # (coding id, note)
         tx, pid = self.tx, self.ws.project.id
+        code_ids: dict[str, int] = {}
+        lengths: dict[str, int] = {}
+        self.existing_codings = 0
         for user, items in by_user.items():
             tx.checkpoint("coding.import", f"{len(items)} codings from {self.file}", coder=user)
             for key, selection, coding in items:
-                code = find_code(tx, pid, self.plan.code_names[coding.code_guid], active=False)
-                seg = resolve_segment(
-                    tx, pid, UnitRef(key, start=selection.start, end=selection.end)
-                )
+                name = self.plan.code_names[coding.code_guid]
+                if name not in code_ids:
+                    code_ids[name] = find_code(tx, pid, name, active=False).id
+                code_id = code_ids[name]
+                seg = resolve_segment(tx, pid, self.unit_ref(key, selection, lengths))
                 self.used_notes.update(coding.notes)
-                if q.coding_row(tx.session, seg.id, code.id, tx.coder_id) is not None:
+                if q.coding_row(tx.session, seg.id, code_id, tx.coder_id) is not None:
+                    self.existing_codings += 1
+                    self.notes_there.update(coding.notes)
                     continue  # already there (an earlier import of the same file)
                 attached = [notes[g] for g in coding.notes if g in notes and notes[g].text.strip()]
                 memo = "\n\n".join(n.text for n in attached if n.name not in MEMO_KINDS)
                 row = tx.insert(
-                    "coding", project_id=pid, segment_id=seg.id, code_id=code.id,
+                    "coding", project_id=pid, segment_id=seg.id, code_id=code_id,
                     coder_id=tx.coder_id, created_at=_time(coding.created) or tx.time, memo=memo or None,
                 )  # fmt: skip
                 self.coding_memos += [(row.id, n) for n in attached if n.name in MEMO_KINDS]
                 self.summary.codings += 1
+
+    def unit_ref(self, key: str, selection: QdpxSelection, lengths: dict[str, int]) -> UnitRef:
+        """Where a selection's codings go. A selection of the whole text is a coding of
+        the whole document (what our export writes for one), unless one reading unit
+        is the whole text, which the span finds by itself."""
+        if key not in lengths:
+            doc = find_document(self.tx, self.ws.project.id, key)
+            lengths[key] = len(doc.text)
+            self.doc_ids[key] = doc.id or 0
+        if selection.start == 0 and selection.end == lengths[key]:
+            unit = q.span_segment(self.tx.session, self.doc_ids[key], "unit", 0, lengths[key])
+            if unit is None:
+                return UnitRef(key)
+        return UnitRef(key, start=selection.start, end=selection.end)
 
     def memos(self, keys: dict[str, str]) -> None:
         """Notes become memos on what refers to them (a document, code or theme), else on
@@ -503,7 +652,16 @@ class _Importer:
             self.summary.memos += 1
         existing = self.existing_memos()
         for note in self.project.notes:
-            if note.guid in self.used_notes or not note.text.strip():
+            if note.guid in self.used_notes:  # a coding's memo, written with the coding
+                if note.guid in self.notes_there:
+                    self.notes_existing += 1
+                else:
+                    self.notes_added += 1
+                continue
+            if not note.text.strip():
+                self.project.problems.append(
+                    QdpxProblem("notes", f"note {note.name or note.guid!r}", "empty")
+                )
                 continue
             target_type, target = targets.get(note.guid, ("project", None))
             kind = note.name if note.name in MEMO_KINDS else "note"
@@ -520,6 +678,7 @@ class _Importer:
                 kind,
                 text.strip(),
             ) in existing:
+                self.notes_existing += 1
                 continue  # imported before
             if kind == "familiarisation" and target_type == "document":
                 tx.checkpoint("memo.set", memo_target(kind, target_type, target), coder=writer)
@@ -528,6 +687,7 @@ class _Importer:
                 tx.checkpoint("memo.add", memo_target(kind, target_type, target), coder=writer)
                 add_memo_in(tx, pid, text, target_type, target, kind)
             self.summary.memos += 1
+            self.notes_added += 1
 
     def existing_memos(self) -> set[tuple[str, str, str | None, str, str]]:
         memos = q.memos(self.tx.session, self.ws.project.id)

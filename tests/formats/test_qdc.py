@@ -292,15 +292,6 @@ def test_a_bom_is_fine():
             "code 'b' repeats the guid of 'a' (line 4)",
         ),
         (
-            CODE.format(GUID_A, "Us and them").replace(
-                "  </Codes>",
-                '    <Code guid="7d0f1c1e-0000-4000-8000-0000000000bb" name="us-and-them" isCodable="true"/>\n  </Codes>',
-            ),
-            5,
-            5,
-            "code 'us-and-them' clashes with 'Us and them' at line 4",
-        ),
-        (
             CODE.format(GUID_A, "a")
             + '  <Sets>\n    <Set guid="7d0f1c1e-0000-4000-8000-0000000000cc" name="s">\n'
             + '      <MemberCode guid="7d0f1c1e-0000-4000-8000-0000000000dd"/>\n    </Set>\n  </Sets>\n',
@@ -338,3 +329,43 @@ def test_entity_expansion_is_refused():
         read_qdc(bomb, "bomb.qdc")
     assert info.value.line == 3
     assert "refused for safety" in info.value.message
+
+
+def test_siblings_sharing_a_name_are_numbered_and_reported():
+    body = CODE.format(GUID_A, "Us and them").replace(
+        "  </Codes>",
+        '    <Code guid="7d0f1c1e-0000-4000-8000-0000000000bb" name="us-and-them" isCodable="true"/>\n  </Codes>',
+    )
+    renamed: list[tuple[str, str]] = []
+    book = read_qdc(qdc(body), "x.qdc", renamed)
+    assert [c.name for c in book.codes] == ["Us and them", "us-and-them (2)"]
+    assert renamed == [
+        (
+            "code 'us-and-them' (line 5)",
+            "its sibling 'Us and them' (line 4) has the same name: named 'us-and-them (2)'",
+        )
+    ]
+
+
+def test_same_name_under_two_parents_is_named_by_path_and_written_back_bare():
+    body = f"""  <Codes>
+    <Code guid="{GUID_A}" name="skills" isCodable="true">
+      <Code guid="7d0f1c1e-0000-4000-8000-0000000000b1" name="programming" isCodable="true"/>
+    </Code>
+    <Code guid="7d0f1c1e-0000-4000-8000-0000000000b2" name="activities" isCodable="true">
+      <Code guid="7d0f1c1e-0000-4000-8000-0000000000b3" name="Programming" isCodable="true"/>
+    </Code>
+  </Codes>
+"""
+    book = read_qdc(qdc(body), "x.qdc")
+    assert [(c.name, c.parent) for c in book.codes] == [
+        ("skills", None), ("skills/programming", "skills"),
+        ("activities", None), ("activities/Programming", "activities"),
+    ]  # fmt: skip
+    out = io.BytesIO()
+    write_qdc(book, out)
+    again = read_qdc(out.getvalue(), "x.qdc")
+    assert [(c.name, c.parent, c.uid) for c in again.codes] == [
+        (c.name, c.parent, c.uid) for c in book.codes
+    ]
+    assert b'name="programming"' in out.getvalue() and b"skills/" not in out.getvalue()

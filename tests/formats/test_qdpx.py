@@ -219,7 +219,7 @@ def test_reads_what_other_tools_write(tmp_path):
     assert selection.codings[0].user_guid == "aaaaaaaa-0000-0000-0000-000000000001"
     assert inline.text == "Inline text." and source_record(inline).title == "inline"
     assert source_record(first).title == "Interview 1"
-    assert project.skipped == ["1 picture source (coder imports text only)"]
+    assert project.skipped == ["1 picture source: coder imports text only (e.g. 'photo.jpg')"]
     assert project.code_notes == {
         "bbbbbbbb-0000-0000-0000-000000000001": ["dddddddd-0000-0000-0000-000000000002"]
     }
@@ -304,11 +304,15 @@ def test_coding_pointing_to_a_missing_code(tmp_path):
     assert error.line is not None
 
 
-def test_selection_outside_its_source(tmp_path):
+def test_selection_outside_its_source_is_left_out_and_reported(tmp_path):
     qde = FOREIGN_QDE.replace("{start}", "10").replace("{end}", "9999")
-    one_line_error(
-        foreign(tmp_path, qde=qde), r"selection 10-9999 is outside source 'Interview 1.docx'"
-    )
+    project = read_qdpx(foreign(tmp_path, qde=qde))
+    assert project.sources[0].selections == []
+    (problem,) = [p for p in project.problems if p.kind == "codings"]
+    assert not problem.kept and problem.line is not None
+    assert "source 'Interview 1.docx'" in problem.what
+    assert "positions 10-9999 are outside the text" in problem.reason
+    assert "its 1 coding left out" in problem.reason
 
 
 def test_set_pointing_to_a_missing_source(tmp_path):

@@ -323,7 +323,7 @@ def test_import_from_another_tool_maps_positions_users_and_notes(sqlite_ws, tmp_
     summary = exchange.import_qdpx(sqlite_ws, foreign(tmp_path))
     assert summary.documents == 2 and summary.codes == 2 and summary.codings == 1
     assert summary.coders == ["Maria"] and summary.skipped == [
-        "1 picture source (coder imports text only)"
+        "1 picture source: coder imports text only (e.g. 'photo.jpg')"
     ]
     with sqlite_ws.read() as s:
         (coding,) = q.codings(s, sqlite_ws.project.id)
