@@ -27,10 +27,10 @@ from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 250
-# A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
-_DIGESTED = len(audit.DIGEST_SEG_FIELDS)
-# A document's values in ``audit.DIGEST_DOC_FIELDS`` order (a tuple: the same JSON array).
-_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS)
+# A unit tuple (``bulk.SEGMENT_COLUMNS``) holds the fields its digest covers, in order.
+assert list(bulk.SEGMENT_COLUMNS) == audit.DIGEST_SEG_FIELDS_V2
+# A document's values in ``audit.DIGEST_DOC_FIELDS_V2`` order (a tuple: the same JSON array).
+_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS_V2)
 
 
 @dataclass
@@ -193,7 +193,7 @@ class _Importer:
         self.docs.append(doc)
         self.segs.append(units)
         self.digests.append(
-            audit.digest_values(_digest_fields(doc), [unit[:_DIGESTED] for unit in units])
+            audit.digest_values(_digest_fields(doc), units)
         )
         self.keys.append(key)
         summary.added += 1
@@ -220,6 +220,7 @@ class _Importer:
                 ],
                 "documents": len(self.digests),
                 "digest": audit.combine_digests(self.digests),
+                "digest_version": audit.DIGEST_VERSION,
             }
         )  # fmt: skip
         bulk.stamp_import(self.tx, self.project_id)
