@@ -192,9 +192,7 @@ class _Importer:
         doc["import_seq"] = None  # stamped with the event number at the end
         self.docs.append(doc)
         self.segs.append(units)
-        self.digests.append(
-            audit.digest_values(_digest_fields(doc), units)
-        )
+        self.digests.append(audit.digest_values(_digest_fields(doc), units))
         self.keys.append(key)
         summary.added += 1
         summary.without_abstract += not doc["has_abstract"]

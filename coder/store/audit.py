@@ -111,7 +111,9 @@ def document_digest(
     does not hand back), so an import event can vouch for what it imported. ``version``:
     which fields (the import event records the version it used)."""
     doc_fields, seg_fields = _DIGEST_FIELDS[version]
-    return digest_values([doc[f] for f in doc_fields], [[s[f] for f in seg_fields] for s in segments])
+    return digest_values(
+        [doc[f] for f in doc_fields], [[s[f] for f in seg_fields] for s in segments]
+    )
 
 
 def digest_values(doc_values: Sequence[Any], segment_values: Iterable[Sequence[Any]]) -> str:
@@ -505,9 +507,7 @@ def events_touching(
     ``key`` (``table:id``), oldest first: who moved a row on, when an undo cannot."""
     pattern = f'%"{key}"%'
     rows = session.exec(
-        select(
-            AuditEventRow.seq, AuditEventRow.coder, AuditEventRow.action, AuditEventRow.target
-        )
+        select(AuditEventRow.seq, AuditEventRow.coder, AuditEventRow.action, AuditEventRow.target)
         .where(
             AuditEventRow.project_id == project_id,
             AuditEventRow.seq > after_seq,

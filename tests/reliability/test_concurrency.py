@@ -12,6 +12,7 @@ from coder.services import history
 from tests.reliability.sessions import CODE_NAMES, seeded, start, stored
 from tests.reliability.worker import plan, simulate
 
+
 def run_writers(db: str, writers: int, actions: int) -> None:
     ws, refs = seeded(db)
     try:

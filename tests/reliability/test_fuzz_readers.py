@@ -43,7 +43,7 @@ SAMPLES = {
     "ris": "TY  - JOUR\nTI  - Peer support on wards\nAU  - Doe, Jane\nPY  - 2020\n"
     "AB  - Peer workers bridge the gap. Staff named the risks.\nKW  - peer support\nER  - \n",
     "bibtex": "@string{mh = {Mental Health}}\n@article{doe2020,\n title = {Peer {S}upport},\n"
-    " author = {Doe, Jane and M{\\\"u}ller, K.},\n journal = mh,\n year = {2020},\n"
+    ' author = {Doe, Jane and M{\\"u}ller, K.},\n journal = mh,\n year = {2020},\n'
     " abstract = {Peer workers bridge the gap. Staff named the risks.}\n}\n",
     "medline": "PMID- 12345678\nTI  - Peer support on wards.\nAB  - Peer workers bridge the gap.\n"
     "      Staff named the risks.\nFAU - Doe, Jane\nAU  - Doe J\nDP  - 2020 Mar\nJT  - Mental Health\n",

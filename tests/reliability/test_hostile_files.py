@@ -37,10 +37,14 @@ QDC_XXE = (
     '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="a" name="&x;" isCodable="true"/>'
     "</Codes></CodeBook>\n"
 )
-YAML_ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-    for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-) + "codes:\n  - name: risk\n    definition: *i\n"
+YAML_ALIAS_BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "codes:\n  - name: risk\n    definition: *i\n"
+)
 YAML_TAG = "codes:\n  - name: !!python/object/apply:os.system ['touch /tmp/coder-pwned']\n"
 
 
@@ -54,9 +58,11 @@ def state(ws) -> tuple:
 
 
 def qdpx(path: Path, entries: dict[str, bytes], qde: str | None = None) -> Path:
-    project = (qde or FOREIGN_QDE.replace("{start}", "0").replace("{end}", "5")).replace(
-        "{{", "{"
-    ).replace("}}", "}")
+    project = (
+        (qde or FOREIGN_QDE.replace("{start}", "0").replace("{end}", "5"))
+        .replace("{{", "{")
+        .replace("}}", "}")
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("Project.qde", project.encode("utf-8"))
         for name, data in entries.items():

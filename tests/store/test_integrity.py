@@ -43,7 +43,9 @@ def coder_ids(ws) -> dict[str, int]:
 def test_every_event_names_its_coders(two):
     ids = coder_ids(two)
     with two.read() as s:
-        after = [json.loads(a) for (a,) in s.exec(text("SELECT after FROM audit_event ORDER BY seq"))]
+        after = [
+            json.loads(a) for (a,) in s.exec(text("SELECT after FROM audit_event ORDER BY seq"))
+        ]
     assert after[-1]["coders"] == {str(ids["bob"]): "bob"}
     assert {str(ids["alice"]): "alice"} in [a["coders"] for a in after]
 
@@ -85,7 +87,9 @@ def test_anchor_finds_an_extended_trail(two):
     apply_code(two, "doe2019:1", "risk")  # a well-formed event after the anchor
     result = history.verify(two, head)
     assert not result.ok and result.seq == head.seq + 1
-    assert f"the trail was extended: 1 events (#{head.seq + 1} to #{head.seq + 1})" in result.message
+    assert (
+        f"the trail was extended: 1 events (#{head.seq + 1} to #{head.seq + 1})" in result.message
+    )
 
 
 def test_anchor_finds_a_cut_trail(two):
@@ -93,10 +97,14 @@ def test_anchor_finds_a_cut_trail(two):
     # Drop the last event and its codings' trace, and fix the project's own head: the
     # chain alone cannot tell.
     with two.db.engine.begin() as conn:
-        prev = conn.execute(text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": head.seq - 1}).scalar()
+        prev = conn.execute(
+            text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": head.seq - 1}
+        ).scalar()
         conn.execute(text("DELETE FROM memo WHERE text = 'bob''s journal'"))
         conn.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": head.seq})
-        conn.execute(text("UPDATE project SET last_seq = :s, last_hash = :h"), {"s": head.seq - 1, "h": prev})
+        conn.execute(
+            text("UPDATE project SET last_seq = :s, last_hash = :h"), {"s": head.seq - 1, "h": prev}
+        )
     assert history.verify(two).ok
     result = history.verify(two, head)
     assert not result.ok and "the trail was cut" in result.message
@@ -134,7 +142,9 @@ def test_reading_order_is_covered(two):
 
 
 def test_unit_context_is_covered(two):
-    sql(two, "UPDATE segment SET context_after = 'planted' WHERE id = (SELECT MIN(id) FROM segment)")
+    sql(
+        two, "UPDATE segment SET context_after = 'planted' WHERE id = (SELECT MIN(id) FROM segment)"
+    )
     result = history.verify(two)
     assert not result.ok and "its documents were changed outside coder" in result.message
 
@@ -165,7 +175,9 @@ def test_malformed_event_with_a_good_hash_is_one_line(two):
     """Someone rewrote an event and its hashes consistently, with JSON replay cannot use."""
     with two.db.engine.begin() as conn:
         rows = conn.execute(
-            text("SELECT seq, time, coder, action, target, before, after FROM audit_event ORDER BY seq")
+            text(
+                "SELECT seq, time, coder, action, target, before, after FROM audit_event ORDER BY seq"
+            )
         ).all()
         prev = audit.GENESIS
         for seq, time, coder, action, target, before, after in rows:
