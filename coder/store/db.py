@@ -299,7 +299,9 @@ class Database:
         rows_after = {k: tx.after[k] for k in rows_before}
         before = audit.canonical({"rows": rows_before})
         after_obj: dict[str, Any] = {"rows": rows_after}
-        after_obj["coders"] = _coders_named(session, tx, rows_before, rows_after)
+        coders = _coders_named(session, tx, rows_before, rows_after)
+        if coders:
+            after_obj["coders"] = coders
         if tx.info:
             after_obj["info"] = tx.info
         after = audit.canonical(after_obj)

@@ -205,3 +205,39 @@ def test_undo_blocked_by_another_coder_names_them(ws):
     message = str(info.value)
     assert "by bob (#" in message and "which only bob can undo" in message
     assert "step by step" not in message
+
+
+@pytest.fixture
+def legacy(ws, monkeypatch):
+    """A trail written before events named their coders (coder 0.1): verify falls back
+    to the writers' names and the ids of the rows each one inserted."""
+    import coder.store.db as db_module
+
+    monkeypatch.setattr(db_module, "_coders_named", lambda *args: {})
+    seed(ws)
+    bob = as_coder(ws, "bob")
+    apply_code(ws, "gray2024:1", "risk")
+    apply_code(bob, "gray2024:2", "us and them")
+    monkeypatch.undo()
+    with ws.read() as s:
+        assert all(
+            "coders" not in json.loads(a)
+            for (a,) in s.exec(text("SELECT after FROM audit_event"))
+        )
+    assert history.verify(ws).ok
+    return ws
+
+
+def test_legacy_trail_finds_a_renamed_writer(legacy):
+    sql(legacy, "UPDATE coder SET name = 'mallory' WHERE name = 'bob'")
+    result = history.verify(legacy)
+    assert not result.ok and "'bob'" in result.message and "mallory" in result.message
+
+
+def test_legacy_trail_finds_swapped_coders(legacy):
+    ids = coder_ids(legacy)
+    sql(legacy, "UPDATE coder SET name = 'tmp' WHERE id = :i", i=ids["alice"])
+    sql(legacy, "UPDATE coder SET name = 'alice' WHERE id = :i", i=ids["bob"])
+    sql(legacy, "UPDATE coder SET name = 'bob' WHERE id = :i", i=ids["alice"])
+    result = history.verify(legacy)
+    assert not result.ok and "swapped names outside coder" in result.message
