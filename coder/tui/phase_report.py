@@ -25,7 +25,8 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 
 from coder.core.quality import Finding, Verdict
 from coder.core.report import ThemeEntry, ThemeTable, no_exemplars_note
-from coder.services import exports
+from coder.services import exports, history
+from coder.services.history import Head
 from coder.services.quality import quality_check
 from coder.services.workspace import Workspace
 from coder.tui.widgets.errors import USER_ERRORS
@@ -120,7 +121,19 @@ def _exemplars(entry: ThemeEntry) -> Text:
     return out
 
 
-def render_quality(findings: list[Finding]) -> Group:
+def render_head(head: Head) -> Text:
+    """The trail's head, for a methods appendix: quoted there, it anchors the trail."""
+    line = Text("Audit trail head ", "bold")
+    line.append(str(head))
+    line.append(
+        f"\nQuote it in the methods appendix: 'coder audit verify --head {head}' then shows the "
+        "trail was neither cut nor extended since.",
+        "dim",
+    )
+    return line
+
+
+def render_quality(findings: list[Finding], head: Head | None = None) -> Group:
     table = Table(expand=True, show_lines=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("Criterion", ratio=3)
@@ -145,7 +158,9 @@ def render_quality(findings: list[Finding]) -> Group:
         f"can speak to look fine, {to_check} to check; the rest are questions only you can answer.",
         "bold",
     )
-    return Group(summary, table)
+    if head is None:
+        return Group(summary, table)
+    return Group(summary, table, render_head(head))
 
 
 class ReportPhase(LaterPhase):
@@ -223,14 +238,15 @@ class ReportPhase(LaterPhase):
         """The checklist reads the whole trail and every document's coverage: a thread."""
         try:
             findings = quality_check(self.ws)
+            head = history.head(self.ws)
         except USER_ERRORS as error:
             self.app.call_from_thread(self.show_error, error)
             return
-        self.app.call_from_thread(self._show_quality, findings)
+        self.app.call_from_thread(self._show_quality, findings, head)
 
-    def _show_quality(self, findings: list[Finding]) -> None:
+    def _show_quality(self, findings: list[Finding], head: Head | None = None) -> None:
         self.findings = findings
-        self.query_one("#quality", Static).update(render_quality(findings))
+        self.query_one("#quality", Static).update(render_quality(findings, head))
 
     # ---- export ---------------------------------------------------------------------
 
