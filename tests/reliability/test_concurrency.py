@@ -35,6 +35,7 @@ def run_writers(db: str, writers: int, actions: int) -> None:
         assert seqs == list(range(1, base + total + 1))
         result = history.verify(ws)
         assert result.ok, result.message
+        print(f"{writers} writers x {actions} actions: {total} events, verify: {result.message}")
     finally:
         ws.close()
 

@@ -113,3 +113,4 @@ def test_undo_all_redo_all_returns_the_exact_state(ws, run):
     result = history.verify(ws)
     assert result.ok, result.message
     assert result.checked == first + 2 * undone + (undone - seeded_codes)
+    print(f"undo/redo run {run}: {undone - seeded_codes} actions, {undone} undone and redone")
