@@ -27,8 +27,8 @@ from coder.store.db import Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 250
-# A unit tuple (``bulk.SEGMENT_COLUMNS``) holds the fields its digest covers, in order.
-assert list(bulk.SEGMENT_COLUMNS) == audit.DIGEST_SEG_FIELDS_V2
+# A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
+_DIGESTED = len(audit.DIGEST_SEG_FIELDS)
 # A document's values in ``audit.DIGEST_DOC_FIELDS_V2`` order (a tuple: the same JSON array).
 _digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS_V2)
 
@@ -192,7 +192,9 @@ class _Importer:
         doc["import_seq"] = None  # stamped with the event number at the end
         self.docs.append(doc)
         self.segs.append(units)
-        self.digests.append(audit.digest_values(_digest_fields(doc), units))
+        self.digests.append(
+            audit.digest_values(_digest_fields(doc), [unit[:_DIGESTED] for unit in units])
+        )
         self.keys.append(key)
         summary.added += 1
         summary.without_abstract += not doc["has_abstract"]
@@ -219,6 +221,7 @@ class _Importer:
                 "documents": len(self.digests),
                 "digest": audit.combine_digests(self.digests),
                 "digest_version": audit.DIGEST_VERSION,
+                "context_chars": CONTEXT_CHARS,
             }
         )  # fmt: skip
         bulk.stamp_import(self.tx, self.project_id)

@@ -93,14 +93,15 @@ DIGEST_DOC_FIELDS = [
     "has_abstract", "content_hash",
 ]  # fmt: skip
 DIGEST_SEG_FIELDS = ["ordinal", "heading", "start", "end", "text_hash"]
-# Version 2 (import events with ``info.digest_version == 2``) also covers the reading order
-# and the context kept with each unit, so neither can be changed with plain SQL either.
+# Version 2 (import events with ``info.digest_version == 2``) also covers the reading order.
+# The context kept with each unit is not hashed (it doubled the digest's cost on a large
+# import): it is the text either side of the unit, ``info.context_chars`` wide, and the
+# text and offsets are in the digest, so verify derives it again and compares.
 DIGEST_VERSION = 2
 DIGEST_DOC_FIELDS_V2 = [*DIGEST_DOC_FIELDS, "ordinal"]
-DIGEST_SEG_FIELDS_V2 = [*DIGEST_SEG_FIELDS, "context_before", "context_after"]
 _DIGEST_FIELDS = {
     1: (DIGEST_DOC_FIELDS, DIGEST_SEG_FIELDS),
-    2: (DIGEST_DOC_FIELDS_V2, DIGEST_SEG_FIELDS_V2),
+    2: (DIGEST_DOC_FIELDS_V2, DIGEST_SEG_FIELDS),
 }
 
 
@@ -199,6 +200,7 @@ def verify(session: Session, project_id: int, anchor: Head | None = None) -> Ver
     touched: dict[str, int] = {}
     imports: dict[int, str] = {}
     versions: dict[int, int] = {}
+    widths: dict[int, int] = {}
     coders = CoderBindings()
     anchored: str | None = None
     checked = 0
@@ -228,6 +230,8 @@ def verify(session: Session, project_id: int, anchor: Head | None = None) -> Ver
             if digest:
                 imports[event.seq] = digest
                 versions[event.seq] = after["info"].get("digest_version", 1)
+                if "context_chars" in after["info"]:
+                    widths[event.seq] = after["info"]["context_chars"]
             coders.bind(event, before, after)
             if anchor is not None and event.seq == anchor.seq:
                 anchored = event.hash
@@ -243,7 +247,7 @@ def verify(session: Session, project_id: int, anchor: Head | None = None) -> Ver
             if problem is not None:
                 return VerifyResult(False, checked, problem[1], problem[0], head)
         problems = _compare_rows(session, project_id, state, touched)
-        problems += _compare_documents(session, project_id, imports, versions)
+        problems += _compare_documents(session, project_id, imports, versions, widths)
         problems += coders.check(session)
     except Malformed as exc:
         return VerifyResult(False, checked, exc.message, exc.seq)
@@ -626,10 +630,13 @@ def _compare_documents(
     project_id: int,
     imports: dict[int, str],
     versions: dict[int, int] | None = None,
+    widths: dict[int, int] | None = None,
 ) -> list[tuple[int | None, str]]:
     """Each import event's digest against its documents and units as stored, with the
-    fields of the digest version the event used (``versions``, default 1)."""
-    versions = versions or {}
+    fields of the digest version the event used (``versions``, default 1); and, where the
+    event gives the context width (``widths``), each unit's context against its text."""
+    versions, widths = versions or {}, widths or {}
+    altered: set[int | None] = set()
     problems: list[tuple[int | None, str]] = []
     digests: dict[int | None, list[str]] = {}
     doc_ids: dict[int | None, int] = {}
@@ -657,6 +664,9 @@ def _compare_documents(
         digests.setdefault(doc.import_seq, []).append(
             document_digest(d, segments.get(doc.id, []), version)
         )
+        width = widths.get(doc.import_seq or 0)
+        if width is not None and not contexts_match(doc.text, segments.get(doc.id, []), width):
+            altered.add(doc.import_seq)
         doc_ids.setdefault(doc.import_seq, doc.id)
     for seq, found in digests.items():
         if seq not in imports:
@@ -666,7 +676,7 @@ def _compare_documents(
                     f"document {doc_ids[seq]} was inserted outside coder: no import event records it",
                 )
             )
-        elif combine_digests(found) != imports[seq]:
+        elif combine_digests(found) != imports[seq] or seq in altered:
             where = _describe_event(session, project_id, seq)
             problems.append(
                 (seq, f"{where} does not check out: its documents were changed outside coder")
@@ -677,3 +687,13 @@ def _compare_documents(
             (seq, f"{where} does not check out: its documents were deleted outside coder")
         )
     return problems
+
+
+def contexts_match(text: str, units: Iterable[dict[str, Any]], width: int) -> bool:
+    """Each unit's stored context is the ``width`` characters of ``text`` either side of
+    it, as the importer cut them."""
+    return all(
+        u["context_before"] == text[max(0, u["start"] - width) : u["start"]]
+        and u["context_after"] == text[u["end"] : u["end"] + width]
+        for u in units
+    )
