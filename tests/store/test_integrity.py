@@ -221,8 +221,7 @@ def legacy(ws, monkeypatch):
     monkeypatch.undo()
     with ws.read() as s:
         assert all(
-            "coders" not in json.loads(a)
-            for (a,) in s.exec(text("SELECT after FROM audit_event"))
+            "coders" not in json.loads(a) for (a,) in s.exec(text("SELECT after FROM audit_event"))
         )
     assert history.verify(ws).ok
     return ws
