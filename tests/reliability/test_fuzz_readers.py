@@ -60,6 +60,18 @@ SAMPLES = {
     "text": "Peer workers bridge the gap between staff and service users on the ward, and they "
     "describe the work as careful.\n\nStaff named the risks of peer support in several "
     "interviews, and some asked for clearer roles and supervision.\n",
+    "csl-json": '[{"id": "doe2020", "type": "article-journal", "title": "Peer support", '
+    '"author": [{"family": "Doe", "given": "Jane"}], "issued": {"date-parts": [[2020]]}, '
+    '"abstract": "Peer workers bridge the gap. Staff named the risks."}]\n',
+    "endnote-xml": '<?xml version="1.0" encoding="UTF-8"?><xml><records><record>'
+    '<ref-type name="Journal Article">17</ref-type><contributors><authors><author>Doe, Jane'
+    "</author></authors></contributors><titles><title>Peer support</title></titles><dates>"
+    "<year>2020</year></dates><abstract>Peer workers bridge the gap. Staff named the risks."
+    "</abstract></record></records></xml>\n",
+    "scopus-csv": 'Authors,Title,Year,Source title,Abstract,DOI\n"Doe J.","Peer support",2020,'
+    '"Mental Health","Peer workers bridge the gap. Staff named the risks.",10.1000/x1\n',
+    "wos-tab": "PT\tAU\tTI\tSO\tAB\tPY\nJ\tDoe, J\tPeer support\tMENTAL HEALTH\t"
+    "Peer workers bridge the gap. Staff named the risks.\t2020\n",
 }
 for _seed in sorted(SEEDS.glob("*.txt")):
     _text = _seed.read_text(encoding="utf-8")
@@ -120,7 +132,7 @@ def read_all(path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_importer_returns_documents_or_one_line(fmt):
     @FUZZ
-    @given(data=inputs(SAMPLES[fmt]))
+    @given(data=inputs(SAMPLES.get(fmt, SAMPLES["text"])))  # a new format: add a sample
     def check(data: bytes) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"fuzz.{fmt}"
