@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, fail, workspace
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, fail, user_errors, workspace
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Read and check the audit trail.", no_args_is_help=True)
@@ -38,13 +38,26 @@ def audit_log(
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
-    """Check the hash chain and that every audited row matches the trail."""
-    from coder.services.history import verify
+def audit_verify(
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            metavar="SEQ:HASH",
+            help="A head quoted earlier ('coder audit head'): prove the trail still ends there.",
+        ),
+    ] = None,
+) -> None:
+    """Check the hash chain, the coders and every audited row; print the trail's head."""
+    from coder.services.history import parse_head, verify
     from coder.services.merge import verify_merged_trails
 
+    with user_errors():
+        anchor = parse_head(head) if head is not None else None
     with workspace(db, None, project) as ws:
-        result = verify(ws)
+        result = verify(ws, anchor)
         kept = verify_merged_trails(ws) if result.ok else []
     if not result.ok:
         raise fail(f"audit check failed: {result.message}", 1)
@@ -58,6 +71,22 @@ def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
         typer.echo(
             f"  merged trail from {check.source} (event #{check.seq}): {check.events} events intact"
         )
+    if anchor is not None:
+        typer.echo(f"the trail ends at the anchored head #{anchor.seq}: not cut, not extended")
+    typer.echo(f"head {result.head}")
+
+
+@audit_app.command("head")
+def audit_head(db: DbOpt = None, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Print the trail's head as SEQ:HASH, to quote outside the database (a methods appendix)."""
+    from coder.services.history import head
+
+    with workspace(db, None, project) as ws:
+        value = head(ws)
+    if as_json:
+        typer.echo(json.dumps({"seq": value.seq, "hash": value.hash}))
+    else:
+        typer.echo(str(value))
 
 
 @app.command()

@@ -101,8 +101,17 @@ def export_audit_command(
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Export the audit trail, oldest first, for a methods appendix."""
+    """Export the audit trail, oldest first, for a methods appendix (its head on stderr)."""
+    from coder.services.history import head
+
     _export("audit", fmt, output, force, db, project)
+    with workspace(db, None, project) as ws:
+        value = head(ws)
+    typer.echo(
+        f"audit head {value}: quote it with the trail; "
+        f"'coder audit verify --head {value}' proves it was not cut or extended since",
+        err=True,
+    )
 
 
 @export_app.command("project")

@@ -7,7 +7,6 @@ hash chain. Written for a list of events so the service can stream pages of them
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from typing import BinaryIO
 
 from coder.core.canonical import canonical
 from coder.core.model import AuditEvent
+from coder.formats import csvsafe
 
 AUDIT_FORMATS = ("csv", "jsonl")
 COLUMNS = ("seq", "time", "coder", "action", "target", "before", "after", "prev_hash", "hash")
@@ -35,7 +35,7 @@ def write_csv_events(events: Iterable[AuditEvent], out: BinaryIO) -> None:
 
 def _write_rows(out: BinaryIO, rows: Iterable[Iterable[object]]) -> None:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csvsafe.writer(buffer, lineterminator="\n").writerows(rows)
     out.write(buffer.getvalue().encode("utf-8"))
 
 

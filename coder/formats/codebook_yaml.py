@@ -14,7 +14,6 @@ theme's status (candidate, reviewed, defined) live in the project, not in the fi
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from coder.core.codebook_sync import normalise_name, normalise_uid
 from coder.core.model import Code, Codebook, CodeStatus, Theme
+from coder.formats import csvsafe
 from coder.formats.errors import FormatError
 
 # Limits that stop hostile or runaway files while composing (before any walking).
@@ -799,7 +799,7 @@ def codebook_to_csv(cb: Codebook, fileobj: IO[str]) -> None:
     for theme in cb.themes:
         for name in theme.codes:
             themes_of.setdefault(name, []).append(theme.name)
-    writer = csv.writer(fileobj)
+    writer = csvsafe.writer(fileobj)
     writer.writerow(CSV_COLUMNS)
     for code, parent, depth in exported_codes(cb):
         writer.writerow(

@@ -9,13 +9,13 @@ when it was exported).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from coder.core.report import CodingLine
+from coder.formats import csvsafe
 
 CODING_FORMATS = ("csv", "xlsx", "json")
 COLUMNS = CodingLine.FIELDS
@@ -31,7 +31,7 @@ def _row(line: CodingLine) -> list[object]:
 
 def write_csv(lines: Sequence[CodingLine], out: BinaryIO) -> None:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(_row(line) for line in lines)
     out.write(buffer.getvalue().encode("utf-8"))

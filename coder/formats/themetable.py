@@ -8,7 +8,6 @@ exported twice gives byte-identical files (and golden-file tests can hold them).
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from coder.core.report import Extract, Reference, ThemeEntry, ThemeTable, no_exemplars_note
+from coder.formats import csvsafe
 
 THEME_FORMATS = ("md", "csv", "xlsx", "docx", "html", "latex", "json")
 BINARY_FORMATS = frozenset({"xlsx", "docx"})
@@ -127,7 +127,7 @@ def theme_rows(table: ThemeTable) -> list[list[object]]:
 
 def write_csv(table: ThemeTable, out: BinaryIO) -> None:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(THEME_COLUMNS)
     writer.writerows(theme_rows(table))
     out.write(buffer.getvalue().encode("utf-8"))

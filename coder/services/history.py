@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from coder.core.model import AuditEvent
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
-from coder.store.audit import VerifyResult
+from coder.store.audit import Head, VerifyResult, events_touching
 from coder.store.db import Conflict
 
 NOT_UNDOABLE = {"undo", "redo", "import", "merge"}
@@ -69,7 +69,9 @@ def undo(ws: Workspace) -> AuditEvent:
         with ws.write("undo", f"#{event.seq} {event.action} {event.target}") as tx:
             tx.restore(rows_before, expect=rows_after)
     except Conflict as exc:
-        raise ServiceError(f"cannot undo #{event.seq} {event.action}: {exc}") from exc
+        raise ServiceError(
+            f"cannot undo #{event.seq} {event.action}: {_moved_on(ws, exc, event.seq)}"
+        ) from exc
     return event
 
 
@@ -83,8 +85,31 @@ def redo(ws: Workspace) -> AuditEvent:
         with ws.write("redo", f"#{event.seq} {event.action} {event.target}") as tx:
             tx.restore(event.after.get("rows", {}), expect=event.before.get("rows", {}))
     except Conflict as exc:
-        raise ServiceError(f"cannot redo #{event.seq} {event.action}: {exc}") from exc
+        raise ServiceError(
+            f"cannot redo #{event.seq} {event.action}: {_moved_on(ws, exc, event.seq)}"
+        ) from exc
     return event
+
+
+def _moved_on(ws: Workspace, exc: Conflict, seq: int) -> str:
+    """Why an undo or redo cannot restore a row: the later event that changed it, and
+    whether this coder can undo that event (their own) or only its writer can."""
+    if exc.key is None:
+        return str(exc)
+    with ws.read() as session:
+        later = events_touching(session, ws.project.id, exc.key, seq)
+    if not later:
+        return f"{exc} outside coder ('coder audit verify' says where)"
+    last_seq, coder, action, target = later[-1]
+    what = f"#{last_seq} {action} {target}".rstrip()
+    if coder != ws.coder:
+        return (
+            f"{exc} by {coder} ({what}), which only {coder} can undo: ask {coder}, "
+            "or change it by hand"
+        )
+    if action in NOT_UNDOABLE:
+        return f"{exc} by your {what}, which cannot be undone: change it by hand"
+    return f"{exc} by your {what}: undo that first"
 
 
 def log(
@@ -100,5 +125,22 @@ def log(
         )
 
 
-def verify(ws: Workspace) -> VerifyResult:
-    return ws.db.verify(ws.project.id)
+def verify(ws: Workspace, anchor: Head | None = None) -> VerifyResult:
+    """Check the chain and every audited row; with ``anchor`` (a head quoted earlier),
+    also that the trail still ends exactly there."""
+    return ws.db.verify(ws.project.id, anchor)
+
+
+def head(ws: Workspace) -> Head:
+    """The trail's last event (sequence and hash), to quote outside the database."""
+    return ws.db.head(ws.project.id)
+
+
+def parse_head(text: str) -> Head:
+    """``SEQ:HASH`` from the user; ServiceError (a one-line mistake) if it is not one."""
+    from coder.store.audit import parse_head as parse
+
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from exc

@@ -41,8 +41,8 @@ SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
 BATCH = 250
 # A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
 _DIGESTED = len(audit.DIGEST_SEG_FIELDS)
-# A document's values in ``audit.DIGEST_DOC_FIELDS`` order (a tuple: the same JSON array).
-_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS)
+# A document's values in ``audit.DIGEST_DOC_FIELDS_V2`` order (a tuple: the same JSON array).
+_digest_fields = itemgetter(*audit.DIGEST_DOC_FIELDS_V2)
 
 
 @dataclass
@@ -269,6 +269,8 @@ class _Importer:
                 ],
                 "documents": len(self.digests),
                 "digest": audit.combine_digests(self.digests),
+                "digest_version": audit.DIGEST_VERSION,
+                "context_chars": CONTEXT_CHARS,
             }
         )  # fmt: skip
         bulk.stamp_import(self.tx, self.project_id)

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, SQLModel, col, select
 
 from coder.core.canonical import canonical, json_string  # noqa: F401 (audit's API)
 from coder.store.tables import (
     AUDITED_TABLES,
     AuditEventRow,
+    CoderRow,
     DocumentRow,
     Project,
     ReadMarkRow,
@@ -90,13 +93,27 @@ DIGEST_DOC_FIELDS = [
     "has_abstract", "content_hash",
 ]  # fmt: skip
 DIGEST_SEG_FIELDS = ["ordinal", "heading", "start", "end", "text_hash"]
+# Version 2 (import events with ``info.digest_version == 2``) also covers the reading order.
+# The context kept with each unit is not hashed (it doubled the digest's cost on a large
+# import): it is the text either side of the unit, ``info.context_chars`` wide, and the
+# text and offsets are in the digest, so verify derives it again and compares.
+DIGEST_VERSION = 2
+DIGEST_DOC_FIELDS_V2 = [*DIGEST_DOC_FIELDS, "ordinal"]
+_DIGEST_FIELDS = {
+    1: (DIGEST_DOC_FIELDS, DIGEST_SEG_FIELDS),
+    2: (DIGEST_DOC_FIELDS_V2, DIGEST_SEG_FIELDS),
+}
 
 
-def document_digest(doc: dict[str, Any], segments: Iterable[dict[str, Any]]) -> str:
+def document_digest(
+    doc: dict[str, Any], segments: Iterable[dict[str, Any]], version: int = 1
+) -> str:
     """A document and its reading units, hashed without database ids (which a bulk insert
-    does not hand back), so an import event can vouch for what it imported."""
+    does not hand back), so an import event can vouch for what it imported. ``version``:
+    which fields (the import event records the version it used)."""
+    doc_fields, seg_fields = _DIGEST_FIELDS[version]
     return digest_values(
-        [doc[f] for f in DIGEST_DOC_FIELDS], [[s[f] for f in DIGEST_SEG_FIELDS] for s in segments]
+        [doc[f] for f in doc_fields], [[s[f] for f in seg_fields] for s in segments]
     )
 
 
@@ -112,30 +129,69 @@ def combine_digests(digests: Iterable[str]) -> str:
     return hashlib.sha256("".join(sorted(digests)).encode("ascii")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Head:
+    """The last event of a trail: quoting it outside the database (a methods appendix, an
+    e-mail) anchors the trail, so cutting or extending it later is found."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+_HEAD = re.compile(r"#?(\d+):([0-9a-fA-F]{64})")
+
+
+def parse_head(text: str) -> Head:
+    """``SEQ:HASH`` as ``coder audit head`` prints it; ValueError with a one-line reason."""
+    match = _HEAD.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not a trail head: expected SEQ:HASH with the 64-digit hash "
+            "that 'coder audit head' prints"
+        )
+    return Head(int(match.group(1)), match.group(2).lower())
+
+
 @dataclass
 class VerifyResult:
     ok: bool
     checked: int
     message: str
     seq: int | None = None  # the first event that does not check out
+    head: Head | None = None  # the last event of the chain as verified
+
+
+class Malformed(Exception):
+    """A stored row that cannot be read (bytes that are not UTF-8, JSON that is not an
+    event's): verify reports it in one line naming the table, row and event."""
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.seq = message, seq
 
 
 def iter_events(session: Session, project_id: int, batch: int = 2000) -> Iterator[AuditEventRow]:
     last = 0
     while True:
-        rows = session.exec(
+        query = (
             select(AuditEventRow)
             .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
             .order_by(AuditEventRow.seq)
             .limit(batch)
-        ).all()
+        )
+        rows = _fetch(
+            session, query, AuditEventRow, "audit_event", lambda i: _event_of_row(session, i)
+        )
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
 
 
-def verify(session: Session, project_id: int) -> VerifyResult:
+def verify(session: Session, project_id: int, anchor: Head | None = None) -> VerifyResult:
     project = session.get(Project, project_id)
     assert project is not None
     prev = GENESIS
@@ -143,50 +199,327 @@ def verify(session: Session, project_id: int) -> VerifyResult:
     state: dict[str, dict[str, Any] | None] = {}
     touched: dict[str, int] = {}
     imports: dict[int, str] = {}
+    versions: dict[int, int] = {}
+    widths: dict[int, int] = {}
+    coders = CoderBindings()
+    anchored: str | None = None
     checked = 0
-    for event in iter_events(session, project_id):
-        if event.seq != expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                f"event #{expected_seq} is missing (deleted from the trail)",
-                expected_seq,
-            )
-        if event.prev_hash != prev or hash_of(event) != event.hash:
-            return VerifyResult(
-                False,
-                checked,
-                f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
-                event.seq,
-            )
-        before = json.loads(event.before)
-        after = json.loads(event.after)
-        for key, row in after.get("rows", {}).items():
-            state[key] = row
-            touched[key] = event.seq
-        for key in before.get("rows", {}):
-            touched.setdefault(key, event.seq)
-        digest = after.get("info", {}).get("digest")
-        if digest:
-            imports[event.seq] = digest
-        prev = event.hash
-        expected_seq += 1
-        checked += 1
-    if checked != project.last_seq or prev != (project.last_hash or GENESIS):
-        return VerifyResult(
-            False,
-            checked,
-            f"the trail ends at event #{checked} but the project recorded #{project.last_seq}: "
-            "events were removed from the end",
-            checked + 1,
-        )
-    problems = _compare_rows(session, project_id, state, touched)
-    problems += _compare_documents(session, project_id, imports)
+    try:
+        for event in iter_events(session, project_id):
+            if event.seq != expected_seq:
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"event #{expected_seq} is missing (deleted from the trail)",
+                    expected_seq,
+                )
+            if event.prev_hash != prev or hash_of(event) != event.hash:
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
+                    event.seq,
+                )
+            before, after = decode_event(event)
+            for key, row in after.get("rows", {}).items():
+                state[key] = row
+                touched[key] = event.seq
+            for key in before.get("rows", {}):
+                touched.setdefault(key, event.seq)
+            digest = after.get("info", {}).get("digest")
+            if digest:
+                imports[event.seq] = digest
+                versions[event.seq] = after["info"].get("digest_version", 1)
+                if "context_chars" in after["info"]:
+                    widths[event.seq] = after["info"]["context_chars"]
+            coders.bind(event, before, after)
+            if anchor is not None and event.seq == anchor.seq:
+                anchored = event.hash
+            prev = event.hash
+            expected_seq += 1
+            checked += 1
+        head = Head(checked, prev)
+        if checked != project.last_seq or prev != (project.last_hash or GENESIS):
+            seq, message = _end_mismatch(checked, project)
+            return VerifyResult(False, checked, message, seq, head)
+        if anchor is not None:
+            problem = check_anchor(anchor, head, anchored)
+            if problem is not None:
+                return VerifyResult(False, checked, problem[1], problem[0], head)
+        problems = _compare_rows(session, project_id, state, touched)
+        problems += _compare_documents(session, project_id, imports, versions, widths)
+        problems += coders.check(session)
+    except Malformed as exc:
+        return VerifyResult(False, checked, exc.message, exc.seq)
     if problems:
         problems.sort(key=lambda p: (p[0] is None, p[0] or 0))
         seq, message = problems[0]
-        return VerifyResult(False, checked, message, seq)
-    return VerifyResult(True, checked, f"{checked} events checked: the trail is intact")
+        return VerifyResult(False, checked, message, seq, head)
+    return VerifyResult(True, checked, f"{checked} events checked: the trail is intact", head=head)
+
+
+def head(session: Session, project_id: int) -> Head:
+    """The head the project recorded (``verify`` says whether the trail agrees)."""
+    project = session.get(Project, project_id)
+    assert project is not None
+    return Head(project.last_seq, project.last_hash or GENESIS)
+
+
+def _end_mismatch(checked: int, project: Project) -> tuple[int, str]:
+    recorded = project.last_seq
+    if checked < recorded:
+        return checked + 1, (
+            f"the trail ends at event #{checked} but the project recorded #{recorded}: "
+            f"events #{checked + 1} to #{recorded} were removed from the end"
+        )
+    if checked > recorded:
+        return recorded + 1, (
+            f"the trail runs to event #{checked} but the project recorded only #{recorded}: "
+            f"events #{recorded + 1} to #{checked} were added outside coder"
+        )
+    return checked, (
+        f"the trail ends at event #{checked} as the project recorded, but its hash is not "
+        "the head hash the project recorded: the last event was replaced outside coder"
+    )
+
+
+def check_anchor(anchor: Head, head: Head, anchored: str | None) -> tuple[int, str] | None:
+    """Compare the chain with a head quoted earlier: the same event must still be there
+    with the same hash, and nothing may follow it."""
+    if anchor.seq > head.seq:
+        return head.seq + 1, (
+            f"the trail was cut: it ends at event #{head.seq}, before the anchored head "
+            f"#{anchor.seq}"
+        )
+    if anchor.seq == 0:
+        anchored = GENESIS
+    if anchored != anchor.hash:
+        return anchor.seq, (
+            f"event #{anchor.seq} is not the anchored head: its hash is {anchored}, the anchor "
+            f"says {anchor.hash}; the trail was rewritten up to there"
+        )
+    if head.seq > anchor.seq:
+        return anchor.seq + 1, (
+            f"the trail was extended: {head.seq - anchor.seq} events (#{anchor.seq + 1} to "
+            f"#{head.seq}) follow the anchored head #{anchor.seq}"
+        )
+    return None
+
+
+def decode_event(event: AuditEventRow) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The before and after of an event, checked for the shape replay relies on."""
+    where = f"audit_event row {event.id} (event #{event.seq})"
+    decoded = []
+    for name in ("before", "after"):
+        try:
+            value = json.loads(getattr(event, name))
+        except (TypeError, ValueError) as exc:
+            raise Malformed(f"{where}: column {name!r} is not JSON ({exc})", event.seq) from exc
+        if not isinstance(value, dict):
+            raise Malformed(f"{where}: column {name!r} is not a JSON object", event.seq)
+        rows = value.get("rows", {})
+        if not isinstance(rows, dict) or not all(
+            _is_key(k) and (v is None or isinstance(v, dict)) for k, v in rows.items()
+        ):
+            raise Malformed(f"{where}: column {name!r} holds malformed rows", event.seq)
+        for part in ("info", "coders"):
+            if not isinstance(value.get(part, {}), dict):
+                raise Malformed(f"{where}: column {name!r} holds a malformed {part!r}", event.seq)
+        decoded.append(value)
+    return decoded[0], decoded[1]
+
+
+def _is_key(key: str) -> bool:
+    table, _, row_id = key.partition(":")
+    return table in AUDITED_TABLES and row_id.isdigit()
+
+
+_COLUMN = re.compile(r"column '([^']+)'")
+
+
+def _fetch(
+    session: Session,
+    query: Any,
+    model: type[SQLModel],
+    table: str,
+    event_of: Callable[[int], int | None],
+) -> list[Any]:
+    """``session.exec(query).all()``, or, when a stored value cannot be decoded (bytes
+    that are not UTF-8 in SQLite), Malformed naming the row: found by reading the ids
+    (integers always decode) and then the rows one by one."""
+    try:
+        return list(session.exec(query).all())
+    except DBAPIError as exc:
+        reason = str(exc.orig)
+        if "decode" not in reason.lower():
+            raise
+        column = _COLUMN.search(reason)
+        what = f"column {column.group(1)!r}" if column else "a value"
+        ids = session.exec(query.with_only_columns(model.id)).all()  # type: ignore[attr-defined]
+        for row_id in ids:
+            try:
+                session.exec(select(model).where(model.id == row_id)).all()  # type: ignore[attr-defined]
+            except DBAPIError:
+                seq = event_of(row_id)
+                event = f" (event #{seq})" if seq else " (no event records it)"
+                raise Malformed(
+                    f"{table} row {row_id}{event}: {what} holds bytes that are not valid UTF-8",
+                    seq,
+                ) from exc
+        raise Malformed(f"{table}: {what} holds bytes that are not valid UTF-8") from exc
+
+
+def _event_of_row(session: Session, row_id: int) -> int | None:
+    return session.exec(select(AuditEventRow.seq).where(AuditEventRow.id == row_id)).first()
+
+
+# Rows that name a coder by id; before the trail bound coders (events without "coders"),
+# a row such an event inserted was the writer's own, except in these actions.
+_CODER_ROWS = ("coding", "memo", "document_read")
+_FOREIGN_WRITES = {"merge", "undo", "redo"}
+
+
+@dataclass
+class CoderBindings:
+    """Who is who, as the trail says: coder id -> name (and the event that first said
+    so). Every event since coders were bound names its writer and the coder of every row
+    it changed; older events give their writer's name and, where sure, the id."""
+
+    by_id: dict[int, tuple[str, int]] = field(default_factory=dict)
+    by_name: dict[str, tuple[int, int]] = field(default_factory=dict)
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
+    guessed: dict[int, tuple[str, int] | None] = field(default_factory=dict)
+    writers: dict[str, int] = field(default_factory=dict)  # names of older events' writers
+
+    def bind(self, event: AuditEventRow, before: dict[str, Any], after: dict[str, Any]) -> None:
+        named = after.get("coders")
+        if named is None:
+            self._guess(event, before, after)
+            return
+        for key, name in named.items():
+            if not key.isdigit() or not isinstance(name, str):
+                raise Malformed(
+                    f"audit_event row {event.id} (event #{event.seq}): malformed coder {key!r}",
+                    event.seq,
+                )
+            self._bind(int(key), name, event.seq)
+
+    def _bind(self, coder_id: int, name: str, seq: int) -> None:
+        known = self.by_id.get(coder_id)
+        if known is None:
+            self.by_id[coder_id] = (name, seq)
+        elif known[0] != name:
+            self.conflicts.append(
+                (
+                    seq,
+                    f"event #{seq} names coder {coder_id} {name!r} but event #{known[1]} named "
+                    f"it {known[0]!r}: the coder was renamed outside coder in between",
+                )
+            )
+        other = self.by_name.get(name)
+        if other is None:
+            self.by_name[name] = (coder_id, seq)
+        elif other[0] != coder_id:
+            self.conflicts.append(
+                (
+                    seq,
+                    f"event #{seq} names {name!r} coder {coder_id} but event #{other[1]} named "
+                    f"{name!r} coder {other[0]}: coders were swapped outside coder in between",
+                )
+            )
+
+    def _guess(self, event: AuditEventRow, before: dict[str, Any], after: dict[str, Any]) -> None:
+        self.writers.setdefault(event.coder, event.seq)
+        if event.action in _FOREIGN_WRITES:
+            return
+        old = before.get("rows", {})
+        for key, row in after.get("rows", {}).items():
+            if row is None or old.get(key) is not None or key.partition(":")[0] not in _CODER_ROWS:
+                continue
+            coder_id = row.get("coder_id")
+            if not isinstance(coder_id, int):
+                continue
+            seen = self.guessed.get(coder_id, (event.coder, event.seq))
+            # an id seen with two writers is not a sure guess: leave it out
+            self.guessed[coder_id] = seen if seen and seen[0] == event.coder else None
+
+    def check(self, session: Session) -> list[tuple[int | None, str]]:
+        """The coder table against the trail."""
+        table = dict(session.exec(select(CoderRow.id, CoderRow.name)).all())
+        bound = dict(self.by_id)
+        for coder_id, guess in self.guessed.items():
+            if guess is not None and coder_id not in bound:
+                bound[coder_id] = guess
+        problems: list[tuple[int | None, str]] = list(self.conflicts)
+        wrong = {i: (name, seq) for i, (name, seq) in bound.items() if table.get(i) != name}
+        done: set[int] = set()
+        for i, (name, seq) in sorted(wrong.items()):
+            if i in done:
+                continue
+            now_called = table.get(i)
+            if now_called is None:
+                problems.append(
+                    (seq, f"coder {i} ({name!r} in event #{seq}) was deleted outside coder")
+                )
+                continue
+            partner = next(
+                (
+                    j
+                    for j, (other, _s) in wrong.items()
+                    if j != i and other == now_called and table.get(j) == name
+                ),
+                None,
+            )
+            if partner is not None:
+                done.add(partner)
+                first = min(seq, wrong[partner][1])
+                problems.append(
+                    (
+                        first,
+                        f"coders {i} and {partner} swapped names outside coder: the trail "
+                        f"(event #{first}) names {i} {name!r} and {partner} {now_called!r}, "
+                        f"the coder table the other way round, so exports would credit "
+                        f"each one's work to the other",
+                    )
+                )
+            else:
+                problems.append(
+                    (
+                        seq,
+                        f"coder {i} was renamed outside coder: the trail (event #{seq}) names "
+                        f"it {name!r}, the coder table {now_called!r}, so exports would credit "
+                        f"{name}'s work to {now_called}",
+                    )
+                )
+        names = set(table.values())
+        for name, seq in self.writers.items():
+            if name not in names and name not in self.by_name:
+                problems.append(
+                    (
+                        seq,
+                        f"coder {name!r}, who wrote event #{seq}, is not in the coder table: "
+                        "renamed or deleted outside coder",
+                    )
+                )
+        return problems
+
+
+def events_touching(
+    session: Session, project_id: int, key: str, after_seq: int
+) -> list[tuple[int, str, str, str]]:
+    """(seq, coder, action, target) of the events after ``after_seq`` that changed the row
+    ``key`` (``table:id``), oldest first: who moved a row on, when an undo cannot."""
+    pattern = f'%"{key}"%'
+    rows = session.exec(
+        select(AuditEventRow.seq, AuditEventRow.coder, AuditEventRow.action, AuditEventRow.target)
+        .where(
+            AuditEventRow.project_id == project_id,
+            AuditEventRow.seq > after_seq,
+            col(AuditEventRow.after).like(pattern),
+        )
+        .order_by(AuditEventRow.seq)
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
 def _describe_event(session: Session, project_id: int, seq: int) -> str:
@@ -234,7 +567,8 @@ def _compare_rows(
     problems: list[tuple[int | None, str]] = []
     actual: dict[str, dict[str, Any]] = {}
     for table, model in AUDITED_TABLES.items():
-        for row in session.exec(_project_rows(table, model, project_id)):
+        query = _project_rows(table, model, project_id)
+        for row in _fetch(session, query, model, table, _last_event(table, touched)):
             actual[row_key(table, row.id)] = row_dict(row)
     expected = {k: v for k, v in state.items() if v is not None}
     for key in expected.keys() | actual.keys():
@@ -270,25 +604,69 @@ def _compare_rows(
     return problems
 
 
+def _last_event(table: str, touched: dict[str, int]) -> Callable[[int], int | None]:
+    return lambda row_id: touched.get(row_key(table, row_id))
+
+
+def _import_event(session: Session, table: str) -> Callable[[int], int | None]:
+    """The import event of a document row (or of a unit's document)."""
+
+    def event_of(row_id: int) -> int | None:
+        if table == "document":
+            query = select(DocumentRow.import_seq).where(DocumentRow.id == row_id)
+        else:
+            query = (
+                select(DocumentRow.import_seq)
+                .join(SegmentRow, SegmentRow.document_id == DocumentRow.id)
+                .where(SegmentRow.id == row_id)
+            )
+        return session.exec(query).first()
+
+    return event_of
+
+
 def _compare_documents(
-    session: Session, project_id: int, imports: dict[int, str]
+    session: Session,
+    project_id: int,
+    imports: dict[int, str],
+    versions: dict[int, int] | None = None,
+    widths: dict[int, int] | None = None,
 ) -> list[tuple[int | None, str]]:
+    """Each import event's digest against its documents and units as stored, with the
+    fields of the digest version the event used (``versions``, default 1); and, where the
+    event gives the context width (``widths``), each unit's context against its text."""
+    versions, widths = versions or {}, widths or {}
+    altered: set[int | None] = set()
     problems: list[tuple[int | None, str]] = []
     digests: dict[int | None, list[str]] = {}
     doc_ids: dict[int | None, int] = {}
-    docs = session.exec(
-        select(DocumentRow).where(DocumentRow.project_id == project_id).order_by(DocumentRow.id)
+    docs = _fetch(
+        session,
+        select(DocumentRow).where(DocumentRow.project_id == project_id).order_by(DocumentRow.id),
+        DocumentRow,
+        "document",
+        _import_event(session, "document"),
     )
     segments: dict[int, list[dict[str, Any]]] = {}
-    for seg in session.exec(
+    for seg in _fetch(
+        session,
         select(SegmentRow)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit")
+        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit"),
+        SegmentRow,
+        "segment",
+        _import_event(session, "segment"),
     ):
         segments.setdefault(seg.document_id, []).append(row_dict(seg))
     for doc in docs:
         d = row_dict(doc)
-        digests.setdefault(doc.import_seq, []).append(document_digest(d, segments.get(doc.id, [])))
+        version = versions.get(doc.import_seq or 0, 1)
+        digests.setdefault(doc.import_seq, []).append(
+            document_digest(d, segments.get(doc.id, []), version)
+        )
+        width = widths.get(doc.import_seq or 0)
+        if width is not None and not contexts_match(doc.text, segments.get(doc.id, []), width):
+            altered.add(doc.import_seq)
         doc_ids.setdefault(doc.import_seq, doc.id)
     for seq, found in digests.items():
         if seq not in imports:
@@ -298,7 +676,7 @@ def _compare_documents(
                     f"document {doc_ids[seq]} was inserted outside coder: no import event records it",
                 )
             )
-        elif combine_digests(found) != imports[seq]:
+        elif combine_digests(found) != imports[seq] or seq in altered:
             where = _describe_event(session, project_id, seq)
             problems.append(
                 (seq, f"{where} does not check out: its documents were changed outside coder")
@@ -309,3 +687,13 @@ def _compare_documents(
             (seq, f"{where} does not check out: its documents were deleted outside coder")
         )
     return problems
+
+
+def contexts_match(text: str, units: Iterable[dict[str, Any]], width: int) -> bool:
+    """Each unit's stored context is the ``width`` characters of ``text`` either side of
+    it, as the importer cut them."""
+    return all(
+        u["context_before"] == text[max(0, u["start"] - width) : u["start"]]
+        and u["context_after"] == text[u["end"] : u["end"] + width]
+        for u in units
+    )

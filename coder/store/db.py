@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from coder.store import audit
 from coder.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
@@ -113,7 +113,7 @@ class Tx:
             current = self.get(table, row_id)
             have = audit.row_dict(current) if current is not None else None
             if have != want:
-                raise Conflict(f"{table} {row_id} has changed since; undo it step by step")
+                raise Conflict(f"{table} {row_id} has changed since", key=key)
         keys = sorted(
             rows,
             key=lambda k: (audit.TABLE_ORDER.index(audit.split_key(k)[0]), audit.split_key(k)[1]),
@@ -151,7 +151,12 @@ def coder_row_id(session: Session, name: str) -> int:
 
 
 class Conflict(Exception):
-    """A change that cannot be made because the data moved on (e.g. an outdated undo)."""
+    """A change that cannot be made because the data moved on (e.g. an outdated undo).
+    ``key``: the row (``table:id``) that moved on, so the caller can say who moved it."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class Database:
@@ -294,6 +299,9 @@ class Database:
         rows_after = {k: tx.after[k] for k in rows_before}
         before = audit.canonical({"rows": rows_before})
         after_obj: dict[str, Any] = {"rows": rows_after}
+        coders = _coders_named(session, tx, rows_before, rows_after)
+        if coders:
+            after_obj["coders"] = coders
         if tx.info:
             after_obj["info"] = tx.info
         after = audit.canonical(after_obj)
@@ -318,9 +326,34 @@ class Database:
         session.add(project)
         session.flush()
 
-    def verify(self, project_id: int) -> audit.VerifyResult:
+    def verify(self, project_id: int, anchor: audit.Head | None = None) -> audit.VerifyResult:
         with Session(self.engine) as session:
-            return audit.verify(session, project_id)
+            return audit.verify(session, project_id, anchor)
+
+    def head(self, project_id: int) -> audit.Head:
+        with Session(self.engine) as session:
+            return audit.head(session, project_id)
+
+
+def _coders_named(
+    session: Session, tx: Tx, rows_before: dict[str, Any], rows_after: dict[str, Any]
+) -> dict[str, str]:
+    """Every coder the event names (its writer, and the coder of each row it changes),
+    id -> name, so the hash chain vouches for who is who: a coder renamed or two coders
+    swapped with plain SQL no longer match the trail (``audit.check_coders``)."""
+    ids = {tx.coder_id}
+    for rows in (rows_before, rows_after):
+        for row in rows.values():
+            if row is not None and row.get("coder_id") is not None:
+                ids.add(row["coder_id"])
+    names = {tx.coder_id: tx.coder}
+    others = ids - names.keys()
+    if others:
+        found = session.exec(
+            select(CoderRow.id, CoderRow.name).where(col(CoderRow.id).in_(sorted(others)))
+        ).all()
+        names.update(dict(found))
+    return {str(i): names[i] for i in sorted(ids) if i in names}
 
 
 def load_json(text: str | None) -> Any:

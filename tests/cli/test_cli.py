@@ -91,7 +91,9 @@ def test_scripted_coding_session(project):
     assert counts[0]["codings"] == 1
     log = json.loads(run("audit", "log", "--json", "--coder", "bob"))
     assert [e["action"] for e in log] == ["code.apply"]
-    assert run("audit", "verify").strip() == "3 events checked: the trail is intact"
+    verified = run("audit", "verify").splitlines()
+    assert verified[0] == "3 events checked: the trail is intact"
+    assert verified[-1] == f"head {run('audit', 'head').strip()}"
     assert run("undo", "--coder", "bob").startswith("undid #3 code.apply")
     assert json.loads(run("codes", "--json"))[0]["codings"] == 0
     run("redo", "--coder", "bob")
@@ -173,3 +175,37 @@ def test_python_dash_m_coder_is_the_same_command(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "created project 'm'" in out.stdout
+
+
+def test_audit_head_anchors_the_trail(project):
+    run("code", "create", "risk")
+    head = run("audit", "head").strip()
+    seq, _, digest = head.partition(":")
+    assert seq == "1" and len(digest) == 64
+    assert json.loads(run("audit", "head", "--json")) == {"seq": 1, "hash": digest}
+    out = run("audit", "verify", "--head", head)
+    assert "the trail ends at the anchored head #1: not cut, not extended" in out
+    run("code", "create", "danger")
+    out = run("audit", "verify", "--head", head, code=1)
+    assert out.startswith("coder: audit check failed: the trail was extended: 1 events (#2 to #2)")
+    out = run("audit", "verify", "--head", "1:abc", code=2)
+    assert out.count("\n") == 1 and "not a trail head" in out
+
+
+def test_export_audit_gives_the_head(project):
+    run("code", "create", "risk")
+    result = runner.invoke(app, ["export", "audit", "-o", str(project / "audit.csv")])
+    assert result.exit_code == 0, result.output
+    head = run("audit", "head").strip()
+    assert f"audit head {head}" in result.output
+    assert (project / "audit.csv").read_text().splitlines()[-1].endswith(head.split(":")[1])
+
+
+def test_renamed_coder_makes_verify_exit_1(project):
+    import sqlite3
+
+    run("code", "create", "risk", "--coder", "alice")
+    with sqlite3.connect(project / "coder.db") as conn:
+        conn.execute("UPDATE coder SET name = 'mallory' WHERE name = 'alice'")
+    out = run("audit", "verify", code=1)
+    assert "coder 1 was renamed outside coder" in out and "'mallory'" in out

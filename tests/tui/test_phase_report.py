@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input, Static, TabbedContent
 
 from coder.core.quality import Verdict
+from coder.services import history
 from coder.services import themes as theme_service
 from coder.services.coding import apply_code
 from coder.services.exports import THEME_FORMATS
@@ -196,6 +197,9 @@ def test_quality_check_tab_through_the_app(demo_ws, monkeypatch, tmp_path):
         text = plain(phase.query_one("#quality", Static).content)
         assert "Braun & Clarke (2006), 15-point checklist" in text
         assert "Written report" in text and "? ask" in text
+        head = history.head(demo_ws)
+        assert f"Audit trail head {head}" in text
+        assert f"coder audit verify --head {head}" in text
         await press(pilot, "e")
         assert phase.query_one("#quality-scroll").has_focus
         assert (tmp_path / "themes.md").exists()

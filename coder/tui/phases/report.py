@@ -23,7 +23,8 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 
 from coder.core.quality import Finding, Verdict
 from coder.core.report import ThemeEntry, ThemeTable, no_exemplars_note
-from coder.services import exports
+from coder.services import exports, history
+from coder.services.history import Head
 from coder.services.quality import quality_check
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import Key, PaletteCommand, Phase, read_then_show
@@ -117,7 +118,19 @@ def _exemplars(entry: ThemeEntry) -> Text:
     return out
 
 
-def render_quality(findings: list[Finding]) -> Group:
+def render_head(head: Head) -> Text:
+    """The trail's head, for a methods appendix: quoted there, it anchors the trail."""
+    line = Text("Audit trail head ", "bold")
+    line.append(str(head))
+    line.append(
+        f"\nQuote it in the methods appendix: 'coder audit verify --head {head}' then shows the "
+        "trail was neither cut nor extended since.",
+        "dim",
+    )
+    return line
+
+
+def render_quality(findings: list[Finding], head: Head | None = None) -> Group:
     table = Table(expand=True, show_lines=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("Criterion", ratio=3)
@@ -142,7 +155,9 @@ def render_quality(findings: list[Finding]) -> Group:
         f"can speak to look fine, {to_check} to check; the rest are questions only you can answer.",
         "bold",
     )
-    return Group(summary, table)
+    if head is None:
+        return Group(summary, table)
+    return Group(summary, table, render_head(head))
 
 
 def write_export(ws: Workspace, fmt: str, path: Path) -> str | None:
@@ -221,11 +236,16 @@ class ReportPhase(Phase):
     def _compute_quality(self) -> None:
         """The checklist reads the whole trail and every document's coverage: a thread."""
         ws = self.ws
-        read_then_show(self, lambda: quality_check(ws), self._show_quality, group="quality")
+        read_then_show(
+            self,
+            lambda: (quality_check(ws), history.head(ws)),
+            lambda found: self._show_quality(*found),
+            group="quality",
+        )
 
-    def _show_quality(self, findings: list[Finding]) -> None:
+    def _show_quality(self, findings: list[Finding], head: Head | None = None) -> None:
         self.findings = findings
-        self.query_one("#quality", Static).update(render_quality(findings))
+        self.query_one("#quality", Static).update(render_quality(findings, head))
 
     # ---- export ---------------------------------------------------------------------
 

@@ -1,0 +1,40 @@
+"""CSV cells that a spreadsheet will not run as formulas (CSV injection).
+
+A title, code name or memo that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is a live formula when the CSV is opened in Excel, LibreOffice or Google Sheets
+(``=HYPERLINK(...)``, ``=cmd|...``). As OWASP recommends, such a text cell is written with a
+leading ``'``, which spreadsheets show as text and hide. Numbers stay numbers (a negative
+count is not text a user typed). Every CSV writer of coder goes through ``writer``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import IO, Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """``value``, with a leading ``'`` if it is text a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """``csv.writer`` whose rows are neutralised cell by cell."""
+
+    def __init__(self, fileobj: IO[str], **kwargs: Any) -> None:
+        self._writer = csv.writer(fileobj, **kwargs)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([neutralise(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        self._writer.writerows([neutralise(v) for v in row] for row in rows)
+
+
+def writer(fileobj: IO[str], **kwargs: Any) -> SafeWriter:
+    return SafeWriter(fileobj, **kwargs)
