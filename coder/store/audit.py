@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,19 +121,105 @@ class VerifyResult:
     seq: int | None = None  # the first event that does not check out
 
 
-def iter_events(session: Session, project_id: int, batch: int = 2000) -> Iterator[AuditEventRow]:
+# Events per page while verifying: a bulk event can list 30,000 rows, so pages stay small.
+EVENT_PAGE = 200
+ROW_PAGE = 2000
+# Replayed rows are keyed by one integer, table number * 2**40 + row id.
+_TABLE_SPAN = 1 << 40
+_EVENT_COLUMNS = (
+    AuditEventRow.seq,
+    AuditEventRow.time,
+    AuditEventRow.coder,
+    AuditEventRow.action,
+    AuditEventRow.target,
+    AuditEventRow.before,
+    AuditEventRow.after,
+    AuditEventRow.prev_hash,
+    AuditEventRow.hash,
+)
+
+
+def iter_events(
+    session: Session, project_id: int, batch: int = EVENT_PAGE
+) -> Iterator[AuditEventRow]:
+    """The project's events oldest first, paged by sequence number (keyset, not OFFSET),
+    as light rows with the columns the hash covers; no ORM object is kept."""
     last = 0
     while True:
-        rows = session.exec(
-            select(AuditEventRow)
+        rows = session.execute(
+            select(*_EVENT_COLUMNS)
             .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
             .order_by(AuditEventRow.seq)
             .limit(batch)
         ).all()
         if not rows:
             return
-        yield from rows
+        for row in rows:
+            yield AuditEventRow.model_construct(**row._mapping)
         last = rows[-1].seq
+
+
+def _fingerprint(row: dict[str, Any]) -> bytes:
+    return hashlib.blake2b(canonical(row).encode("utf-8"), digest_size=16).digest()
+
+
+class _Replay:
+    """The state the trail says each audited row is in, kept as a fingerprint per row in
+    a private temporary SQLite file: memory stays flat however long the trail grows."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")  # "" = a private on-disk temporary database
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -8000")  # 8 MB of pages, the rest on disk
+        self.db.execute(
+            "CREATE TABLE state (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, digest BLOB)"
+        )
+
+    def record(self, seq: int, rows: dict[str, dict[str, Any] | None]) -> None:
+        values = []
+        for key, row in rows.items():
+            table, row_id = split_key(key)
+            number = AUDITED_NUMBER.get(table)
+            if number is None:
+                continue
+            values.append(
+                (number * _TABLE_SPAN + row_id, seq, None if row is None else _fingerprint(row))
+            )
+        self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", values)
+
+    def rows_of(self, table: str) -> Iterator[tuple[int, int, bytes | None]]:
+        """(row id, seq of the last event that touched it, fingerprint or None if deleted)."""
+        base = AUDITED_NUMBER[table] * _TABLE_SPAN
+        for key, seq, digest in self.db.execute(
+            "SELECT key, seq, digest FROM state WHERE key >= ? AND key < ? ORDER BY key",
+            (base, base + _TABLE_SPAN),
+        ):
+            yield key - base, seq, digest
+
+    def close(self) -> None:
+        self.db.close()
+
+
+AUDITED_NUMBER = {table: i + 1 for i, table in enumerate(AUDITED_TABLES)}
+
+
+class _Problems:
+    """The first problem by event number (problems no event explains come last); only
+    the best is kept, so a table tampered with wholesale does not fill memory."""
+
+    def __init__(self) -> None:
+        self.best: tuple[int | None, str] | None = None
+
+    def wants(self, seq: int | None) -> bool:
+        if self.best is None:
+            return True
+        have = self.best[0]
+        return seq is not None and (have is None or seq < have)
+
+    def add(self, seq: int | None, message: str) -> None:
+        if self.wants(seq):
+            self.best = (seq, message)
 
 
 def verify(session: Session, project_id: int) -> VerifyResult:
@@ -140,172 +227,209 @@ def verify(session: Session, project_id: int) -> VerifyResult:
     assert project is not None
     prev = GENESIS
     expected_seq = 1
-    state: dict[str, dict[str, Any] | None] = {}
-    touched: dict[str, int] = {}
     imports: dict[int, str] = {}
     checked = 0
-    for event in iter_events(session, project_id):
-        if event.seq != expected_seq:
+    replay = _Replay()
+    try:
+        for event in iter_events(session, project_id):
+            if event.seq != expected_seq:
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"event #{expected_seq} is missing (deleted from the trail)",
+                    expected_seq,
+                )
+            if event.prev_hash != prev or hash_of(event) != event.hash:
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
+                    event.seq,
+                )
+            after = json.loads(event.after)
+            replay.record(event.seq, after.get("rows", {}))
+            digest = after.get("info", {}).get("digest")
+            if digest:
+                imports[event.seq] = digest
+            del after
+            prev = event.hash
+            expected_seq += 1
+            checked += 1
+        if checked != project.last_seq or prev != (project.last_hash or GENESIS):
             return VerifyResult(
                 False,
                 checked,
-                f"event #{expected_seq} is missing (deleted from the trail)",
-                expected_seq,
+                f"the trail ends at event #{checked} but the project recorded #{project.last_seq}: "
+                "events were removed from the end",
+                checked + 1,
             )
-        if event.prev_hash != prev or hash_of(event) != event.hash:
-            return VerifyResult(
-                False,
-                checked,
-                f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
-                event.seq,
-            )
-        before = json.loads(event.before)
-        after = json.loads(event.after)
-        for key, row in after.get("rows", {}).items():
-            state[key] = row
-            touched[key] = event.seq
-        for key in before.get("rows", {}):
-            touched.setdefault(key, event.seq)
-        digest = after.get("info", {}).get("digest")
-        if digest:
-            imports[event.seq] = digest
-        prev = event.hash
-        expected_seq += 1
-        checked += 1
-    if checked != project.last_seq or prev != (project.last_hash or GENESIS):
-        return VerifyResult(
-            False,
-            checked,
-            f"the trail ends at event #{checked} but the project recorded #{project.last_seq}: "
-            "events were removed from the end",
-            checked + 1,
-        )
-    problems = _compare_rows(session, project_id, state, touched)
-    problems += _compare_documents(session, project_id, imports)
-    if problems:
-        problems.sort(key=lambda p: (p[0] is None, p[0] or 0))
-        seq, message = problems[0]
+        problems = _Problems()
+        _compare_rows(session, project_id, replay, problems)
+        _compare_documents(session, project_id, imports, problems)
+    finally:
+        replay.close()
+    if problems.best is not None:
+        seq, message = problems.best
         return VerifyResult(False, checked, message, seq)
     return VerifyResult(True, checked, f"{checked} events checked: the trail is intact")
 
 
 def _describe_event(session: Session, project_id: int, seq: int) -> str:
-    row = session.exec(
-        select(AuditEventRow).where(
+    row = session.execute(
+        select(AuditEventRow.action, AuditEventRow.target).where(
             AuditEventRow.project_id == project_id, AuditEventRow.seq == seq
         )
     ).first()
     if row is None:
         return f"event #{seq}"
-    event = row
-    return f"event #{seq} ({event.action} {event.target})"
+    return f"event #{seq} ({row.action} {row.target})"
+
+
+def _recorded_row(session: Session, project_id: int, seq: int, key: str) -> dict[str, Any]:
+    """The row as event ``seq`` left it (read again only to name the changed fields)."""
+    after = session.execute(
+        select(AuditEventRow.after).where(
+            AuditEventRow.project_id == project_id, AuditEventRow.seq == seq
+        )
+    ).scalar_one()
+    return json.loads(after)["rows"][key]
 
 
 def _project_rows(table: str, model: type[SQLModel], project_id: int) -> Any:
     """The rows of one audited table that belong to one project (a database may hold
-    several projects, each with its own trail)."""
+    several projects, each with its own trail), as plain columns."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    query = select(*columns)
     if hasattr(model, "project_id"):
-        return select(model).where(model.project_id == project_id)
+        return query.where(columns["project_id"] == project_id)
     if table == "segment":
-        return (
-            select(SegmentRow)
-            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-            .where(DocumentRow.project_id == project_id, SegmentRow.kind != "unit")
+        return query.join(DocumentRow, DocumentRow.id == SegmentRow.document_id).where(
+            DocumentRow.project_id == project_id, SegmentRow.kind != "unit"
         )
     if table == "document_read":
-        return (
-            select(ReadMarkRow)
-            .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
-            .where(DocumentRow.project_id == project_id)
+        return query.join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id).where(
+            DocumentRow.project_id == project_id
         )
-    return (
-        select(model)
-        .join(ThemeRow, ThemeRow.id == model.theme_id)
-        .where(ThemeRow.project_id == project_id)
+    return query.join(ThemeRow, ThemeRow.id == columns["theme_id"]).where(
+        ThemeRow.project_id == project_id
     )
 
 
-def _compare_rows(
-    session: Session,
-    project_id: int,
-    state: dict[str, dict[str, Any] | None],
-    touched: dict[str, int],
-) -> list[tuple[int | None, str]]:
-    problems: list[tuple[int | None, str]] = []
-    actual: dict[str, dict[str, Any]] = {}
+def _stream_rows(
+    session: Session, table: str, model: type[SQLModel], project_id: int
+) -> Iterator[dict[str, Any]]:
+    """Every row of the table in the project, by id, one keyset page at a time."""
+    id_column = model.__table__.columns["id"]  # type: ignore[attr-defined]
+    base = _project_rows(table, model, project_id)
+    last = 0
+    while True:
+        page = session.execute(
+            base.where(id_column > last).order_by(id_column).limit(ROW_PAGE)
+        ).all()
+        if not page:
+            return
+        for row in page:
+            yield dict(row._mapping)
+        last = page[-1].id
+
+
+def _compare_rows(session: Session, project_id: int, replay: _Replay, problems: _Problems) -> None:
+    """Walk each table and its replayed state side by side, both ordered by id."""
+    end = (1 << 63, 0, None)
     for table, model in AUDITED_TABLES.items():
-        for row in session.exec(_project_rows(table, model, project_id)):
-            actual[row_key(table, row.id)] = row_dict(row)
-    expected = {k: v for k, v in state.items() if v is not None}
-    for key in expected.keys() | actual.keys():
-        want, have = expected.get(key), actual.get(key)
-        if want == have:
-            continue
-        table, row_id = split_key(key)
-        seq = touched.get(key)
-        where = _describe_event(session, project_id, seq) if seq else None
-        if have is None:
-            problems.append(
-                (seq, f"{where} does not check out: {table} {row_id} was deleted outside coder")
-            )
-        elif want is None and seq is None:
-            problems.append(
-                (None, f"{table} {row_id} was inserted outside coder: no event records it")
-            )
-        elif want is None:
-            problems.append(
-                (
-                    seq,
-                    f"{where} does not check out: {table} {row_id} exists but the trail deleted it",
+        actual = _stream_rows(session, table, model, project_id)
+        expected = replay.rows_of(table)
+        have = next(actual, None)
+        want = next(expected, end)
+        while have is not None or want is not end:
+            have_id = have["id"] if have is not None else 1 << 63
+            want_id, seq, digest = want
+            if have_id < want_id:
+                problems.add(
+                    None, f"{table} {have_id} was inserted outside coder: no event records it"
                 )
-            )
-        else:
-            fields = sorted(f for f in want.keys() | have.keys() if want.get(f) != have.get(f))
-            problems.append(
-                (
-                    seq,
-                    f"{where} does not check out: {table} {row_id} was changed outside coder ({', '.join(fields)})",
+                have = next(actual, None)
+                continue
+            if want_id < have_id:
+                if digest is not None and problems.wants(seq):
+                    where = _describe_event(session, project_id, seq)
+                    problems.add(
+                        seq,
+                        f"{where} does not check out: {table} {want_id} was deleted outside coder",
+                    )
+                want = next(expected, end)
+                continue
+            assert have is not None
+            if digest is None:
+                if problems.wants(seq):
+                    where = _describe_event(session, project_id, seq)
+                    problems.add(
+                        seq,
+                        f"{where} does not check out: {table} {have_id} exists but the trail deleted it",
+                    )
+            elif _fingerprint(have) != digest and problems.wants(seq):
+                recorded = _recorded_row(session, project_id, seq, row_key(table, have_id))
+                fields = sorted(
+                    f for f in recorded.keys() | have.keys() if recorded.get(f) != have.get(f)
                 )
-            )
-    return problems
+                where = _describe_event(session, project_id, seq)
+                problems.add(
+                    seq,
+                    f"{where} does not check out: {table} {have_id} was changed outside coder ({', '.join(fields)})",
+                )
+            have = next(actual, None)
+            want = next(expected, end)
+
+
+_DOC_COLUMNS = [DocumentRow.id, DocumentRow.import_seq] + [
+    getattr(DocumentRow, f) for f in DIGEST_DOC_FIELDS
+]
+_SEG_COLUMNS = [SegmentRow.document_id] + [getattr(SegmentRow, f) for f in DIGEST_SEG_FIELDS]
 
 
 def _compare_documents(
-    session: Session, project_id: int, imports: dict[int, str]
-) -> list[tuple[int | None, str]]:
-    problems: list[tuple[int | None, str]] = []
-    digests: dict[int | None, list[str]] = {}
+    session: Session, project_id: int, imports: dict[int, str], problems: _Problems
+) -> None:
+    """Each import's digest against its documents and units, read a page of documents at
+    a time with only the columns the digest covers; one 32-byte digest per document is
+    all that is held."""
+    digests: dict[int | None, list[bytes]] = {}
     doc_ids: dict[int | None, int] = {}
-    docs = session.exec(
-        select(DocumentRow).where(DocumentRow.project_id == project_id).order_by(DocumentRow.id)
-    )
-    segments: dict[int, list[dict[str, Any]]] = {}
-    for seg in session.exec(
-        select(SegmentRow)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit")
-    ):
-        segments.setdefault(seg.document_id, []).append(row_dict(seg))
-    for doc in docs:
-        d = row_dict(doc)
-        digests.setdefault(doc.import_seq, []).append(document_digest(d, segments.get(doc.id, [])))
-        doc_ids.setdefault(doc.import_seq, doc.id)
+    last = 0
+    while True:
+        docs = session.execute(
+            select(*_DOC_COLUMNS)
+            .where(DocumentRow.project_id == project_id, DocumentRow.id > last)
+            .order_by(DocumentRow.id)
+            .limit(ROW_PAGE)
+        ).all()
+        if not docs:
+            break
+        units: dict[int, list[list[Any]]] = {}
+        for seg in session.execute(
+            select(*_SEG_COLUMNS).where(
+                SegmentRow.document_id >= docs[0].id,
+                SegmentRow.document_id <= docs[-1].id,
+                SegmentRow.kind == "unit",
+            )
+        ):
+            units.setdefault(seg[0], []).append(list(seg[1:]))
+        for doc in docs:
+            digest = digest_values(list(doc[2:]), units.get(doc.id, []))
+            digests.setdefault(doc.import_seq, []).append(bytes.fromhex(digest))
+            doc_ids.setdefault(doc.import_seq, doc.id)
+        last = docs[-1].id
     for seq, found in digests.items():
         if seq not in imports:
-            problems.append(
-                (
-                    None,
-                    f"document {doc_ids[seq]} was inserted outside coder: no import event records it",
-                )
+            problems.add(
+                None,
+                f"document {doc_ids[seq]} was inserted outside coder: no import event records it",
             )
-        elif combine_digests(found) != imports[seq]:
+        elif combine_digests(d.hex() for d in found) != imports[seq]:
             where = _describe_event(session, project_id, seq)
-            problems.append(
-                (seq, f"{where} does not check out: its documents were changed outside coder")
+            problems.add(
+                seq, f"{where} does not check out: its documents were changed outside coder"
             )
     for seq in imports.keys() - digests.keys():
         where = _describe_event(session, project_id, seq)
-        problems.append(
-            (seq, f"{where} does not check out: its documents were deleted outside coder")
-        )
-    return problems
+        problems.add(seq, f"{where} does not check out: its documents were deleted outside coder")
