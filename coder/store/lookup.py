@@ -3,14 +3,15 @@ for thousands of references, chunked, returning plain tuples, never a query per 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
+from coder.core.model import AuditEvent, Coding
 from coder.store.rows import chunks
-from coder.store.tables import CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
+from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,76 @@ def existing_codings(
         ):
             found.add((seg, code, coder))
     return found
+
+
+def iter_codings(
+    session: Session, project_id: int, documents_per_page: int = 500
+) -> Iterator[list[Coding]]:
+    """Every coding in reading order, a page of documents at a time (keyset on the reading
+    order index, never OFFSET), with only the coded span of each text (substr in SQL), not
+    the whole abstract per coding: what exports stream."""
+    last_ordinal, last_id = -1, -1
+    while True:
+        docs = session.execute(
+            select(DocumentRow.id, DocumentRow.ordinal)
+            .where(
+                DocumentRow.project_id == project_id,
+                or_(
+                    DocumentRow.ordinal > last_ordinal,
+                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
+                ),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .limit(documents_per_page)
+        ).all()
+        if not docs:
+            return
+        page = session.execute(
+            select(
+                CodingRow.id,
+                SegmentRow.id,
+                DocumentRow.key,
+                CodeRow.name,
+                CoderRow.name,
+                SegmentRow.start,
+                SegmentRow.end,
+                SegmentRow.heading,
+                func.substr(
+                    DocumentRow.text, SegmentRow.start + 1, SegmentRow.end - SegmentRow.start
+                ),
+                CodingRow.created_at,
+                CodingRow.memo,
+                SegmentRow.ordinal,
+            )
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .join(CodeRow, CodeRow.id == CodingRow.code_id)
+            .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+            .where(
+                CodingRow.project_id == project_id,
+                col(SegmentRow.document_id).in_([d[0] for d in docs]),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id)
+        ).all()
+        if page:
+            yield [Coding(*row) for row in page]
+        last_ordinal, last_id = docs[-1][1], docs[-1][0]
+
+
+def count_codings(session: Session, project_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(CodingRow).where(CodingRow.project_id == project_id)
+    ).scalar_one()
+
+
+def audit_page(session: Session, project_id: int, after_seq: int, limit: int) -> list[AuditEvent]:
+    """Events after ``after_seq``, oldest first: keyset paging for exports of the trail."""
+    from coder.store.queries import to_event
+
+    rows = session.exec(
+        select(AuditEventRow)
+        .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > after_seq)
+        .order_by(AuditEventRow.seq)
+        .limit(limit)
+    )
+    return [to_event(r) for r in rows]
