@@ -177,10 +177,10 @@ def audit_page(session: Session, project_id: int, after_seq: int, limit: int) ->
     """Events after ``after_seq``, oldest first: keyset paging for exports of the trail."""
     from coder.store.queries import to_event
 
-    rows = session.exec(
+    rows = session.execute(
         select(AuditEventRow)
         .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > after_seq)
         .order_by(AuditEventRow.seq)
         .limit(limit)
-    )
+    ).scalars()
     return [to_event(r) for r in rows]
