@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from coder.store import audit
+from coder.store import audit, writelock
 from coder.store import rows as bulk_rows
 from coder.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
 from coder.store.migrate import ensure_schema
@@ -206,6 +205,9 @@ class Database:
         self.engine = engine
         self.url = url
         self.backup = backup
+        # Told "waiting for alice's import: 12 s" about once a second while another
+        # writer holds the project (the CLI prints it, the TUI shows it).
+        self.on_wait: writelock.OnWait | None = None
 
     @classmethod
     def open(cls, db: str | None = None, create: bool = False) -> Database:
@@ -288,12 +290,13 @@ class Database:
         The caller may change ``tx.action``/``tx.target``/``tx.info`` before leaving the
         block. If nothing changed, nothing is written (no empty events)."""
         session = Session(self.engine)
+        release: Callable[[], None] = lambda: None  # noqa: E731
         try:
             # Take the write lock before reading anything: SQLite then never has to
             # upgrade a read lock (which fails without waiting), PostgreSQL locks the row.
-            session.execute(
-                update(Project).where(Project.id == project_id).values(last_seq=Project.last_seq)
-            )
+            # (writelock.take waits for a busy project, saying who holds it.)
+            writelock.take(session, project_id, self.url, self.on_wait)
+            release = writelock.announce(session, self.url, coder, action)
             coder_id = coder_row_id(session, coder)
             tx = Tx(
                 session,
@@ -329,6 +332,7 @@ class Database:
             raise
         finally:
             session.close()
+            release()
 
     def _append_event(self, tx: Tx) -> None:
         session = tx.session
