@@ -96,10 +96,56 @@ def workspace(db: str | None, coder: str | None, project: str | None = None) -> 
 
     with user_errors():
         ws = Workspace.open(db, coder, project)
+        ws.db.on_wait = _waiting()
         try:
             yield ws
         finally:
             ws.close()
+
+
+def _waiting():
+    """What a writer says while another holds the project: on a terminal one line kept
+    up to date, piped a line every ten seconds (a log shows why the script paused)."""
+    tty = sys.stderr.isatty()
+    said: list[int] = []
+
+    def say(message: str) -> None:
+        seconds = int(message.rsplit(": ", 1)[-1].split()[0] or 0)
+        if tty:
+            sys.stderr.write(f"\r\033[Kcoder: {message}")
+            sys.stderr.flush()
+        elif not said or seconds - said[-1] >= 10:
+            typer.echo(f"coder: {message}", err=True)
+            said.append(seconds)
+
+    return say
+
+
+@contextmanager
+def _bar(label: str) -> Iterator:
+    """A progress bar with counts and time left on stderr, only on a terminal: piped
+    output gets nothing extra. Yields ``tick(done, total)``."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def version_callback(value: bool) -> None:
@@ -299,19 +345,40 @@ def _label(d: dict) -> str:
 @code_app.command("apply")
 def code_apply(
     unit: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="DOC_KEY[:SEGMENT]",
             help="Document key, optionally with a segment number (from 1).",
+            show_default=False,
         ),
-    ],
-    code_name: Annotated[str, typer.Argument(metavar="CODE_NAME")],
+    ] = None,
+    code_name: Annotated[
+        str | None, typer.Argument(metavar="CODE_NAME", show_default=False)
+    ] = None,
     memo: Annotated[str | None, typer.Option(help="A memo on this coding.")] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="A CSV of codings to apply as one action: document, unit or start/end, code, "
+            "optional memo and coder (see docs/batch-coding.md).",
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="With --from: apply the good rows, list the bad.")
+    ] = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Apply a code to a segment or a whole document."""
+    """Apply a code to a segment or a whole document, or many codings from a CSV file."""
+    if from_file is not None:
+        if unit is not None or code_name is not None:
+            raise fail("give either DOC_KEY CODE_NAME or --from FILE, not both")
+        _apply_from(from_file, skip_bad, db, coder, project)
+        return
+    if unit is None or code_name is None:
+        raise fail("give DOC_KEY[:SEGMENT] and CODE_NAME (or --from FILE.csv)")
     from coder.services.coding import apply_code
 
     with workspace(db, coder, project) as ws:
@@ -321,6 +388,35 @@ def code_apply(
             if added
             else f"{code_name!r} was already applied to {unit}"
         )
+
+
+def _apply_from(
+    path: Path, skip_bad: bool, db: str | None, coder: str | None, project: str | None
+) -> None:
+    """Every row valid, or nothing applied: each bad row is printed with its line."""
+    from coder.services.batch import BatchError, apply_batch, read_batch_file
+
+    with user_errors():
+        rows, problems = read_batch_file(path)
+    with workspace(db, coder, project) as ws:
+        try:
+            with _bar(f"applying {path.name}") as tick:
+                result = apply_batch(
+                    ws, rows, "code.apply", path.name, skip_bad, str(path), tick, problems
+                )
+        except BatchError as exc:
+            for line in exc.lines():
+                typer.echo(f"coder: {line}", err=True)
+            raise fail(
+                f"{path}: {len(exc.problems)} bad rows; nothing applied (fix them or use --skip-bad)"
+            ) from None
+    for line, message in result.skipped:
+        typer.echo(f"  skipped: {path}:{line}: {message}" if line else f"  skipped: {message}")
+    skipped = len(result.skipped)
+    typer.echo(
+        f"{path.name}: {result.added:,} codings applied, {result.already:,} already there"
+        + (f", {skipped:,} bad rows skipped" if skipped else "")
+    )
 
 
 @code_app.command("remove")
@@ -467,7 +563,8 @@ def autocode(
     project: ProjectOpt = None,
 ) -> None:
     """Search all segments and apply a code to every hit."""
-    from coder.services.coding import apply_code_many, find_code
+    from coder.services.batch import BatchItem, apply_batch
+    from coder.services.coding import find_code
     from coder.services.search import search_segments
 
     with workspace(db, coder, project) as ws:
@@ -479,8 +576,18 @@ def autocode(
         if dry_run:
             typer.echo(f"{len(hits)} segments match; nothing changed (--dry-run)")
             return
-        added = apply_code_many(ws, [h.ref for h in hits], code_name)
-        typer.echo(f"{len(hits)} segments match; applied {code_name!r} to {added} new")
+        with _bar(f"coding {code_name!r}") as tick:
+            added = apply_batch(
+                ws,
+                [BatchItem(h.ref, code_name) for h in hits],
+                "autocode",
+                repr(code_name),
+                progress=tick,
+            ).added
+        typer.echo(
+            f"{len(hits):,} segments match; applied {code_name!r} to {added:,} new "
+            "(one action: 'coder undo' takes it back)"
+        )
 
 
 # ---- codebooks -----------------------------------------------------------------------
@@ -639,10 +746,52 @@ def _export(kind: str, fmt: str, output: str | None, db: str | None, project: st
         "map": exports.export_map,
         "audit": exports.export_audit,
     }[kind]
-    buffer = io.BytesIO()
+    if kind == "codings":
+        writer = _with_bar(writer, f"exporting {kind}")
+    if binary:
+        buffer = io.BytesIO()
+        with workspace(db, None, project) as ws:
+            writer(ws, fmt, buffer)
+        write_output(buffer.getvalue(), output, binary=binary)
+        return
+    # Text formats stream: straight to stdout, or to a temporary file renamed at the end.
     with workspace(db, None, project) as ws:
-        writer(ws, fmt, buffer)
-    write_output(buffer.getvalue(), output, binary=binary)
+        _stream_output(lambda out: writer(ws, fmt, out), output)
+
+
+def _with_bar(writer, label: str):
+    def run(ws: Workspace, fmt: str, out) -> None:
+        with _bar(label) as tick:
+            writer(ws, fmt, out, progress=tick)
+
+    return run
+
+
+def _stream_output(write, output: str | None) -> None:
+    """Run ``write(binary file)`` into stdout or atomically into a file, never holding
+    the whole export in memory."""
+    import os
+    import tempfile
+
+    if output in (None, "-"):
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    if not target.parent.exists():
+        raise fail(f"cannot write {target}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"wrote {target}", err=True)
 
 
 @export_app.command("themes")
@@ -1030,7 +1179,8 @@ def audit_verify(db: DbOpt = None, project: ProjectOpt = None) -> None:
     from coder.services.merge import verify_merged_trails
 
     with workspace(db, None, project) as ws:
-        result = verify(ws)
+        with _bar("verifying the trail") as tick:
+            result = verify(ws, progress=tick)
         kept = verify_merged_trails(ws) if result.ok else []
     if not result.ok:
         raise fail(f"audit check failed: {result.message}", 1)

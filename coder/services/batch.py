@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coder.core.matching import did_you_mean
 from coder.core.model import text_hash
+from coder.formats.coding_batch import read_coding_batch
 from coder.services.coding import CONTEXT_CHARS, UnitRef
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import lookup
@@ -65,10 +67,12 @@ def apply_batch(
     skip_bad: bool = False,
     source: str = "",
     progress: Progress | None = None,
+    problems: Sequence[tuple[int | None, str]] = (),
 ) -> BatchResult:
     """Apply every item in one audited action ("{label}: N codings" in the log). Raises
-    BatchError naming every bad row, with nothing applied, unless ``skip_bad``."""
-    result = BatchResult()
+    BatchError naming every bad row, with nothing applied, unless ``skip_bad``.
+    ``problems``: rows already found bad while reading the file, reported with the rest."""
+    result = BatchResult(skipped=list(problems))
     with ws.write(action, label) as tx:
         resolver = _Resolver(tx, ws.project.id, ws.coder)
         resolver.prepare({item.ref.key for item in items})
@@ -82,6 +86,7 @@ def apply_batch(
                 result.skipped.append((item.line, str(exc)))
                 continue
             wanted.append((seg, code_id, coder_id, (item.memo or "").strip() or None))
+        result.skipped.sort(key=lambda p: p[0] or 0)
         if result.skipped and not skip_bad:
             raise BatchError(source or label, result.skipped)
         seg_ids = resolver.insert_new_segments()
@@ -234,3 +239,14 @@ class _Resolver:
             (r["document_id"], r["kind"], r["start"], r["end"]): r["id"]
             for r in done  # type: ignore[misc]
         }
+
+
+def read_batch_file(path: Path) -> tuple[list[BatchItem], list[tuple[int | None, str]]]:
+    """The codings of a batch CSV (``coder code apply --from``) and (line, message) for
+    each row whose shape is wrong. FormatError for an unusable file."""
+    specs, problems = read_coding_batch(path)
+    items = [
+        BatchItem(UnitRef(s.document, s.unit, s.start, s.end), s.code, s.memo, s.coder, line=s.line)
+        for s in specs
+    ]
+    return items, [(p.line, p.message) for p in problems]

@@ -91,7 +91,7 @@ def load_codebook(ws: Workspace, path: Path, dry_run: bool = False) -> LoadResul
 
 
 def _describe(plan: SyncPlan) -> str:
-    """"3 codes added, 1 renamed, 2 updated" for the audit log."""
+    """The load in a few words for the audit log: "3 codes added, 1 renamed"."""
     parts = [
         (len(plan.added), "code{s} added"),
         (len(plan.renamed), "renamed"),

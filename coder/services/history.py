@@ -7,6 +7,7 @@ their own actions only, so two coders in one project never undo each other's wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coder.core.model import AuditEvent
@@ -100,5 +101,5 @@ def log(
         )
 
 
-def verify(ws: Workspace) -> VerifyResult:
-    return ws.db.verify(ws.project.id)
+def verify(ws: Workspace, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
+    return ws.db.verify(ws.project.id, progress)

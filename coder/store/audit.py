@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,7 +222,9 @@ class _Problems:
             self.best = (seq, message)
 
 
-def verify(session: Session, project_id: int) -> VerifyResult:
+def verify(
+    session: Session, project_id: int, progress: Callable[[int, int], None] | None = None
+) -> VerifyResult:
     project = session.get(Project, project_id)
     assert project is not None
     prev = GENESIS
@@ -255,6 +257,8 @@ def verify(session: Session, project_id: int) -> VerifyResult:
             prev = event.hash
             expected_seq += 1
             checked += 1
+            if progress is not None and checked % EVENT_PAGE == 0:
+                progress(checked, project.last_seq)
         if checked != project.last_seq or prev != (project.last_hash or GENESIS):
             return VerifyResult(
                 False,

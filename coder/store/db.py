@@ -367,9 +367,11 @@ class Database:
         session.add(project)
         session.flush()
 
-    def verify(self, project_id: int) -> audit.VerifyResult:
+    def verify(
+        self, project_id: int, progress: Callable[[int, int], None] | None = None
+    ) -> audit.VerifyResult:
         with Session(self.engine) as session:
-            return audit.verify(session, project_id)
+            return audit.verify(session, project_id, progress)
 
 
 def load_json(text: str | None) -> Any:
