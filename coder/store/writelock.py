@@ -122,7 +122,7 @@ def announce(session: Session, url: str, coder: str, action: str) -> Callable[[]
 
 
 def holder(session: Session, url: str) -> str:
-    """ "alice's import" for the writer holding the lock, as far as it can be known."""
+    """Who holds the lock ("alice's import"), as far as it can be known."""
     path = _note_path(url)
     if path is not None:
         try:
