@@ -208,6 +208,9 @@ class Database:
         # Told "waiting for alice's import: 12 s" about once a second while another
         # writer holds the project (the CLI prints it, the TUI shows it).
         self.on_wait: writelock.OnWait | None = None
+        # How long a write waits for the lock (None: CODER_LOCK_WAIT, an hour by default).
+        # The TUI waits briefly and reports the change as not saved rather than freeze.
+        self.lock_wait: float | None = None
 
     @classmethod
     def open(cls, db: str | None = None, create: bool = False) -> Database:
@@ -295,7 +298,7 @@ class Database:
             # Take the write lock before reading anything: SQLite then never has to
             # upgrade a read lock (which fails without waiting), PostgreSQL locks the row.
             # (writelock.take waits for a busy project, saying who holds it.)
-            writelock.take(session, project_id, self.url, self.on_wait)
+            writelock.take(session, project_id, self.url, self.on_wait, self.lock_wait)
             release = writelock.announce(session, self.url, coder, action)
             coder_id = coder_row_id(session, coder)
             tx = Tx(

@@ -50,10 +50,18 @@ def _is_lock_wait(exc: OperationalError) -> bool:
     )
 
 
-def take(session: Session, project_id: int, url: str, on_wait: OnWait | None) -> None:
+def take(
+    session: Session,
+    project_id: int,
+    url: str,
+    on_wait: OnWait | None,
+    limit: float | None = None,
+) -> None:
     """Lock the project for this transaction, waiting as long as it takes (up to
-    ``CODER_LOCK_WAIT``) and calling ``on_wait`` about once a second while waiting."""
+    ``limit`` seconds, else ``CODER_LOCK_WAIT``) and calling ``on_wait`` about once a
+    second while waiting. Gives up with a StoreError saying nothing was saved."""
     started = time.monotonic()
+    limit = max_wait() if limit is None else limit
     sqlite = sqlite_path(url) is not None or url.startswith("sqlite")
     while True:
         short = f"PRAGMA busy_timeout={int(TRY_SECONDS * 1000)}"
@@ -72,10 +80,10 @@ def take(session: Session, project_id: int, url: str, on_wait: OnWait | None) ->
             session.rollback()
             waited = time.monotonic() - started
             who = holder(session, url)
-            if waited >= max_wait():
+            if waited >= limit:
                 raise StoreError(
-                    f"gave up after {int(waited)} s waiting for {who} to finish "
-                    "(set CODER_LOCK_WAIT to wait longer)"
+                    f"not saved: {who} holds the project (waited {int(waited)} s); "
+                    "nothing was changed, try again when it has finished"
                 ) from exc
             if on_wait is not None:
                 on_wait(f"waiting for {who}: {int(waited)} s")

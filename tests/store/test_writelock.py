@@ -55,7 +55,7 @@ def test_the_wait_gives_up_after_coder_lock_wait(ws, db_url, monkeypatch):
     thread.start()
     try:
         assert held.wait(30)
-        with pytest.raises(StoreError, match="waiting for bob's import to finish"):
+        with pytest.raises(StoreError, match="not saved: bob's import holds the project"):
             apply_code(ws, "gray2024:1", "risk")
     finally:
         release.set()
