@@ -141,12 +141,14 @@ class _Resolver:
     def prepare(self, keys: set[str]) -> None:
         session = self.tx.session
         self.docs = lookup.documents_by_key(session, self.project_id, keys)
+        units, unit_count, spans = self.units, self.unit_count, self.spans
         for seg in lookup.segments_of_documents(session, [d.id for d in self.docs.values()]):
-            if seg.kind == "unit":
-                self.units[(seg.document_id, seg.ordinal or 0)] = seg.id
-                self.unit_count[seg.document_id] = self.unit_count.get(seg.document_id, 0) + 1
+            seg_id, doc_id, kind, ordinal, _heading, start, end = seg
+            if kind == "unit":
+                units[(doc_id, ordinal or 0)] = seg_id
+                unit_count[doc_id] = unit_count.get(doc_id, 0) + 1
                 self.unit_spans.append(seg)
-            self.spans.setdefault((seg.document_id, seg.kind, seg.start, seg.end), seg.id)
+            spans.setdefault((doc_id, kind, start, end), seg_id)
         self.codes = lookup.codes_by_name(session, self.project_id)
 
     def segment(self, ref: UnitRef) -> int | tuple[int, str, int, int]:
@@ -212,15 +214,13 @@ class _Resolver:
         if not self.new:
             return {}
         texts = lookup.document_texts(self.tx.session, {spot[0] for spot in self.new})
-        headings: dict[int, list[lookup.SegInfo]] = {}
-        for unit in self.unit_spans:
-            headings.setdefault(unit.document_id, []).append(unit)
+        headings: dict[int, list[tuple[int, int, str | None]]] = {}
+        for _id, doc_id, _kind, _ordinal, heading, start, end in self.unit_spans:
+            headings.setdefault(doc_id, []).append((start, end, heading))
         rows = []
         for doc_id, kind, start, end in self.new:
             text = texts[doc_id]
-            heading = next(
-                (u.heading for u in headings.get(doc_id, []) if u.start <= start < u.end), None
-            )
+            heading = next((h for a, b, h in headings.get(doc_id, []) if a <= start < b), None)
             rows.append(
                 {
                     "document_id": doc_id,

@@ -122,7 +122,7 @@ class VerifyResult:
 
 
 # Events per page while verifying: a bulk event can list 30,000 rows, so pages stay small.
-EVENT_PAGE = 200
+EVENT_PAGE = 50
 ROW_PAGE = 2000
 # Replayed rows are keyed by one integer, table number * 2**40 + row id.
 _TABLE_SPAN = 1 << 40
@@ -159,8 +159,35 @@ def iter_events(
         last = rows[-1].seq
 
 
+def _digest_text(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 def _fingerprint(row: dict[str, Any]) -> bytes:
-    return hashlib.blake2b(canonical(row).encode("utf-8"), digest_size=16).digest()
+    return _digest_text(canonical(row))
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _members(text: str) -> Iterator[tuple[str, str]]:
+    """(key, value's own JSON text) of each member of a JSON object, in order, parsing
+    one value at a time."""
+    i = 1  # past "{"
+    if text[i] == "}":
+        return
+    while True:
+        key, i = _DECODER.raw_decode(text, i)
+        start = i + 1  # past ":"
+        _value, i = _DECODER.raw_decode(text, start)
+        yield key, text[start:i]
+        if text[i] == "}":
+            return
+        i += 1  # past ","
+
+
+def _top_level(text: str) -> Iterator[tuple[str, str]]:
+    return _members(text) if text.startswith("{") and text != "{}" else iter(())
 
 
 class _Replay:
@@ -176,17 +203,30 @@ class _Replay:
             "CREATE TABLE state (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, digest BLOB)"
         )
 
-    def record(self, seq: int, rows: dict[str, dict[str, Any] | None]) -> None:
+    def record(self, seq: int, after: str) -> dict[str, Any]:
+        """Replay one event's ``after`` text; returns its ``info``. The rows are read one
+        at a time from the text (a bulk event lists 30,000), never as one parsed object.
+        The text is canonical JSON, so each row's own text is its canonical form."""
+        info: dict[str, Any] = {}
         values = []
-        for key, row in rows.items():
-            table, row_id = split_key(key)
-            number = AUDITED_NUMBER.get(table)
-            if number is None:
+        for key, raw in _top_level(after):
+            if key == "info":
+                info = json.loads(raw)
                 continue
-            values.append(
-                (number * _TABLE_SPAN + row_id, seq, None if row is None else _fingerprint(row))
-            )
+            if key != "rows":
+                continue
+            for row_key_text, row_raw in _members(raw):
+                table, row_id = split_key(row_key_text)
+                number = AUDITED_NUMBER.get(table)
+                if number is None:
+                    continue
+                digest = None if row_raw == "null" else _digest_text(row_raw)
+                values.append((number * _TABLE_SPAN + row_id, seq, digest))
+                if len(values) >= 5000:
+                    self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", values)
+                    values = []
         self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", values)
+        return info
 
     def rows_of(self, table: str) -> Iterator[tuple[int, int, bytes | None]]:
         """(row id, seq of the last event that touched it, fingerprint or None if deleted)."""
@@ -248,12 +288,9 @@ def verify(
                     f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
                     event.seq,
                 )
-            after = json.loads(event.after)
-            replay.record(event.seq, after.get("rows", {}))
-            digest = after.get("info", {}).get("digest")
+            digest = replay.record(event.seq, event.after).get("digest")
             if digest:
                 imports[event.seq] = digest
-            del after
             prev = event.hash
             expected_seq += 1
             checked += 1

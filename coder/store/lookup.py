@@ -20,15 +20,8 @@ class DocInfo:
     length: int  # of the text, in code points
 
 
-@dataclass(frozen=True)
-class SegInfo:
-    id: int
-    document_id: int
-    kind: str
-    ordinal: int | None
-    heading: str | None
-    start: int
-    end: int
+# (id, document_id, kind, ordinal, heading, start, end)
+SegInfo = tuple[int, int, str, int | None, str | None, int, int]
 
 
 def documents_by_key(session: Session, project_id: int, keys: Iterable[str]) -> dict[str, DocInfo]:
@@ -54,22 +47,25 @@ def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, s
 
 
 def segments_of_documents(session: Session, document_ids: Iterable[int]) -> list[SegInfo]:
-    """Every segment (units, spans, whole-document rows) of the documents, in offset order."""
+    """Every segment (units, spans, whole-document rows) of the documents, as plain
+    tuples (id, document_id, kind, ordinal, heading, start, end): batches read tens of
+    thousands of them, so no ORM or dataclass object per row."""
     found: list[SegInfo] = []
     for chunk in chunks(sorted(set(document_ids))):
-        for row in session.execute(
-            select(
-                SegmentRow.id,
-                SegmentRow.document_id,
-                SegmentRow.kind,
-                SegmentRow.ordinal,
-                SegmentRow.heading,
-                SegmentRow.start,
-                SegmentRow.end,
-            ).where(col(SegmentRow.document_id).in_(chunk))
-        ):
-            found.append(SegInfo(*row))
-    found.sort(key=lambda s: (s.document_id, s.start, s.end, s.id))
+        found += [
+            tuple(row)  # type: ignore[misc]
+            for row in session.execute(
+                select(
+                    SegmentRow.id,
+                    SegmentRow.document_id,
+                    SegmentRow.kind,
+                    SegmentRow.ordinal,
+                    SegmentRow.heading,
+                    SegmentRow.start,
+                    SegmentRow.end,
+                ).where(col(SegmentRow.document_id).in_(chunk))
+            )
+        ]
     return found
 
 
