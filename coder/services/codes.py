@@ -159,3 +159,9 @@ def merge_codes(ws: Workspace, source: str, target: str) -> int:
         tx.update("code", src, status="merged", merged_into_id=dst.id)
         tx.target = f"{source} -> {target}: {moved:,} coding{'s' if moved != 1 else ''} moved"
         return moved
+
+
+def code_counts(ws: Workspace, include_inactive: bool = False) -> list[q.CodeCount]:
+    """The codebook in order with how often each code is used (for listings)."""
+    with ws.read() as session:
+        return q.code_counts(session, ws.project.id, include_inactive=include_inactive)
