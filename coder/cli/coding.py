@@ -197,29 +197,31 @@ def codes(
     project: ProjectOpt = None,
 ) -> None:
     """List codes with how often they are used."""
-    from coder.services.codes import code_counts
+    from coder.services.listing import quick_code_counts
 
-    with workspace(db, None, project) as ws:
-        counts = code_counts(ws, include_inactive=all_)
+    # A project file at the newest schema is read with sqlite3 alone (no SQLAlchemy
+    # import); anything else, errors included, takes the ordinary path.
+    listing = quick_code_counts(db, project, all_)
+    if listing is None:
+        from coder.services.codes import code_counts
+
+        with workspace(db, None, project) as ws:
+            counts = code_counts(ws, include_inactive=all_)
+        listing = [
+            {"name": c.code.name, "parent": c.code.parent, "status": c.code.status.value,
+             "codings": c.codings, "segments": c.segments, "documents": c.documents}
+            for c in counts
+        ]  # fmt: skip
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {"name": c.code.name, "parent": c.code.parent, "status": c.code.status.value,
-                     "codings": c.codings, "segments": c.segments, "documents": c.documents}
-                    for c in counts
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )  # fmt: skip
+        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
         return
     depth: dict[str, int] = {}
-    for c in counts:
-        depth[c.code.name] = depth.get(c.code.parent, -1) + 1 if c.code.parent else 0
-        status = "" if c.code.status == "active" else f"  [{c.code.status}]"
+    for c in listing:
+        name, parent = c["name"], c["parent"]
+        depth[name] = depth.get(parent, -1) + 1 if parent else 0
+        status = "" if c["status"] == "active" else f"  [{c['status']}]"
         typer.echo(
-            f"{'  ' * depth[c.code.name]}{c.code.name:<40} {c.codings:>5} codings {c.documents:>4} docs{status}"
+            f"{'  ' * depth[name]}{name:<40} {c['codings']:>5} codings {c['documents']:>4} docs{status}"
         )
 
 
