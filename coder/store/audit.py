@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from coder.core.canonical import canonical, json_string  # noqa: F401 (audit's API)
@@ -139,24 +140,61 @@ _EVENT_COLUMNS = (
 )
 
 
+PAGE_CHARS = 4_000_000  # at most this much event text per fetch (a bulk event is fetched alone)
+
+
 def iter_events(
     session: Session, project_id: int, batch: int = EVENT_PAGE
 ) -> Iterator[AuditEventRow]:
     """The project's events oldest first, paged by sequence number (keyset, not OFFSET),
-    as light rows with the columns the hash covers; no ORM object is kept."""
+    as light rows with the columns the hash covers; no ORM object is kept. A page is cut
+    by the size of its text too, so a few 30,000-row bulk events never sit in memory
+    together."""
     last = 0
+    size = func.length(AuditEventRow.before) + func.length(AuditEventRow.after)
     while True:
-        rows = session.execute(
-            select(*_EVENT_COLUMNS)
+        sizes = session.execute(
+            select(AuditEventRow.seq, size)
             .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
             .order_by(AuditEventRow.seq)
             .limit(batch)
         ).all()
-        if not rows:
+        if not sizes:
             return
+        upto, total = sizes[0][0], 0
+        for seq, chars in sizes:
+            if total and total + (chars or 0) > PAGE_CHARS:
+                break
+            upto, total = seq, total + (chars or 0)
+        rows = session.execute(
+            select(*_EVENT_COLUMNS)
+            .where(
+                AuditEventRow.project_id == project_id,
+                AuditEventRow.seq > last,
+                AuditEventRow.seq <= upto,
+            )
+            .order_by(AuditEventRow.seq)
+        ).all()
         for row in rows:
             yield AuditEventRow.model_construct(**row._mapping)
-        last = rows[-1].seq
+        del rows
+        last = upto
+
+
+def _hash_streamed(event: AuditEventRow) -> str:
+    """``hash_of(event)`` without building the whole canonical payload: the same bytes
+    fed to SHA-256 a field at a time (a bulk event's text is megabytes)."""
+    digest = hashlib.sha256(b"[")
+    fields = (
+        event.prev_hash, event.seq, event.time, event.coder, event.action, event.target,
+        event.before, event.after,
+    )  # fmt: skip
+    for i, value in enumerate(fields):
+        if i:
+            digest.update(b",")
+        digest.update(canonical(value).encode("utf-8"))
+    digest.update(b"]")
+    return digest.hexdigest()
 
 
 def _digest_text(text: str) -> bytes:
@@ -281,7 +319,7 @@ def verify(
                     f"event #{expected_seq} is missing (deleted from the trail)",
                     expected_seq,
                 )
-            if event.prev_hash != prev or hash_of(event) != event.hash:
+            if event.prev_hash != prev or _hash_streamed(event) != event.hash:
                 return VerifyResult(
                     False,
                     checked,
