@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, fail, user_errors, workspace
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, bar, fail, user_errors, workspace
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Read and check the audit trail.", no_args_is_help=True)
@@ -57,7 +57,8 @@ def audit_verify(
     with user_errors():
         anchor = parse_head(head) if head is not None else None
     with workspace(db, None, project) as ws:
-        result = verify(ws, anchor)
+        with bar("verifying the trail") as tick:
+            result = verify(ws, anchor, progress=tick)
         kept = verify_merged_trails(ws) if result.ok else []
     if not result.ok:
         raise fail(f"audit check failed: {result.message}", 1)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, workspace
+from coder.cli.common import (
+    CoderOpt,
+    DbOpt,
+    JsonOpt,
+    ProjectOpt,
+    bar,
+    fail,
+    user_errors,
+    workspace,
+)
 
 app = typer.Typer()
 code_app = typer.Typer(
@@ -18,19 +28,40 @@ code_app = typer.Typer(
 @code_app.command("apply")
 def code_apply(
     unit: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="DOC_KEY[:SEGMENT]",
             help="Document key, optionally with a segment number (from 1).",
+            show_default=False,
         ),
-    ],
-    code_name: Annotated[str, typer.Argument(metavar="CODE_NAME")],
+    ] = None,
+    code_name: Annotated[
+        str | None, typer.Argument(metavar="CODE_NAME", show_default=False)
+    ] = None,
     memo: Annotated[str | None, typer.Option(help="A memo on this coding.")] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="A CSV of codings to apply as one action: document, unit or start/end, code, "
+            "optional memo and coder (see docs/batch-coding.md).",
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="With --from: apply the good rows, list the bad.")
+    ] = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Apply a code to a segment or a whole document."""
+    """Apply a code to a segment or a whole document, or many codings from a CSV file."""
+    if from_file is not None:
+        if unit is not None or code_name is not None:
+            raise fail("give either DOC_KEY CODE_NAME or --from FILE, not both")
+        _apply_from(from_file, skip_bad, db, coder, project)
+        return
+    if unit is None or code_name is None:
+        raise fail("give DOC_KEY[:SEGMENT] and CODE_NAME (or --from FILE.csv)")
     from coder.services.coding import apply_code
 
     with workspace(db, coder, project) as ws:
@@ -40,6 +71,35 @@ def code_apply(
             if added
             else f"{code_name!r} was already applied to {unit}"
         )
+
+
+def _apply_from(
+    path: Path, skip_bad: bool, db: str | None, coder: str | None, project: str | None
+) -> None:
+    """Every row valid, or nothing applied: each bad row is printed with its line."""
+    from coder.services.batch import BatchError, apply_batch, read_batch_file
+
+    with user_errors():
+        rows, problems = read_batch_file(path)
+    with workspace(db, coder, project) as ws:
+        try:
+            with bar(f"applying {path.name}") as tick:
+                result = apply_batch(
+                    ws, rows, "code.apply", path.name, skip_bad, str(path), tick, problems
+                )
+        except BatchError as exc:
+            for line in exc.lines():
+                typer.echo(f"coder: {line}", err=True)
+            raise fail(
+                f"{path}: {len(exc.problems)} bad rows; nothing applied (fix them or use --skip-bad)"
+            ) from None
+    for line, message in result.skipped:
+        typer.echo(f"  skipped: {path}:{line}: {message}" if line else f"  skipped: {message}")
+    skipped = len(result.skipped)
+    typer.echo(
+        f"{path.name}: {result.added:,} codings applied, {result.already:,} already there"
+        + (f", {skipped:,} bad rows skipped" if skipped else "")
+    )
 
 
 @code_app.command("remove")
@@ -137,29 +197,31 @@ def codes(
     project: ProjectOpt = None,
 ) -> None:
     """List codes with how often they are used."""
-    from coder.services.codes import code_counts
+    from coder.services.listing import quick_code_counts
 
-    with workspace(db, None, project) as ws:
-        counts = code_counts(ws, include_inactive=all_)
+    # A project file at the newest schema is read with sqlite3 alone (no SQLAlchemy
+    # import); anything else, errors included, takes the ordinary path.
+    listing = quick_code_counts(db, project, all_)
+    if listing is None:
+        from coder.services.codes import code_counts
+
+        with workspace(db, None, project) as ws:
+            counts = code_counts(ws, include_inactive=all_)
+        listing = [
+            {"name": c.code.name, "parent": c.code.parent, "status": c.code.status.value,
+             "codings": c.codings, "segments": c.segments, "documents": c.documents}
+            for c in counts
+        ]  # fmt: skip
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {"name": c.code.name, "parent": c.code.parent, "status": c.code.status.value,
-                     "codings": c.codings, "segments": c.segments, "documents": c.documents}
-                    for c in counts
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )  # fmt: skip
+        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
         return
     depth: dict[str, int] = {}
-    for c in counts:
-        depth[c.code.name] = depth.get(c.code.parent, -1) + 1 if c.code.parent else 0
-        status = "" if c.code.status == "active" else f"  [{c.code.status}]"
+    for c in listing:
+        name, parent = c["name"], c["parent"]
+        depth[name] = depth.get(parent, -1) + 1 if parent else 0
+        status = "" if c["status"] == "active" else f"  [{c['status']}]"
         typer.echo(
-            f"{'  ' * depth[c.code.name]}{c.code.name:<40} {c.codings:>5} codings {c.documents:>4} docs{status}"
+            f"{'  ' * depth[name]}{name:<40} {c['codings']:>5} codings {c['documents']:>4} docs{status}"
         )
 
 
@@ -186,7 +248,8 @@ def autocode(
     project: ProjectOpt = None,
 ) -> None:
     """Search all segments and apply a code to every hit."""
-    from coder.services.coding import apply_code_many, check_code
+    from coder.services.batch import BatchItem, apply_batch
+    from coder.services.coding import check_code
     from coder.services.search import search_segments
 
     with workspace(db, coder, project) as ws:
@@ -197,5 +260,15 @@ def autocode(
         if dry_run:
             typer.echo(f"{len(hits)} segments match; nothing changed (--dry-run)")
             return
-        added = apply_code_many(ws, [h.ref for h in hits], code_name)
-        typer.echo(f"{len(hits)} segments match; applied {code_name!r} to {added} new")
+        with bar(f"coding {code_name!r}") as tick:
+            added = apply_batch(
+                ws,
+                [BatchItem(h.ref, code_name) for h in hits],
+                "autocode",
+                repr(code_name),
+                progress=tick,
+            ).added
+        typer.echo(
+            f"{len(hits):,} segments match; applied {code_name!r} to {added:,} new "
+            "(one action: 'coder undo' takes it back)"
+        )

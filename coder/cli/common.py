@@ -64,10 +64,29 @@ def workspace(db: str | None, coder: str | None, project: str | None = None) -> 
 
     with user_errors():
         ws = Workspace.open(db, coder, project)
+        ws.db.on_wait = waiting()
         try:
             yield ws
         finally:
             ws.close()
+
+
+def waiting():
+    """What a writer says while another holds the project: on a terminal one line kept
+    up to date, piped a line every ten seconds (a log shows why the script paused)."""
+    tty = sys.stderr.isatty()
+    said: list[int] = []
+
+    def say(message: str) -> None:
+        seconds = int(message.rsplit(": ", 1)[-1].split()[0] or 0)
+        if tty:
+            sys.stderr.write(f"\r\033[Kcoder: {message}")
+            sys.stderr.flush()
+        elif not said or seconds - said[-1] >= 10:
+            typer.echo(f"coder: {message}", err=True)
+            said.append(seconds)
+
+    return say
 
 
 @contextmanager
@@ -110,6 +129,62 @@ def progress(label: str) -> Iterator:
             bar.update(task, completed=done, total=total, description=describe())
 
         yield (records, per_file)
+
+
+@contextmanager
+def bar(label: str) -> Iterator:
+    """A progress bar with counts and time left on stderr, only on a terminal: piped
+    output gets nothing extra. Yields ``tick(done, total)``."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as shown:
+        task = shown.add_task(label, total=None)
+        yield lambda done, total: shown.update(task, completed=done, total=total)
+
+
+def stream_output(write, output: str | None, force: bool = False) -> None:
+    """Run ``write(binary file)`` into stdout, or into a temporary file renamed at the
+    end (never half-written; mode from the umask): the export is never held whole."""
+    import os
+    import tempfile
+
+    if output in (None, "-"):
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    check_output(output, force)
+    target = Path(output)
+    if not target.parent.exists():
+        raise fail(f"cannot write {target}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"wrote {target}", err=True)
 
 
 def check_output(output: str | None, force: bool) -> None:

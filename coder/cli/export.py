@@ -12,8 +12,10 @@ from coder.cli.common import (
     ForceOpt,
     OutputOpt,
     ProjectOpt,
+    bar,
     check_output,
     fail,
+    stream_output,
     user_errors,
     workspace,
     write_output,
@@ -47,10 +49,19 @@ def _export(
         "map": exports.export_map,
         "audit": exports.export_audit,
     }[kind]
-    buffer = io.BytesIO()
+    if binary:
+        buffer = io.BytesIO()
+        with workspace(db, None, project) as ws:
+            writer(ws, fmt, buffer)
+        write_output(buffer.getvalue(), output, binary=binary, force=force)
+        return
+    # Text formats stream: straight to stdout, or to a temporary file renamed at the end.
     with workspace(db, None, project) as ws:
-        writer(ws, fmt, buffer)
-    write_output(buffer.getvalue(), output, binary=binary, force=force)
+        if kind == "codings":
+            with bar("exporting codings") as tick:
+                stream_output(lambda out: exports.export_codings(ws, fmt, out, tick), output, force)
+        else:
+            stream_output(lambda out: writer(ws, fmt, out), output, force)
 
 
 @export_app.command("themes")

@@ -245,6 +245,7 @@ _PHASE_OF_ACTION = {
     "document.read": 1,
     "document.unread": 1,
     "code.apply": 2,
+    "autocode": 2,
     "code.remove": 2,
     "coding.memo": 2,
     "code.create": 2,

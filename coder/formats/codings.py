@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from coder.core.report import CodingLine
@@ -19,6 +19,7 @@ from coder.formats import csvsafe
 
 CODING_FORMATS = ("csv", "xlsx", "json")
 COLUMNS = CodingLine.FIELDS
+CHUNK = 2000  # CSV rows per write
 
 
 def _row(line: CodingLine) -> list[object]:
@@ -29,20 +30,34 @@ def _row(line: CodingLine) -> list[object]:
     ]  # fmt: skip
 
 
-def write_csv(lines: Sequence[CodingLine], out: BinaryIO) -> None:
+def write_csv(lines: Iterable[CodingLine], out: BinaryIO) -> None:
+    """Rows go out a chunk at a time, so a stream of lines is never held whole."""
     buffer = io.StringIO(newline="")
     writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_row(line) for line in lines)
+    for count, line in enumerate(lines, start=1):
+        writer.writerow(_row(line))
+        if count % CHUNK == 0:
+            out.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
     out.write(buffer.getvalue().encode("utf-8"))
 
 
-def write_json(lines: Sequence[CodingLine], out: BinaryIO) -> None:
-    data = [{name: getattr(line, name) for name in COLUMNS} for line in lines]
-    out.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+def write_json(lines: Iterable[CodingLine], out: BinaryIO) -> None:
+    """The same bytes as ``json.dumps(list, indent=2)``, written one object at a time."""
+    first = True
+    for line in lines:
+        item = json.dumps(
+            {name: getattr(line, name) for name in COLUMNS}, ensure_ascii=False, indent=2
+        )
+        text = "  " + item.replace("\n", "\n  ")
+        out.write((("[\n" if first else ",\n") + text).encode("utf-8"))
+        first = False
+    out.write(("[]\n" if first else "\n]\n").encode("utf-8"))
 
 
-def write_xlsx(lines: Sequence[CodingLine], out: BinaryIO) -> None:
+def write_xlsx(lines: Iterable[CodingLine], out: BinaryIO) -> None:
     """One "codings" sheet: bold frozen header, sensible widths, wrapped text."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -70,14 +85,14 @@ def write_xlsx(lines: Sequence[CodingLine], out: BinaryIO) -> None:
     workbook.save(out)
 
 
-WRITERS: dict[str, Callable[[Sequence[CodingLine], BinaryIO], None]] = {
+WRITERS: dict[str, Callable[[Iterable[CodingLine], BinaryIO], None]] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
     "json": write_json,
 }
 
 
-def write_codings(lines: Sequence[CodingLine], fmt: str, out: BinaryIO) -> None:
+def write_codings(lines: Iterable[CodingLine], fmt: str, out: BinaryIO) -> None:
     """Write codings in one of CODING_FORMATS; ValueError for an unknown format."""
     writer = WRITERS.get(fmt)
     if writer is None:

@@ -83,9 +83,27 @@ def load_codebook(ws: Workspace, path: Path, dry_run: bool = False) -> LoadResul
     if dry_run or plan.is_empty:
         return LoadResult(plan, applied=False)
     result = LoadResult(plan, applied=True)
+    # One action, one event listing every row it changed: one undo takes the load back.
     with ws.write("codebook.load", path.name) as tx:
         _apply(tx, ws.project.id, plan, codebook, result)
+        tx.target = f"{path.name}: {_describe(plan)}"
     return result
+
+
+def _describe(plan: SyncPlan) -> str:
+    """The load in a few words for the audit log: "3 codes added, 1 renamed"."""
+    parts = [
+        (len(plan.added), "code{s} added"),
+        (len(plan.renamed), "renamed"),
+        (len(plan.reactivated), "reactivated"),
+        (len(plan.updated), "change{s} to codes"),
+        (len(plan.retired), "retired"),
+        (len(plan.themes_added), "theme{s} added"),
+        (len(plan.themes_renamed), "theme{s} renamed"),
+        (len(plan.themes_updated), "change{s} to themes"),
+    ]
+    text = ", ".join(f"{n:,} {label.format(s='s' if n != 1 else '')}" for n, label in parts if n)
+    return text or "codebook order"
 
 
 def _apply(tx: Tx, pid: int, plan: SyncPlan, codebook: Codebook, result: LoadResult) -> None:
@@ -93,29 +111,23 @@ def _apply(tx: Tx, pid: int, plan: SyncPlan, codebook: Codebook, result: LoadRes
     # Renames first: later steps name codes by their new names.
     for rename in plan.renamed:
         row = find_code(tx, pid, rename.old, active=False)
-        tx.checkpoint("code.rename", f"{rename.old} -> {rename.new}")
         tx.update("code", row, name=rename.new)
     for name in plan.reactivated:
-        tx.checkpoint("code.reactivate", name)
         tx.update(
             "code", find_code(tx, pid, name, active=False), status="active", merged_into_id=None
         )
     order = {c.name: i for i, c in enumerate(codebook.codes, start=1)}
     for code in plan.added:
-        tx.checkpoint("code.create", code.name)
         parent_id = find_code(tx, pid, code.parent, active=False).id if code.parent else None
         insert_code(tx, pid, code, parent_id, order=order[code.name], pick_colour=False)
     for change in plan.updated:
-        tx.checkpoint("code.update", f"{change.name}: {change.field}")
         row = find_code(tx, pid, change.name, active=False)
         tx.update("code", row, **_code_values(tx, pid, change.field, change.new))
     for name in plan.retired:
-        tx.checkpoint("code.retire", name)
         row = find_code(tx, pid, name, active=False)
         tx.update("code", row, status="retired")
         result.retired_codings[name] = len(q.codings_of_code(tx.session, row.id))
     # Codebook order follows the file.
-    tx.checkpoint("codebook.order", "")
     for name, position in order.items():
         row = find_code(tx, pid, name, active=False)
         if row.order != position:
@@ -135,10 +147,8 @@ def _code_values(tx: Tx, pid: int, field_name: str, value: object) -> dict[str, 
 
 def _apply_themes(tx: Tx, pid: int, plan: SyncPlan, targets: dict[str, Code]) -> None:
     for rename in plan.themes_renamed:
-        tx.checkpoint("theme.rename", f"{rename.old} -> {rename.new}")
         tx.update("theme", find_theme(tx, pid, rename.old), name=rename.new)
     for theme in plan.themes_added:  # parents come before their sub-themes in the file
-        tx.checkpoint("theme.create", theme.name)
         parent_id = find_theme(tx, pid, theme.parent).id if theme.parent else None
         row = insert_theme(tx, pid, theme.name, theme.definition, parent_id, uid=theme.uid)
         if theme.scope:
@@ -146,7 +156,6 @@ def _apply_themes(tx: Tx, pid: int, plan: SyncPlan, targets: dict[str, Code]) ->
         for name in theme.codes:
             tx.insert("theme_code", theme_id=row.id, code_id=find_code(tx, pid, name).id)
     for change in plan.themes_updated:
-        tx.checkpoint("theme.update", f"{change.name}: {change.field}")
         row = find_theme(tx, pid, change.name)
         if change.field == "codes":
             wanted = {find_code(tx, pid, n, active=False).id for n in change.new}  # type: ignore[attr-defined]

@@ -148,8 +148,10 @@ def merge_codes(ws: Workspace, source: str, target: str) -> int:
         src = find_code(tx, ws.project.id, source)
         dst = find_code(tx, ws.project.id, target)
         moved = 0
+        # One query for the target's codings, not one per coding moved.
+        taken = {(c.segment_id, c.coder_id) for c in q.codings_of_code(tx.session, dst.id)}
         for coding in q.codings_of_code(tx.session, src.id):
-            if q.coding_row(tx.session, coding.segment_id, dst.id, coding.coder_id) is not None:
+            if (coding.segment_id, coding.coder_id) in taken:
                 _delete_coding(tx, coding.id)
             else:
                 tx.update("coding", coding, code_id=dst.id)
@@ -161,6 +163,7 @@ def merge_codes(ws: Workspace, source: str, target: str) -> int:
         for child in q.children_of(tx.session, src.id):
             tx.update("code", child, parent_id=dst.id if child.id != dst.id else src.parent_id)
         tx.update("code", src, status="merged", merged_into_id=dst.id)
+        tx.target = f"{source} -> {target}: {moved:,} coding{'s' if moved != 1 else ''} moved"
         return moved
 
 

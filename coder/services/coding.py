@@ -152,10 +152,15 @@ def apply_code(ws: Workspace, ref: UnitRef | str, code_name: str, memo: str | No
         return True
 
 
-def apply_code_many(ws: Workspace, refs: list[UnitRef], code_name: str) -> int:
-    """Apply one code to many units (search-and-code); one audited event per coding so each
-    can be undone on its own. Returns how many codings were added."""
-    return sum(apply_code(ws, ref, code_name) for ref in refs)
+def apply_code_many(
+    ws: Workspace, refs: list[UnitRef], code_name: str, action: str = "code.apply"
+) -> int:
+    """Apply one code to many units (autocode, search-and-code) as ONE audited action, so
+    one undo takes the whole batch back. Returns how many codings were added."""
+    from coder.services.batch import BatchItem, apply_batch
+
+    items = [BatchItem(ref, code_name) for ref in refs]
+    return apply_batch(ws, items, action, repr(code_name)).added
 
 
 def remove_code(ws: Workspace, ref: UnitRef | str, code_name: str) -> None:

@@ -9,16 +9,24 @@ Unknown formats and a missing Graphviz are ServiceErrors: one line for the user.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from coder.core.model import Code, Coding
-from coder.core.report import Bibliography, ThemeTable, build_theme_table, coding_lines
+from coder.core.report import (
+    Bibliography,
+    CodingLine,
+    ThemeTable,
+    build_theme_table,
+    coding_lines,
+)
 from coder.formats import audit_export, thematic_map
 from coder.formats.codings import CODING_FORMATS, write_codings
 from coder.formats.themetable import BINARY_FORMATS as _BINARY
 from coder.formats.themetable import THEME_FORMATS, write_theme_table
 from coder.services.reports import all_codings
 from coder.services.workspace import ServiceError, Workspace
+from coder.store import lookup
 from coder.store import queries as q
 
 BINARY_FORMATS = set(_BINARY)  # {"xlsx", "docx"}
@@ -35,6 +43,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}
 EXTENSIONS = {"latex": "tex", "mermaid": "mmd"}
 PAGE = 5000
+Progress = Callable[[int, int], None]
 
 
 def check_format(kind: str, fmt: str) -> None:
@@ -85,14 +94,26 @@ def export_themes(ws: Workspace, fmt: str, out: BinaryIO) -> None:
     write_theme_table(theme_table(ws), fmt, out)
 
 
-def export_codings(ws: Workspace, fmt: str, out: BinaryIO) -> None:
-    """One row per coding: key, citation, section, span, text, code, themes, coder, time, memo."""
+def export_codings(
+    ws: Workspace, fmt: str, out: BinaryIO, progress: Progress | None = None
+) -> None:
+    """One row per coding: key, citation, section, span, text, code, themes, coder, time, memo.
+    Streamed a page of documents at a time (keyset), reading only the coded spans."""
     check_format("codings", fmt)
-    codings = all_codings(ws)
     with ws.read() as session:
         themes = q.themes(session, ws.project.id)
         bibliography = Bibliography(q.document_metadata(session, ws.project.id))
-    write_codings(coding_lines(codings, themes, bibliography), fmt, out)
+        total = lookup.count_codings(session, ws.project.id) if progress else 0
+
+        def lines() -> Iterator[CodingLine]:
+            done = 0
+            for page in lookup.iter_codings(session, ws.project.id):
+                yield from coding_lines(page, themes, bibliography)
+                done += len(page)
+                if progress is not None:
+                    progress(done, total)
+
+        write_codings(lines(), fmt, out)
 
 
 def export_map(ws: Workspace, fmt: str, out: BinaryIO) -> None:
@@ -119,16 +140,14 @@ def export_audit(ws: Workspace, fmt: str, out: BinaryIO) -> None:
     check_format("audit", fmt)
     if fmt == "csv":
         audit_export.write_csv_header(out)
-    offset = 0
+    last = 0
     while True:
         with ws.read() as session:
-            events = q.audit_events(
-                session, ws.project.id, limit=PAGE, offset=offset, newest_first=False
-            )
+            events = lookup.audit_page(session, ws.project.id, last, PAGE)
         if fmt == "csv":
             audit_export.write_csv_events(events, out)
         else:
             audit_export.write_jsonl_events(events, out)
-        offset += len(events)
         if len(events) < PAGE:
             return
+        last = events[-1].seq

@@ -7,6 +7,7 @@ their own actions only, so two coders in one project never undo each other's wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coder.core.model import AuditEvent
@@ -125,10 +126,14 @@ def log(
         )
 
 
-def verify(ws: Workspace, anchor: Head | None = None) -> VerifyResult:
+def verify(
+    ws: Workspace,
+    anchor: Head | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyResult:
     """Check the chain and every audited row; with ``anchor`` (a head quoted earlier),
     also that the trail still ends exactly there."""
-    return ws.db.verify(ws.project.id, anchor)
+    return ws.db.verify(ws.project.id, anchor, progress)
 
 
 def head(ws: Workspace) -> Head:

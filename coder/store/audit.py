@@ -191,7 +191,12 @@ def iter_events(session: Session, project_id: int, batch: int = 2000) -> Iterato
         last = rows[-1].seq
 
 
-def verify(session: Session, project_id: int, anchor: Head | None = None) -> VerifyResult:
+def verify(
+    session: Session,
+    project_id: int,
+    anchor: Head | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyResult:
     project = session.get(Project, project_id)
     assert project is not None
     prev = GENESIS
@@ -238,6 +243,8 @@ def verify(session: Session, project_id: int, anchor: Head | None = None) -> Ver
             prev = event.hash
             expected_seq += 1
             checked += 1
+            if progress is not None and checked % 200 == 0:
+                progress(checked, project.last_seq)
         head = Head(checked, prev)
         if checked != project.last_seq or prev != (project.last_hash or GENESIS):
             seq, message = _end_mismatch(checked, project)

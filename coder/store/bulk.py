@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlmodel import col
 
 from coder.core.dedup import TEXT_NEEDED
 from coder.store.db import Tx
+from coder.store.rows import insert_tuples
 from coder.store.tables import DocumentRow, SegmentRow
 
 
@@ -52,24 +53,7 @@ SEGMENT_COLUMNS = (
     "ordinal", "heading", "start", "end", "text_hash", "context_before", "context_after",
 )  # fmt: skip
 _document_values = itemgetter(*DOCUMENT_COLUMNS)
-# Positional parameter markers of the drivers coder runs on (sqlite3: qmark, psycopg:
-# pyformat, which also takes %s). Any other driver goes through SQLAlchemy core.
-_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def _insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
-    """One DBAPI executemany of plain tuples: SQLAlchemy's core insert builds and then
-    unpacks a parameter dict per row, which costs more than the driver's own insert."""
-    marker = _MARKERS.get(conn.dialect.paramstyle)
-    if marker is None:
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, rows)
+_insert_many = insert_tuples
 
 
 def insert_documents(

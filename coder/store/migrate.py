@@ -19,12 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from coder.store.engine import StoreError, describe, sqlite_path
+from coder.store.schema_head import HEAD
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003"  # the newest revision in migrations/versions (tests/store/test_migrations.py)
 
 
 def _config() -> Config:

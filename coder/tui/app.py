@@ -72,6 +72,9 @@ def _phase_binding(n: int) -> Binding:
     )
 
 
+TUI_LOCK_WAIT = 2.0  # seconds
+
+
 class CoderApp(App[None]):
     """The workbench on one open project (``self.ws``)."""
 
@@ -93,6 +96,9 @@ class CoderApp(App[None]):
     def __init__(self, ws: Workspace, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ws = ws
+        # A write on a project another writer holds waits this long, then is reported
+        # as not saved (the notification names the holder) instead of freezing the screen.
+        ws.db.lock_wait = TUI_LOCK_WAIT
         self.journal_draft = ""
         self.coder_id = self._ensure_coder()
         self.ui_state = self._read_ui_state()

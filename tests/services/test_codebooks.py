@@ -107,14 +107,21 @@ def test_load_rename_retire_keeps_codings(ws, tmp_path):
         ("gray2024", 2, "Us-and-them divide"),
     ]
     assert sorted(theme.codes) == ["Danger talk", "New code", "Us-and-them divide"]
-    # Each change is its own event, inside one transaction.
+    # The load is one action: one event listing every row, undone as one.
     with ws.read() as s:
-        actions = [e.action for e in q.audit_events(s, ws.project.id, newest_first=False)]
-    assert "code.rename" in actions and "code.retire" in actions and "code.create" in actions
+        events = q.audit_events(s, ws.project.id, newest_first=False)
+    assert events[-1].action == "codebook.load" and events[-1].target.startswith("v2.yaml: ")
+    assert "code.rename" not in [e.action for e in events]
     assert history.verify(ws).ok
     # Loading the same file again changes nothing.
     again = load_codebook(ws, write(tmp_path, V2, "v2.yaml"))
     assert not again.applied and again.plan.is_empty
+    # One undo takes the whole load back.
+    history.undo(ws)
+    assert names(ws, include_inactive=True) == {
+        "Risk": "active", "Staff caution": "active", "Us and them": "active", "Old code": "active",
+    }  # fmt: skip
+    assert history.verify(ws).ok
 
 
 def test_invalid_file_changes_nothing(ws, tmp_path):

@@ -62,13 +62,14 @@ def test_filters_by_coder_action_and_target(demo_ws):
         await settle(pilot)
         assert [(e.coder, e.action) for e in screen.events] == [("bob", "code.apply")]
         screen.query_one("#audit-coder", Select).clear()
-        screen.query_one("#audit-action", Select).value = "theme.create"
+        # The codebook load is one action: one event.
+        screen.query_one("#audit-action", Select).value = "codebook.load"
         await settle(pilot)
-        assert screen.total == 6 and {e.action for e in screen.events} == {"theme.create"}
+        assert screen.total == 1 and {e.action for e in screen.events} == {"codebook.load"}
         screen.query_one("#audit-action", Select).clear()
-        await press(pilot, "slash", *"wounded")
+        await press(pilot, "slash", *"tread")
         assert screen.query_one("#audit-target", Input).has_focus
-        assert [e.target for e in screen.events] == ["wounded healer"]
+        assert [e.target for e in screen.events] == ["tread carefully @ gray2024:2"]
         assert "events 1-1 of 1" in screen_text(pilot.app)
 
     drive(Harness(demo_ws), steps)
@@ -76,6 +77,8 @@ def test_filters_by_coder_action_and_target(demo_ws):
 
 def test_pages_of_the_trail(demo_ws, monkeypatch):
     monkeypatch.setattr(audit_view, "PAGE_SIZE", 10)
+    for n in range(25):
+        code_service.create_code(demo_ws, Code(name=f"code {n}"))
 
     async def steps(pilot):
         screen = pilot.app.screen
@@ -90,6 +93,8 @@ def test_pages_of_the_trail(demo_ws, monkeypatch):
 
 
 def test_verify_intact_then_find_a_tampered_event(demo_ws, demo_db):
+    apply_code(demo_ws, "gray2024:1", "us and them")  # event 3
+
     async def intact(pilot):
         await press(pilot, "v")
         screen = pilot.app.screen

@@ -305,7 +305,16 @@ def test_search_and_code_applies_a_code_to_ticked_hits(demo_ws):
     assert got == {("skills gained by peer workers", hits[i].ref.ordinal) for i in (0, 2)}
     with demo_ws.read() as session:
         keys = {c.document_key for c in q.codings(session, demo_ws.project.id)}
+        last = q.audit_events(session, demo_ws.project.id, limit=1)[0]
     assert keys == {hits[0].ref.key, hits[2].ref.key}
+    # One action: one event with its count, and one undo takes both codings back.
+    assert (last.action, last.target) == ("autocode", "'skills gained by peer workers': 2 codings")
+
+    async def undo(pilot) -> None:
+        await press(pilot, "ctrl+z")
+
+    drive(make_app(demo_ws), undo)
+    assert codings(demo_ws) == []
 
 
 def test_search_and_code_reports_a_bad_regex_and_pages_hits(demo_ws):

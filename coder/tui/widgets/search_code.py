@@ -1,7 +1,7 @@
 """Search and code: find segments by words, a "phrase" or a regular expression (optionally
 fuzzy), tick the hits that really mean what the code means, and apply the code to all
-ticked hits in one step (``coding.apply_code_many``: one audited event per coding, so each
-can be undone on its own).
+ticked hits in one step (``coding.apply_code_many``: one action, one audited event listing
+every coding, so one undo takes the whole step back).
 
 Hits are listed a page at a time in a DataTable, so a common word over a large project
 never becomes thousands of rows; the search and the applying run in thread workers.
@@ -322,7 +322,7 @@ class SearchCodeScreen(ModalScreen[int | None]):
         self.busy = True
         self._status(f"applying {code!r} to {len(refs)} segments…")
         self.run_worker(
-            lambda: (apply_code_many(self.ws, refs, code), code, len(refs)),
+            lambda: (apply_code_many(self.ws, refs, code, action="autocode"), code, len(refs)),
             thread=True,
             exclusive=True,
             group="apply",

@@ -1,0 +1,182 @@
+"""Look-ups in bulk for bulk actions (autocode, batch coding from a file): a few queries
+for thousands of references, chunked, returning plain tuples, never a query per row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session, col
+
+from coder.core.model import AuditEvent, Coding
+from coder.store.rows import chunks
+from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    id: int
+    length: int  # of the text, in code points
+
+
+# (id, document_id, kind, ordinal, heading, start, end)
+SegInfo = tuple[int, int, str, int | None, str | None, int, int]
+
+
+def documents_by_key(session: Session, project_id: int, keys: Iterable[str]) -> dict[str, DocInfo]:
+    found: dict[str, DocInfo] = {}
+    for chunk in chunks(sorted(set(keys))):
+        for key, doc_id, length in session.execute(
+            select(DocumentRow.key, DocumentRow.id, func.length(DocumentRow.text)).where(
+                DocumentRow.project_id == project_id, col(DocumentRow.key).in_(chunk)
+            )
+        ):
+            found[key] = DocInfo(doc_id, length or 0)
+    return found
+
+
+def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted(set(document_ids))):
+        for doc_id, text in session.execute(
+            select(DocumentRow.id, DocumentRow.text).where(col(DocumentRow.id).in_(chunk))
+        ):
+            found[doc_id] = text
+    return found
+
+
+def segments_of_documents(session: Session, document_ids: Iterable[int]) -> list[SegInfo]:
+    """Every segment (units, spans, whole-document rows) of the documents, as plain
+    tuples (id, document_id, kind, ordinal, heading, start, end): batches read tens of
+    thousands of them, so no ORM or dataclass object per row."""
+    found: list[SegInfo] = []
+    for chunk in chunks(sorted(set(document_ids))):
+        found += [
+            tuple(row)  # type: ignore[misc]
+            for row in session.execute(
+                select(
+                    SegmentRow.id,
+                    SegmentRow.document_id,
+                    SegmentRow.kind,
+                    SegmentRow.ordinal,
+                    SegmentRow.heading,
+                    SegmentRow.start,
+                    SegmentRow.end,
+                ).where(col(SegmentRow.document_id).in_(chunk))
+            )
+        ]
+    return found
+
+
+def codes_by_name(session: Session, project_id: int) -> dict[str, tuple[int, str, int | None]]:
+    """name -> (id, status, merged_into_id) for every code of the project."""
+    return {
+        name: (code_id, status, merged)
+        for name, code_id, status, merged in session.execute(
+            select(CodeRow.name, CodeRow.id, CodeRow.status, CodeRow.merged_into_id).where(
+                CodeRow.project_id == project_id
+            )
+        )
+    }
+
+
+def coders_by_name(session: Session, names: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(names))):
+        for name, coder_id in session.execute(
+            select(CoderRow.name, CoderRow.id).where(col(CoderRow.name).in_(chunk))
+        ):
+            found[name] = coder_id
+    return found
+
+
+def existing_codings(
+    session: Session, project_id: int, code_ids: Iterable[int], coder_ids: Iterable[int]
+) -> set[tuple[int, int, int]]:
+    """(segment_id, code_id, coder_id) of the codings these codes and coders already have."""
+    coders = sorted(set(coder_ids))
+    found: set[tuple[int, int, int]] = set()
+    for chunk in chunks(sorted(set(code_ids))):
+        for seg, code, coder in session.execute(
+            select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder_id).where(
+                CodingRow.project_id == project_id,
+                col(CodingRow.code_id).in_(chunk),
+                col(CodingRow.coder_id).in_(coders),
+            )
+        ):
+            found.add((seg, code, coder))
+    return found
+
+
+def iter_codings(
+    session: Session, project_id: int, documents_per_page: int = 500
+) -> Iterator[list[Coding]]:
+    """Every coding in reading order, a page of documents at a time (keyset on the reading
+    order index, never OFFSET), with only the coded span of each text (substr in SQL), not
+    the whole abstract per coding: what exports stream."""
+    last_ordinal, last_id = -1, -1
+    while True:
+        docs = session.execute(
+            select(DocumentRow.id, DocumentRow.ordinal)
+            .where(
+                DocumentRow.project_id == project_id,
+                or_(
+                    DocumentRow.ordinal > last_ordinal,
+                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
+                ),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .limit(documents_per_page)
+        ).all()
+        if not docs:
+            return
+        page = session.execute(
+            select(
+                CodingRow.id,
+                SegmentRow.id,
+                DocumentRow.key,
+                CodeRow.name,
+                CoderRow.name,
+                SegmentRow.start,
+                SegmentRow.end,
+                SegmentRow.heading,
+                func.substr(
+                    DocumentRow.text, SegmentRow.start + 1, SegmentRow.end - SegmentRow.start
+                ),
+                CodingRow.created_at,
+                CodingRow.memo,
+                SegmentRow.ordinal,
+            )
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .join(CodeRow, CodeRow.id == CodingRow.code_id)
+            .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+            .where(
+                CodingRow.project_id == project_id,
+                col(SegmentRow.document_id).in_([d[0] for d in docs]),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id)
+        ).all()
+        if page:
+            yield [Coding(*row) for row in page]
+        last_ordinal, last_id = docs[-1][1], docs[-1][0]
+
+
+def count_codings(session: Session, project_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(CodingRow).where(CodingRow.project_id == project_id)
+    ).scalar_one()
+
+
+def audit_page(session: Session, project_id: int, after_seq: int, limit: int) -> list[AuditEvent]:
+    """Events after ``after_seq``, oldest first: keyset paging for exports of the trail."""
+    from coder.store.queries import to_event
+
+    rows = session.execute(
+        select(AuditEventRow)
+        .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > after_seq)
+        .order_by(AuditEventRow.seq)
+        .limit(limit)
+    ).scalars()
+    return [to_event(r) for r in rows]
