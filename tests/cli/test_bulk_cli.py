@@ -54,7 +54,7 @@ def test_apply_from_csv_is_one_action_undone_as_one(project, tmp_path):
     assert codings() == 4
     log = run("audit", "log", "--limit", "1")
     assert "code.apply" in log and "batch.csv: 4 codings" in log
-    assert run("audit", "verify").strip().endswith("the trail is intact")
+    assert "the trail is intact" in run("audit", "verify")
     assert "code.apply batch.csv: 4 codings" in run("undo")
     assert codings() == 0
     run("redo")
