@@ -7,6 +7,7 @@ leaves the project as it was. Codes missing from the file are retired, never del
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,12 @@ def load_codebook(ws: Workspace, path: Path, dry_run: bool = False) -> LoadResul
         return LoadResult(plan, applied=False)
     result = LoadResult(plan, applied=True)
     with ws.write("codebook.load", path.name) as tx:
+        # The load's own event names the file and its version (the methods appendix cites
+        # them); each change after it is its own event, as before.
+        tx.info.update(
+            {"file": path.name, "title": codebook.title, "version": str(codebook.version),
+             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        )  # fmt: skip
         _apply(tx, ws.project.id, plan, codebook, result)
     return result
 

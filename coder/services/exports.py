@@ -15,6 +15,7 @@ from coder.core.model import Code, Coding
 from coder.core.report import Bibliography, ThemeTable, build_theme_table, coding_lines
 from coder.formats import audit_export, thematic_map
 from coder.formats.codings import CODING_FORMATS, write_codings
+from coder.formats.methods import FLOW_FORMATS, METHODS_FORMATS
 from coder.formats.themetable import BINARY_FORMATS as _BINARY
 from coder.formats.themetable import THEME_FORMATS, write_theme_table
 from coder.services.reports import all_codings
@@ -30,6 +31,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "map": MAP_FORMATS,
     "audit": AUDIT_FORMATS,
     "project": ("qdpx",),
+    "methods": METHODS_FORMATS,
+    "flow": FLOW_FORMATS,
 }
 # Formats that must go to a file (they are not text a terminal can show).
 FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}

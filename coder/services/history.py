@@ -15,7 +15,8 @@ from coder.store import queries as q
 from coder.store.audit import VerifyResult
 from coder.store.db import Conflict
 
-NOT_UNDOABLE = {"undo", "redo", "import", "merge"}
+# A codebook load's own event only names the file; the changes after it are undone one by one.
+NOT_UNDOABLE = {"undo", "redo", "import", "merge", "codebook.load"}
 
 
 @dataclass
