@@ -18,6 +18,7 @@ from coder.formats.codings import CODING_FORMATS, write_codings
 from coder.formats.methods import FLOW_FORMATS, METHODS_FORMATS
 from coder.formats.themetable import BINARY_FORMATS as _BINARY
 from coder.formats.themetable import THEME_FORMATS, write_theme_table
+from coder.services.methods import export_flow, export_methods
 from coder.services.reports import all_codings
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
@@ -38,6 +39,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}
 EXTENSIONS = {"latex": "tex", "mermaid": "mmd"}
 PAGE = 5000
+__all__ = ["export_flow", "export_methods"]  # with the exporters defined below
 
 
 def check_format(kind: str, fmt: str) -> None:
