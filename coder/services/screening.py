@@ -40,7 +40,7 @@ class ExclusionResult:
         n = len(self.changed)
         out = f"{verb} {n} document{'s' if n != 1 else ''}"
         if self.unchanged:
-            state = "already excluded" if verb == "excluded" else "not excluded"
+            state = "not excluded" if verb == "included" else "already excluded"
             out += f" ({len(self.unchanged)} {state}: {', '.join(self.unchanged[:5])}"
             out += ", ...)" if len(self.unchanged) > 5 else ")"
         return out
@@ -125,8 +125,7 @@ def exclude_matching(
     search = search.strip()
     if not search:
         raise ServiceError("the search is empty: it would exclude every document")
-    _check_reason(reason, note)
-    if dry_run:
+    if dry_run:  # what would go; the reason is checked only when one is given
         with ws.read() as session:
             if reason:
                 _reason(session, ws.project.id, reason)
@@ -135,6 +134,7 @@ def exclude_matching(
         return ExclusionResult(
             [k for i, k in found if i not in already], [k for i, k in found if i in already]
         )
+    _check_reason(reason, note)
     with ws.write("document.exclude", f"search {search!r}") as tx:
         found = sq.matching_documents(tx.session, ws.project.id, search)
         tx.info["search"] = search

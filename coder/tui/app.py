@@ -80,9 +80,10 @@ class DataChanged(Message):
     that applies a code at one service call and one small read).
     """
 
-    def __init__(self, refresh_phase: bool = True) -> None:
+    def __init__(self, refresh_phase: bool = True, recount: bool = False) -> None:
         super().__init__()
         self.refresh_phase = refresh_phase
+        self.recount = recount  # the corpus changed size (records set aside or back)
 
 
 def _phase_binding(n: int) -> Binding:
@@ -240,6 +241,8 @@ class CoderApp(App[None]):
     # ---- data changes and progress ---------------------------------------------------
 
     def on_data_changed(self, event: DataChanged) -> None:
+        if event.recount:
+            self._totals = None
         if event.refresh_phase:
             self._refresh_phase(self.visible_phase)
         self.refresh_progress(delay=PROGRESS_DELAY)

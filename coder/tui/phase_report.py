@@ -23,9 +23,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
+from coder.core.methods import MethodsDraft, build_draft
 from coder.core.quality import Finding, Verdict
 from coder.core.report import ThemeEntry, ThemeTable, no_exemplars_note
 from coder.services import exports
+from coder.services.methods import methods_facts
 from coder.services.quality import quality_check
 from coder.services.workspace import Workspace
 from coder.tui.widgets.errors import USER_ERRORS
@@ -34,6 +36,11 @@ from coder.tui.widgets.phase_kit import LaterPhase, PaletteCommand
 from coder.tui.widgets.text import one_line
 
 PREVIEW_EXEMPLAR_CHARS = 240
+_SCROLLS = {
+    "tab-table": "#preview-scroll",
+    "tab-quality": "#quality-scroll",
+    "tab-methods": "#methods-scroll",
+}
 VERDICT_STYLE = {
     Verdict.OK: ("✓ ok", "green"),
     Verdict.CHECK: ("! check", "bold yellow"),
@@ -46,9 +53,28 @@ def extension(fmt: str) -> str:
     return exports.EXTENSIONS.get(fmt, fmt)
 
 
-def default_path(fmt: str) -> Path:
-    """``themes.<ext>``, relative: it lands in the folder coder runs in."""
-    return Path(exports.default_filename("themes", fmt))
+def default_path(fmt: str, kind: str = "themes") -> Path:
+    """``themes.<ext>`` (or ``methods.<ext>``), relative: it lands in the folder coder runs in."""
+    return Path(exports.default_filename(kind, fmt))
+
+
+def render_methods(draft: MethodsDraft) -> RenderableType:
+    """The methods draft and appendix as the exporters write them, from Text only."""
+    parts: list[RenderableType] = [Text(draft.title, "bold underline")]
+    for section in draft.sections:
+        parts.append(Text(f"\n{section.heading}", "bold"))
+        parts += [Text(paragraph + "\n") for paragraph in section.paragraphs]
+        for table in section.tables:
+            grid = Table(expand=True, title=table.title, title_justify="left")
+            for i, column in enumerate(table.header):
+                grid.add_column(column, justify="right" if i in table.numeric else "left")
+            for row in table.rows:
+                grid.add_row(*(Text(cell) for cell in row))
+            if not table.rows:
+                grid.add_row(*(Text("—", "dim") for _ in table.header))
+            parts.append(grid)
+    parts += [Text(note, "dim italic") for note in draft.notes]
+    return Group(*parts)
 
 
 def render_preview(table: ThemeTable) -> RenderableType:
@@ -170,6 +196,13 @@ class ReportPhase(LaterPhase):
             tooltip="Switch between preview and quality check",
         ),
         Binding("slash", "edit_path", "Path", id="report.path", tooltip="Edit the export path"),
+        Binding(
+            "m",
+            "show_methods",
+            "Methods",
+            id="report.methods",
+            tooltip="The methods draft and appendix, drawn from the audit trail",
+        ),
     ]
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
@@ -178,6 +211,8 @@ class ReportPhase(LaterPhase):
         self.last_written: Path | None = None
         self.findings: list[Finding] = []
         self.table: ThemeTable | None = None
+        self.methods: MethodsDraft | None = None
+        self.kind = "themes"  # what the export bar writes: the theme table or the methods
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="tab-table"):
@@ -185,6 +220,8 @@ class ReportPhase(LaterPhase):
                 yield Static(Text("Building the theme table …", "dim"), id="preview")
             with TabPane("Quality check", id="tab-quality"), VerticalScroll(id="quality-scroll"):
                 yield Static(Text("Computing the quality check …", "dim"), id="quality")
+            with TabPane("Methods", id="tab-methods"), VerticalScroll(id="methods-scroll"):
+                yield Static(Text("Drafting the methods …", "dim"), id="methods")
         with Horizontal(id="export-bar"):
             yield Select(
                 [(f, f) for f in exports.THEME_FORMATS],
@@ -195,7 +232,7 @@ class ReportPhase(LaterPhase):
             yield Input(str(default_path(self.format)), id="export-path")
             yield Button("Export", id="export-button", variant="primary")
         yield Label(
-            "e: export   f: format   /: edit path   v: table / quality check",
+            "e: export   f: format   /: edit path   v: table / quality check   m: methods",
             classes="status-line",
             id="export-result",
         )
@@ -206,8 +243,7 @@ class ReportPhase(LaterPhase):
     def focus_target(self) -> Widget:
         """What the shell focuses when it opens this phase: the visible tab's content,
         so e/f/v work at once."""
-        quality = self.query_one(TabbedContent).active == "tab-quality"
-        return self.query_one("#quality-scroll" if quality else "#preview-scroll", VerticalScroll)
+        return self.query_one(_SCROLLS[self.query_one(TabbedContent).active], VerticalScroll)
 
     def read_data(self) -> ThemeTable:
         """The theme table exactly as the exporters will write it."""
@@ -217,6 +253,21 @@ class ReportPhase(LaterPhase):
         self.table = table
         self.query_one("#preview", Static).update(render_preview(table))
         self._compute_quality()
+        self._compute_methods()
+
+    @work(thread=True, exclusive=True, group="methods")
+    def _compute_methods(self) -> None:
+        """The methods draft reads the whole trail: a thread, as the checklist does."""
+        try:
+            draft = build_draft(methods_facts(self.ws))
+        except USER_ERRORS as error:
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self._show_methods, draft)
+
+    def _show_methods(self, draft: MethodsDraft) -> None:
+        self.methods = draft
+        self.query_one("#methods", Static).update(render_methods(draft))
 
     @work(thread=True, exclusive=True, group="quality")
     def _compute_quality(self) -> None:
@@ -242,7 +293,7 @@ class ReportPhase(LaterPhase):
         """Switch format; a path still ending in the old format's extension follows."""
         path_input = self.query_one("#export-path", Input)
         old_suffix = "." + extension(self.format)
-        path = Path(path_input.value.strip() or default_path(fmt))
+        path = Path(path_input.value.strip() or default_path(fmt, self.kind))
         if path.suffix == old_suffix or not path.suffix:
             path_input.value = str(path.with_suffix("." + extension(fmt)))
         self.format = fmt
@@ -250,8 +301,31 @@ class ReportPhase(LaterPhase):
         if select.value != fmt:
             select.value = fmt
 
+    def _set_kind(self, kind: str) -> None:
+        """The export bar follows the tab: the methods tab writes the methods draft, the
+        others the theme table; the format list and a default path follow too."""
+        if kind == self.kind:
+            return
+        path_input = self.query_one("#export-path", Input)
+        was_default = path_input.value.strip() == str(default_path(self.format, self.kind))
+        self.kind = kind
+        formats = exports.KINDS[kind]
+        self.format = formats[0]
+        select = self.query_one("#export-format", Select)
+        select.set_options([(f, f) for f in formats])
+        select.value = self.format
+        if was_default:
+            path_input.value = str(default_path(self.format, kind))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._set_kind("methods" if event.pane.id == "tab-methods" else "themes")
+
+    def action_show_methods(self) -> None:
+        active = self.query_one(TabbedContent).active
+        self._show_tab("tab-table" if active == "tab-methods" else "tab-methods")
+
     def action_next_format(self) -> None:
-        formats = list(exports.THEME_FORMATS)
+        formats = list(exports.KINDS[self.kind])
         self._set_format(formats[(formats.index(self.format) + 1) % len(formats)])
 
     def action_edit_path(self) -> None:
@@ -265,9 +339,8 @@ class ReportPhase(LaterPhase):
         """Show a tab and focus its content: focus left in the hidden tab would be lost,
         and with it this phase's keys."""
         self.query_one(TabbedContent).active = tab
-        self.query_one(
-            "#quality-scroll" if tab == "tab-quality" else "#preview-scroll", VerticalScroll
-        ).focus()
+        self._set_kind("methods" if tab == "tab-methods" else "themes")
+        self.query_one(_SCROLLS[tab], VerticalScroll).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "export-path":
@@ -281,18 +354,18 @@ class ReportPhase(LaterPhase):
         if fmt is not None and fmt != self.format:
             self._set_format(fmt)
         raw = self.query_one("#export-path", Input).value.strip()
-        path = Path(raw).expanduser() if raw else default_path(self.format)
+        path = Path(raw).expanduser() if raw else default_path(self.format, self.kind)
         if not path.is_absolute():
             path = Path.cwd() / path
         self.query_one("#export-result", Label).update(Text(f"writing {path} …", "dim"))
-        self._write(self.format, path)
+        self._write(self.format, path, self.kind)
 
     @work(thread=True, exclusive=True, group="export")
-    def _write(self, fmt: str, path: Path) -> None:
+    def _write(self, fmt: str, path: Path, kind: str = "themes") -> None:
         """Export into memory first, so a failed export never leaves half a file."""
         problem = None
         if path.is_dir():
-            problem = f"{path} is a folder: give a file name such as {default_path(fmt).name}"
+            problem = f"{path} is a folder: give a file name such as {default_path(fmt, kind).name}"
         elif not path.parent.is_dir():
             problem = f"cannot write {path}: folder {path.parent} does not exist"
         if problem:
@@ -300,7 +373,12 @@ class ReportPhase(LaterPhase):
             return
         try:
             buffer = io.BytesIO()
-            exports.export_themes(self.ws, fmt, buffer)
+            writer = {
+                "themes": exports.export_themes,
+                "methods": exports.export_methods,
+                "flow": exports.export_flow,
+            }[kind]
+            writer(self.ws, fmt, buffer)
             path.write_bytes(buffer.getvalue())
         except USER_ERRORS as error:
             self.app.call_from_thread(self._export_failed, str(error))
@@ -310,11 +388,16 @@ class ReportPhase(LaterPhase):
                 self._export_failed, f"cannot write {path}: {error.strerror or error}"
             )
             return
-        self.app.call_from_thread(self._exported, fmt, path)
+        self.app.call_from_thread(self._exported, fmt, path, kind)
 
-    def _exported(self, fmt: str, path: Path) -> None:
+    def _exported(self, fmt: str, path: Path, kind: str = "themes") -> None:
         self.last_written = path
-        text = Text(f"wrote the theme table ({fmt}) to ", "green")
+        what = {
+            "themes": "the theme table",
+            "methods": "the methods draft",
+            "flow": "the record flow",
+        }
+        text = Text(f"wrote {what[kind]} ({fmt}) to ", "green")
         text.append(str(path), "bold")
         self.query_one("#export-result", Label).update(text)
         self.app.notify(f"wrote {path}", markup=False)
@@ -335,7 +418,31 @@ class ReportPhase(LaterPhase):
         commands.append(
             ("report: quality check", self._show_check_tab, "Braun & Clarke's 15-point checklist")
         )
+        commands.append(
+            ("report: methods draft", self._show_methods_tab, "The methods draft and appendix")
+        )
+        commands += [
+            (
+                f"report: export methods {fmt}",
+                lambda fmt=fmt: self._write(
+                    fmt, Path.cwd() / default_path(fmt, "methods"), "methods"
+                ),
+                f"Write the methods draft and appendix as {fmt}",
+            )
+            for fmt in exports.KINDS["methods"]
+        ]
+        commands += [
+            (
+                f"report: export record flow {fmt}",
+                lambda fmt=fmt: self._write(fmt, Path.cwd() / default_path(fmt, "flow"), "flow"),
+                f"Write the PRISMA-style record-flow diagram as {fmt}",
+            )
+            for fmt in exports.KINDS["flow"]
+        ]
         return commands
+
+    def _show_methods_tab(self) -> None:
+        self._show_tab("tab-methods")
 
     def _show_check_tab(self) -> None:
         self._show_tab("tab-quality")
