@@ -33,7 +33,7 @@ from coder.formats import methods as writer
 from coder.formats import thematic_map
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
-from coder.store import reporting as r
+from coder.store.queries import reporting as r
 
 CODE_ACTIONS = ("code.create", "code.rename", "code.merge", "code.retire", "code.reactivate")
 THEME_ACTIONS = ("theme.create", "theme.rename", "theme.merge", "theme.split", "theme.discard")

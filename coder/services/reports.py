@@ -7,7 +7,7 @@ from typing import Any
 from coder.core.model import Coding, Document
 from coder.services.workspace import Workspace
 from coder.store import queries as q
-from coder.store import screening as sq
+from coder.store.queries import screening as sq
 from coder.store.tables import ExclusionRow
 
 PAGE = 2000

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from coder.core.matching import did_you_mean
 from coder.services.workspace import ServiceError, Workspace
-from coder.store import screening as sq
-from coder.store.screening import Excluded
+from coder.store.queries import screening as sq
+from coder.store.queries.screening import Excluded
 
 __all__ = [
     "Excluded",
