@@ -9,7 +9,7 @@ from textual.widgets import Select, Static, TabbedContent
 from coder.services import screening
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_report import ReportPhase
+from coder.tui.phases.report import ReportPhase
 from tests.tui.conftest import drive, press, settle
 from tests.tui.test_phase_report import plain
 
