@@ -17,7 +17,18 @@ from typing import Annotated
 import typer
 
 from coder import __version__
-from coder.cli import audit, codebook, coding, documents, export, memo, project, theme, two_coders
+from coder.cli import (
+    audit,
+    codebook,
+    coding,
+    documents,
+    export,
+    memo,
+    project,
+    screening,
+    theme,
+    two_coders,
+)
 from coder.cli.common import CoderOpt, DbOpt
 
 app = typer.Typer(
@@ -28,7 +39,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-for commands in (project.app, documents.app, coding.app, two_coders.app, audit.app):
+for commands in (project.app, documents.app, screening.app, coding.app, two_coders.app, audit.app):
     app.add_typer(commands)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(coding.code_app, name="code")
@@ -37,6 +48,7 @@ app.add_typer(export.export_app, name="export")
 app.add_typer(two_coders.compare_app, name="compare")
 app.add_typer(theme.theme_app, name="theme")
 app.add_typer(memo.memo_app, name="memo")
+app.add_typer(screening.reasons_app, name="reasons")
 
 
 def version_callback(value: bool) -> None:

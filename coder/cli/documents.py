@@ -139,12 +139,24 @@ def formats() -> None:
 
 
 @app.command()
-def documents(db: DbOpt = None, as_json: JsonOpt = False, project: ProjectOpt = None) -> None:
-    """List the project's documents."""
+def documents(
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    project: ProjectOpt = None,
+    excluded: Annotated[
+        bool, typer.Option("--excluded", help="Only the documents set aside, with why.")
+    ] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Documents in the analysis and those set aside.")
+    ] = False,
+) -> None:
+    """List the project's documents (those in the analysis, unless --excluded or --all)."""
     from coder.services.reports import document_dicts
 
+    if excluded and all_:
+        raise fail("choose --excluded or --all, not both")
     with workspace(db, None, project) as ws:
-        docs = document_dicts(ws)
+        docs = document_dicts(ws, excluded=None if all_ else excluded)
     if as_json:
         typer.echo(json.dumps(docs, ensure_ascii=False, indent=2))
         return
@@ -153,6 +165,10 @@ def documents(db: DbOpt = None, as_json: JsonOpt = False, project: ProjectOpt = 
     seg_width = max((len(str(d["segments"])) for d in docs), default=1)
     for d in docs:
         flag = "" if d["abstract"] else "  [no abstract]"
+        aside = d["excluded"]
+        if aside:
+            why = "; ".join(x for x in (aside["reason"], aside["note"]) if x)
+            flag += f"  [excluded: {why}]"
         year = str(d["year"]) if d["year"] is not None else "-"
         typer.echo(
             f"{d['key']:<{key_width}}  {year:<4}  {d['segments']:>{seg_width}} seg  {_label(d)}{flag}"

@@ -22,7 +22,7 @@ from coder.cli.common import (
 )
 
 export_app = typer.Typer(
-    help="Export theme tables, codings, the thematic map, the audit trail and projects.",
+    help="Export theme tables, codings, the thematic map, the audit trail, the methods draft, the record flow and projects.",
     no_args_is_help=True,
 )
 
@@ -48,6 +48,8 @@ def _export(
         "codings": exports.export_codings,
         "map": exports.export_map,
         "audit": exports.export_audit,
+        "methods": exports.export_methods,
+        "flow": exports.export_flow,
     }[kind]
     if binary:
         buffer = io.BytesIO()
@@ -123,6 +125,32 @@ def export_audit_command(
         f"'coder audit verify --head {value}' proves it was not cut or extended since",
         err=True,
     )
+
+
+@export_app.command("methods")
+def export_methods_command(
+    fmt: Annotated[str, typer.Option("--format", help="md, docx, html or json.")] = "md",
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Draft the methods paragraph and appendix from the project's data and audit trail."""
+    _export("methods", fmt, output, force, db, project)
+
+
+@export_app.command("flow")
+def export_flow_command(
+    fmt: Annotated[
+        str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
+    ] = "mermaid",
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """The PRISMA 2020-style record-flow diagram (identification, screening, included)."""
+    _export("flow", fmt, output, force, db, project)
 
 
 @export_app.command("project")

@@ -7,6 +7,7 @@ leaves the project as it was. Codes missing from the file are retired, never del
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,12 @@ def load_codebook(ws: Workspace, path: Path, dry_run: bool = False) -> LoadResul
     result = LoadResult(plan, applied=True)
     # One action, one event listing every row it changed: one undo takes the load back.
     with ws.write("codebook.load", path.name) as tx:
+        # The load's own event names the file and its version (the methods appendix cites
+        # them); each change after it is its own event, as before.
+        tx.info.update(
+            {"file": path.name, "title": codebook.title, "version": str(codebook.version),
+             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        )  # fmt: skip
         _apply(tx, ws.project.id, plan, codebook, result)
         tx.target = f"{path.name}: {_describe(plan)}"
     return result

@@ -22,8 +22,10 @@ from coder.core.report import (
 )
 from coder.formats import audit_export, thematic_map
 from coder.formats.codings import CODING_FORMATS, write_codings
+from coder.formats.methods import FLOW_FORMATS, METHODS_FORMATS
 from coder.formats.themetable import BINARY_FORMATS as _BINARY
 from coder.formats.themetable import THEME_FORMATS, write_theme_table
+from coder.services.methods import export_flow, export_methods
 from coder.services.reports import all_codings
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import lookup
@@ -38,12 +40,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "map": MAP_FORMATS,
     "audit": AUDIT_FORMATS,
     "project": ("qdpx",),
+    "methods": METHODS_FORMATS,
+    "flow": FLOW_FORMATS,
 }
 # Formats that must go to a file (they are not text a terminal can show).
 FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}
 EXTENSIONS = {"latex": "tex", "mermaid": "mmd"}
 PAGE = 5000
-Progress = Callable[[int, int], None]
+__all__ = ["export_flow", "export_methods"]  # with the exporters defined below
 
 
 def check_format(kind: str, fmt: str) -> None:

@@ -16,7 +16,8 @@ from coder.store import queries as q
 from coder.store.audit import Head, VerifyResult, events_touching
 from coder.store.db import Conflict
 
-NOT_UNDOABLE = {"undo", "redo", "import", "merge"}
+# A codebook load's own event only names the file; the changes after it are undone one by one.
+NOT_UNDOABLE = {"undo", "redo", "import", "merge", "codebook.load"}
 
 
 @dataclass

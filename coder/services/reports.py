@@ -7,6 +7,8 @@ from typing import Any
 from coder.core.model import Coding, Document
 from coder.services.workspace import Workspace
 from coder.store import queries as q
+from coder.store.queries import screening as sq
+from coder.store.tables import ExclusionRow
 
 PAGE = 2000
 
@@ -33,16 +35,20 @@ def all_documents(ws: Workspace) -> list[Document]:
                 return out
 
 
-def document_dicts(ws: Workspace) -> list[dict[str, Any]]:
-    """``coder documents --json``: one object per document with the documented keys."""
+def document_dicts(ws: Workspace, excluded: bool | None = False) -> list[dict[str, Any]]:
+    """``coder documents --json``: one object per document with the documented keys.
+    ``excluded``: False (default) the documents in the analysis, True those set aside in
+    familiarisation, None all of them; ``"excluded"`` says why one was set aside."""
     out: list[dict[str, Any]] = []
     with ws.read() as session:
+        reasons = {r.id: r.name for r in sq.reason_rows(session, ws.project.id)}
         offset = 0
         while True:
-            docs = q.documents(session, ws.project.id, offset=offset, limit=PAGE)
+            docs = q.documents(session, ws.project.id, offset=offset, limit=PAGE, excluded=excluded)
             if not docs:
                 break
             counts = q.unit_counts(session, [d.id for d in docs if d.id is not None])
+            aside = sq.exclusions_for(session, [d.id for d in docs if d.id is not None])
             for d in docs:
                 out.append(
                     {
@@ -63,7 +69,15 @@ def document_dicts(ws: Workspace) -> list[dict[str, Any]]:
                         "segments": counts.get(d.id, 0),
                         "source": d.source_file,
                         "format": d.source_format,
+                        "excluded": _exclusion(aside.get(d.id), reasons),  # type: ignore[arg-type]
                     }
                 )
             offset += PAGE
     return out
+
+
+def _exclusion(row: ExclusionRow | None, reasons: dict[int, str]) -> dict[str, str | None] | None:
+    if row is None:
+        return None
+    reason = reasons.get(row.reason_id) if row.reason_id is not None else None
+    return {"reason": reason, "note": row.note or None, "time": row.excluded_at}

@@ -44,6 +44,8 @@ TABLE_ORDER = [
     "memo",
     "document_read",
     "phase_status",
+    "exclusion_reason",
+    "document_exclusion",
 ]
 
 

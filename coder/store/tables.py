@@ -211,6 +211,33 @@ class UiStateRow(SQLModel, table=True):
     value: str = Field(default="", sa_column=_text())
 
 
+class ExclusionReasonRow(SQLModel, table=True):
+    """One of the project's short list of reasons for setting a record aside (phase 1)."""
+
+    __tablename__ = "exclusion_reason"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    name: str
+    order: int = 0
+    created_at: str
+
+
+class ExclusionRow(SQLModel, table=True):
+    """A document set aside in familiarisation: out of the coding queue and the counts,
+    still searchable; deleting the row (``coder include``) brings the document back."""
+
+    __tablename__ = "document_exclusion"
+    __table_args__ = (UniqueConstraint("document_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    document_id: int = Field(foreign_key="document.id")
+    reason_id: int | None = Field(default=None, foreign_key="exclusion_reason.id")
+    note: str = Field(default="", sa_column=_text())  # the researcher's own words
+    coder_id: int = Field(foreign_key="coder.id")
+    excluded_at: str
+
+
 class AuditEventRow(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("project_id", "seq"),)
@@ -242,4 +269,6 @@ AUDITED_TABLES: dict[str, type[SQLModel]] = {
     "document_read": ReadMarkRow,
     "phase_status": PhaseStatusRow,
     "segment": SegmentRow,  # only kind span/document rows; units are in the import digest
+    "exclusion_reason": ExclusionReasonRow,
+    "document_exclusion": ExclusionRow,
 }

@@ -229,6 +229,8 @@ class CoderApp(App[None]):
     # ---- data changes and progress ---------------------------------------------------
 
     def on_data_changed(self, event: DataChanged) -> None:
+        if event.recount:
+            self._totals = None
         if event.refresh_phase:
             self._refresh_phase(self.visible_phase)
         self.refresh_progress(delay=PROGRESS_DELAY)

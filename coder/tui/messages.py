@@ -17,6 +17,7 @@ class DataChanged(Message):
     that applies a code at one service call and one small read).
     """
 
-    def __init__(self, refresh_phase: bool = True) -> None:
+    def __init__(self, refresh_phase: bool = True, recount: bool = False) -> None:
         super().__init__()
         self.refresh_phase = refresh_phase
+        self.recount = recount  # the corpus changed size (records set aside or back)

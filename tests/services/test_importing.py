@@ -107,7 +107,7 @@ def test_cli_import_summary_documents_json_and_errors(tmp_path, monkeypatch):
     gray = next(d for d in docs if d["key"] == "gray2024")
     assert set(gray) == {
         "key", "title", "authors", "year", "date", "type", "journal", "volume", "issue", "pages",
-        "issn", "doi", "abstract", "sections", "segments", "source", "format",
+        "issn", "doi", "abstract", "sections", "segments", "source", "format", "excluded",
     }  # fmt: skip
     assert gray["authors"] == ["Benjamin Thomas Gray", "Matthew Sisto", "Renee Conley"]
     assert (gray["year"], gray["date"], gray["type"], gray["issn"]) == (

@@ -16,6 +16,7 @@ from coder.store.tables import (
     CoderRow,
     CodingRow,
     DocumentRow,
+    ExclusionRow,
     ExemplarRow,
     MisfitRow,
     SegmentRow,
@@ -26,7 +27,11 @@ def count_coded_segments(session: Session, project_id: int, coder_id: int | None
     query = (
         select(func.count(func.distinct(CodingRow.segment_id)))
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-        .where(CodingRow.project_id == project_id, SegmentRow.kind == "unit")
+        .where(
+            CodingRow.project_id == project_id,
+            SegmentRow.kind == "unit",
+            col(SegmentRow.document_id).not_in(select(ExclusionRow.document_id)),
+        )
     )
     if coder_id is not None:
         query = query.where(CodingRow.coder_id == coder_id)

@@ -18,6 +18,7 @@ from coder.store.queries.convert import to_document, to_segment
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
+    ExclusionRow,
     ReadMarkRow,
     SegmentRow,
 )
@@ -33,21 +34,38 @@ def document_keys(session: Session, project_id: int) -> list[str]:
     return list(session.exec(select(DocumentRow.key).where(DocumentRow.project_id == project_id)))
 
 
+def not_excluded() -> Any:
+    """A condition on DocumentRow: the document has not been set aside. Excluded documents
+    leave the coding queue and the counts, yet stay in the table (and searchable)."""
+    return col(DocumentRow.id).not_in(select(ExclusionRow.document_id))
+
+
 def count_documents(session: Session, project_id: int) -> int:
+    """Documents in the analysis (those set aside in phase 1 are not counted)."""
     return session.exec(
-        select(func.count()).select_from(DocumentRow).where(DocumentRow.project_id == project_id)
+        select(func.count())
+        .select_from(DocumentRow)
+        .where(DocumentRow.project_id == project_id, not_excluded())
     ).one()
 
 
 def documents(
-    session: Session, project_id: int, offset: int = 0, limit: int | None = None
+    session: Session,
+    project_id: int,
+    offset: int = 0,
+    limit: int | None = None,
+    excluded: bool | None = None,
 ) -> list[Document]:
-    query = (
-        select(DocumentRow)
-        .where(DocumentRow.project_id == project_id)
-        .order_by(DocumentRow.ordinal, DocumentRow.id)
-        .offset(offset)
-    )
+    """Documents in reading order; ``excluded`` True: only those set aside, False: only
+    those in the analysis, None: all."""
+    query = select(DocumentRow).where(DocumentRow.project_id == project_id)
+    if excluded is not None:
+        query = query.where(
+            col(DocumentRow.id).in_(select(ExclusionRow.document_id))
+            if excluded
+            else not_excluded()
+        )
+    query = query.order_by(DocumentRow.ordinal, DocumentRow.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [to_document(r) for r in session.exec(query)]
@@ -64,6 +82,7 @@ class DocumentListItem:
     has_abstract: bool
     read: bool
     codings: int
+    excluded: bool = False
 
 
 def document_page(
@@ -74,8 +93,10 @@ def document_page(
     limit: int = 100,
     unread_only: bool = False,
     search: str | None = None,
+    excluded: bool | None = None,
 ) -> tuple[int, list[DocumentListItem]]:
-    """A page of the document list, filtered in SQL; returns (total matching, page)."""
+    """A page of the document list, filtered in SQL; returns (total matching, page).
+    ``excluded``: as in ``documents`` (the reading list shows all, marked)."""
     read = (
         select(ReadMarkRow.document_id).where(ReadMarkRow.coder_id == coder_id).scalar_subquery()
         if coder_id is not None
@@ -84,6 +105,9 @@ def document_page(
     conditions: list[Any] = [DocumentRow.project_id == project_id]
     if unread_only and read is not None:
         conditions.append(col(DocumentRow.id).not_in(read))
+    if excluded is not None:
+        excluded_ids = select(ExclusionRow.document_id)
+        conditions.append(col(DocumentRow.id).in_(excluded_ids) if excluded else not_excluded())
     if search:
         like = f"%{search.lower()}%"
         conditions.append(
@@ -113,7 +137,13 @@ def document_page(
     ids = [r[0] for r in rows]
     read_ids: set[int] = set()
     counts: dict[int, int] = {}
+    set_aside: set[int] = set()
     if ids:
+        set_aside = set(
+            session.exec(
+                select(ExclusionRow.document_id).where(col(ExclusionRow.document_id).in_(ids))
+            )
+        )
         if coder_id is not None:
             read_ids = set(
                 session.exec(
@@ -144,6 +174,7 @@ def document_page(
                 has_abstract,
                 doc_id in read_ids,
                 counts.get(doc_id, 0),
+                doc_id in set_aside,
             )
         )
     return total, items
@@ -200,7 +231,7 @@ def count_segments(session: Session, project_id: int) -> int:
         select(func.count())
         .select_from(SegmentRow)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit")
+        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit", not_excluded())
     ).one()
 
 
@@ -324,7 +355,7 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
         order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
     return session.exec(
         select(DocumentRow.key)
-        .where(DocumentRow.project_id == project_id, where)
+        .where(DocumentRow.project_id == project_id, where, not_excluded())
         .order_by(*order)
         .limit(1)
     ).first()
@@ -339,7 +370,7 @@ def end_document_key(session: Session, project_id: int, last: bool = False) -> s
     )
     return session.exec(
         select(DocumentRow.key)
-        .where(DocumentRow.project_id == project_id)
+        .where(DocumentRow.project_id == project_id, not_excluded())
         .order_by(*order)
         .limit(1)
     ).first()

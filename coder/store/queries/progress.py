@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
+    ExclusionRow,
     PhaseStatusRow,
     ReadMarkRow,
     SegmentRow,
@@ -20,7 +21,11 @@ def count_read(session: Session, project_id: int, coder_id: int) -> int:
         select(func.count())
         .select_from(ReadMarkRow)
         .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
-        .where(DocumentRow.project_id == project_id, ReadMarkRow.coder_id == coder_id)
+        .where(
+            DocumentRow.project_id == project_id,
+            ReadMarkRow.coder_id == coder_id,
+            col(DocumentRow.id).not_in(select(ExclusionRow.document_id)),
+        )
     ).one()
 
 
@@ -49,6 +54,7 @@ def next_uncoded(
             DocumentRow.project_id == project_id,
             SegmentRow.kind == "unit",
             col(SegmentRow.id).not_in(coded),
+            col(DocumentRow.id).not_in(select(ExclusionRow.document_id)),
             or_(
                 DocumentRow.ordinal > after_doc_ordinal,
                 and_(DocumentRow.ordinal == after_doc_ordinal, DocumentRow.id > after_doc_id),

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
 from coder.core.model import Document
-from coder.services import views
+from coder.services import screening, views
 from coder.services.notes import mark_read, set_note
 from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
@@ -27,6 +27,7 @@ from coder.tui.messages import DataChanged
 from coder.tui.phases.base import Key, Phase
 from coder.tui.widgets.document import text_blocks
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.exclude_dialog import ExcludeChoice, ExcludeScreen
 from coder.tui.widgets.reader import Block, TextReader
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.virtual_list import VirtualList
@@ -65,8 +66,11 @@ def _volume(doc: Document) -> str | None:
 
 
 def document_row_text(item: DocumentListItem, width: int) -> Text:
-    """One list row: read mark, key, label, year. Literal text only."""
-    text = Text("✓ " if item.read else "· ", style="green" if item.read else "dim", end="")
+    """One list row: read mark (⊘ when set aside), key, label, year. Literal text only."""
+    if item.excluded:  # set aside: marked first, where a narrow list still shows it
+        text = Text("⊘ ", style="bold magenta", end="")
+    else:
+        text = Text("✓ " if item.read else "· ", style="green" if item.read else "dim", end="")
     text.append_text(one_line(item.key, style="bold"))
     if item.label != item.key:
         text.append("  ")
@@ -91,6 +95,14 @@ class FamiliarisePhase(Phase):
             palette="familiarise: unread only", palette_help="Show only unread documents (or all)"),
         Key("n", "edit_note", "Note", "familiarise.note", "Write the familiarisation note of this document",
             palette="familiarise: edit note", palette_help="Write the familiarisation note"),
+        Key("e", "toggle_exclude", "Set aside", "familiarise.exclude",
+            "Set the document aside with a reason (or bring it back)",
+            palette="familiarise: set aside",
+            palette_help="Set the document aside with a reason, or bring it back"),
+        Key("E", "exclude_matching", "Set aside all found", "familiarise.exclude_matching",
+            "Set aside every document the search finds, as one action",
+            palette="familiarise: set aside all found",
+            palette_help="Set aside every document the search finds"),
         Key("r", "focus_reader", "Reader", "familiarise.reader", "Scroll the reader", show=False),
         Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note)",
             show=False),
@@ -285,6 +297,68 @@ class FamiliarisePhase(Phase):
         self._coder_id = self._coder_id or self.ws.coder_id()
         self.doc_list.set_item(self.doc_list.cursor, replace(item, read=not item.read))
         self.post_message(DataChanged(refresh_phase=False))
+
+    def action_toggle_exclude(self) -> None:
+        """Set the highlighted document aside (a reason picker first), or bring it back."""
+        item = self.doc_list.current
+        if item is None:
+            return
+        if item.excluded:
+            ok, _ = attempt(self, screening.include, self.ws, [item.key])
+            if ok:
+                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=False))
+                self.app.notify(f"{item.key} is back in the analysis", markup=False)
+                self.post_message(DataChanged(refresh_phase=False, recount=True))
+            return
+        ok, reasons = attempt(self, screening.reasons, self.ws)
+        if not ok:
+            return
+
+        def done(choice: ExcludeChoice | None) -> None:
+            if choice is not None and self._set_aside(choice, [item.key]):
+                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=True))
+
+        self.app.push_screen(ExcludeScreen(f"Set aside {item.key}", reasons or []), done)
+
+    def action_exclude_matching(self) -> None:
+        """Set aside every document the current search finds: one action, one event."""
+        if not self.search:
+            self.app.notify("Search first (/): E sets aside every document the search finds")
+            return
+        search = self.search
+        ok, preview = attempt(self, screening.exclude_matching, self.ws, search, dry_run=True)
+        ok2, reasons = attempt(self, screening.reasons, self.ws)
+        if not (ok and ok2) or preview is None:
+            return
+        if not preview.changed:
+            self.app.notify(f"nothing to set aside: every match for {search!r} already is")
+            return
+        title = f"Set aside {len(preview.changed)} documents matching {search!r}"
+
+        def done(choice: ExcludeChoice | None) -> None:
+            if choice is not None and self._set_aside(choice, None, search):
+                self.doc_list.reload()
+
+        self.app.push_screen(ExcludeScreen(title, reasons or []), done)
+
+    def _set_aside(
+        self, choice: ExcludeChoice, keys: list[str] | None, search: str | None = None
+    ) -> bool:
+        if choice.new_reason and choice.reason:
+            ok, _ = attempt(self, screening.add_reason, self.ws, choice.reason)
+            if not ok:
+                return False
+        if keys is not None:
+            ok, result = attempt(self, screening.exclude, self.ws, keys, choice.reason, choice.note)
+        else:
+            ok, result = attempt(
+                self, screening.exclude_matching, self.ws, search, choice.reason, choice.note
+            )
+        if not ok or result is None:
+            return False
+        self.app.notify(result.line("set aside"), markup=False)
+        self.post_message(DataChanged(refresh_phase=False, recount=True))
+        return True
 
     def action_unread_only(self) -> None:
         self.unread_only = not self.unread_only

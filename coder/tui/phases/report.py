@@ -21,10 +21,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
+from coder.core.methods import MethodsDraft, build_draft
 from coder.core.quality import Finding, Verdict
 from coder.core.report import ThemeEntry, ThemeTable, no_exemplars_note
 from coder.services import exports, history
 from coder.services.history import Head
+from coder.services.methods import methods_facts
 from coder.services.quality import quality_check
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import Key, PaletteCommand, Phase, read_then_show
@@ -32,6 +34,11 @@ from coder.tui.widgets.extract_table import clip
 from coder.tui.widgets.text import one_line
 
 PREVIEW_EXEMPLAR_CHARS = 240
+_SCROLLS = {
+    "tab-table": "#preview-scroll",
+    "tab-quality": "#quality-scroll",
+    "tab-methods": "#methods-scroll",
+}
 VERDICT_STYLE = {
     Verdict.OK: ("✓ ok", "green"),
     Verdict.CHECK: ("! check", "bold yellow"),
@@ -44,9 +51,28 @@ def extension(fmt: str) -> str:
     return exports.EXTENSIONS.get(fmt, fmt)
 
 
-def default_path(fmt: str) -> Path:
-    """``themes.<ext>``, relative: it lands in the folder coder runs in."""
-    return Path(exports.default_filename("themes", fmt))
+def default_path(fmt: str, kind: str = "themes") -> Path:
+    """``themes.<ext>`` (or ``methods.<ext>``), relative: it lands in the folder coder runs in."""
+    return Path(exports.default_filename(kind, fmt))
+
+
+def render_methods(draft: MethodsDraft) -> RenderableType:
+    """The methods draft and appendix as the exporters write them, from Text only."""
+    parts: list[RenderableType] = [Text(draft.title, "bold underline")]
+    for section in draft.sections:
+        parts.append(Text(f"\n{section.heading}", "bold"))
+        parts += [Text(paragraph + "\n") for paragraph in section.paragraphs]
+        for table in section.tables:
+            grid = Table(expand=True, title=table.title, title_justify="left")
+            for i, column in enumerate(table.header):
+                grid.add_column(column, justify="right" if i in table.numeric else "left")
+            for row in table.rows:
+                grid.add_row(*(Text(cell) for cell in row))
+            if not table.rows:
+                grid.add_row(*(Text("—", "dim") for _ in table.header))
+            parts.append(grid)
+    parts += [Text(note, "dim italic") for note in draft.notes]
+    return Group(*parts)
 
 
 def render_preview(table: ThemeTable) -> RenderableType:
@@ -160,16 +186,22 @@ def render_quality(findings: list[Finding], head: Head | None = None) -> Group:
     return Group(summary, table, render_head(head))
 
 
-def write_export(ws: Workspace, fmt: str, path: Path) -> str | None:
-    """Write the theme table to ``path``; None when written, else why not (one line).
-    Exports into memory first, so a failed export never leaves half a file."""
+def write_export(ws: Workspace, fmt: str, path: Path, kind: str = "themes") -> str | None:
+    """Write the theme table (or the methods draft, or the record flow) to ``path``; None
+    when written, else why not (one line). Exports into memory first, so a failed export
+    never leaves half a file."""
     if path.is_dir():
-        return f"{path} is a folder: give a file name such as {default_path(fmt).name}"
+        return f"{path} is a folder: give a file name such as {default_path(fmt, kind).name}"
     if not path.parent.is_dir():
         return f"cannot write {path}: folder {path.parent} does not exist"
+    writer = {
+        "themes": exports.export_themes,
+        "methods": exports.export_methods,
+        "flow": exports.export_flow,
+    }[kind]
     try:
         buffer = io.BytesIO()
-        exports.export_themes(ws, fmt, buffer)
+        writer(ws, fmt, buffer)
         path.write_bytes(buffer.getvalue())
     except OSError as error:
         return f"cannot write {path}: {error.strerror or error}"
@@ -185,6 +217,8 @@ class ReportPhase(Phase):
         Key("f", "next_format", "Format", "report.format", "Cycle the export format"),
         Key("v", "switch_view", "Table/Check", "report.view", "Switch between preview and quality check"),
         Key("slash", "edit_path", "Path", "report.path", "Edit the export path"),
+        Key("m", "show_methods", "Methods", "report.methods",
+            "The methods draft and appendix, drawn from the audit trail"),
     )  # fmt: skip
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
@@ -193,6 +227,8 @@ class ReportPhase(Phase):
         self.last_written: Path | None = None
         self.findings: list[Finding] = []
         self.table: ThemeTable | None = None
+        self.methods: MethodsDraft | None = None
+        self.kind = "themes"  # what the export bar writes: the theme table or the methods
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="tab-table"):
@@ -200,6 +236,8 @@ class ReportPhase(Phase):
                 yield Static(Text("Building the theme table …", "dim"), id="preview")
             with TabPane("Quality check", id="tab-quality"), VerticalScroll(id="quality-scroll"):
                 yield Static(Text("Computing the quality check …", "dim"), id="quality")
+            with TabPane("Methods", id="tab-methods"), VerticalScroll(id="methods-scroll"):
+                yield Static(Text("Drafting the methods …", "dim"), id="methods")
         with Horizontal(id="export-bar"):
             yield Select(
                 [(f, f) for f in exports.THEME_FORMATS],
@@ -210,7 +248,7 @@ class ReportPhase(Phase):
             yield Input(str(default_path(self.format)), id="export-path")
             yield Button("Export", id="export-button", variant="primary")
         yield Label(
-            "e: export   f: format   /: edit path   v: table / quality check",
+            "e: export   f: format   /: edit path   v: table / quality check   m: methods",
             classes="status-line",
             id="export-result",
         )
@@ -221,8 +259,7 @@ class ReportPhase(Phase):
     def focus_target(self) -> Widget:
         """What the shell focuses when it opens this phase: the visible tab's content,
         so e/f/v work at once."""
-        quality = self.query_one(TabbedContent).active == "tab-quality"
-        return self.query_one("#quality-scroll" if quality else "#preview-scroll", VerticalScroll)
+        return self.query_one(_SCROLLS[self.query_one(TabbedContent).active], VerticalScroll)
 
     def read_data(self) -> ThemeTable:
         """The theme table exactly as the exporters will write it."""
@@ -232,6 +269,18 @@ class ReportPhase(Phase):
         self.table = table
         self.query_one("#preview", Static).update(render_preview(table))
         self._compute_quality()
+        self._compute_methods()
+
+    def _compute_methods(self) -> None:
+        """The methods draft reads the whole trail: a thread, as the checklist does."""
+        ws = self.ws
+        read_then_show(
+            self, lambda: build_draft(methods_facts(ws)), self._show_methods, group="methods"
+        )
+
+    def _show_methods(self, draft: MethodsDraft) -> None:
+        self.methods = draft
+        self.query_one("#methods", Static).update(render_methods(draft))
 
     def _compute_quality(self) -> None:
         """The checklist reads the whole trail and every document's coverage: a thread."""
@@ -257,7 +306,7 @@ class ReportPhase(Phase):
         """Switch format; a path still ending in the old format's extension follows."""
         path_input = self.query_one("#export-path", Input)
         old_suffix = "." + extension(self.format)
-        path = Path(path_input.value.strip() or default_path(fmt))
+        path = Path(path_input.value.strip() or default_path(fmt, self.kind))
         if path.suffix == old_suffix or not path.suffix:
             path_input.value = str(path.with_suffix("." + extension(fmt)))
         self.format = fmt
@@ -265,8 +314,31 @@ class ReportPhase(Phase):
         if select.value != fmt:
             select.value = fmt
 
+    def _set_kind(self, kind: str) -> None:
+        """The export bar follows the tab: the methods tab writes the methods draft, the
+        others the theme table; the format list and a default path follow too."""
+        if kind == self.kind:
+            return
+        path_input = self.query_one("#export-path", Input)
+        was_default = path_input.value.strip() == str(default_path(self.format, self.kind))
+        self.kind = kind
+        formats = exports.KINDS[kind]
+        self.format = formats[0]
+        select = self.query_one("#export-format", Select)
+        select.set_options([(f, f) for f in formats])
+        select.value = self.format
+        if was_default:
+            path_input.value = str(default_path(self.format, kind))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._set_kind("methods" if event.pane.id == "tab-methods" else "themes")
+
+    def action_show_methods(self) -> None:
+        active = self.query_one(TabbedContent).active
+        self._show_tab("tab-table" if active == "tab-methods" else "tab-methods")
+
     def action_next_format(self) -> None:
-        formats = list(exports.THEME_FORMATS)
+        formats = list(exports.KINDS[self.kind])
         self._set_format(formats[(formats.index(self.format) + 1) % len(formats)])
 
     def action_edit_path(self) -> None:
@@ -280,9 +352,8 @@ class ReportPhase(Phase):
         """Show a tab and focus its content: focus left in the hidden tab would be lost,
         and with it this phase's keys."""
         self.query_one(TabbedContent).active = tab
-        self.query_one(
-            "#quality-scroll" if tab == "tab-quality" else "#preview-scroll", VerticalScroll
-        ).focus()
+        self._set_kind("methods" if tab == "tab-methods" else "themes")
+        self.query_one(_SCROLLS[tab], VerticalScroll).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "export-path":
@@ -293,27 +364,37 @@ class ReportPhase(Phase):
             self.action_export()
 
     def action_export(self, fmt: str | None = None) -> None:
+        if fmt is not None and fmt not in exports.KINDS[self.kind]:
+            self._show_tab("tab-table")  # the palette's theme-table exports
         if fmt is not None and fmt != self.format:
             self._set_format(fmt)
         raw = self.query_one("#export-path", Input).value.strip()
-        path = Path(raw).expanduser() if raw else default_path(self.format)
+        path = Path(raw).expanduser() if raw else default_path(self.format, self.kind)
         if not path.is_absolute():
             path = Path.cwd() / path
         self.query_one("#export-result", Label).update(Text(f"writing {path} …", "dim"))
-        ws, fmt = self.ws, self.format
+        self._write(self.format, path, self.kind)
+
+    def _write(self, fmt: str, path: Path, kind: str) -> None:
+        ws = self.ws
         read_then_show(
             self,
-            lambda: write_export(ws, fmt, path),
+            lambda: write_export(ws, fmt, path, kind),
             lambda problem: (
-                self._exported(fmt, path) if problem is None else self._export_failed(problem)
+                self._exported(fmt, path, kind) if problem is None else self._export_failed(problem)
             ),
             group="export",
             on_error=lambda error: self._export_failed(str(error)),
         )
 
-    def _exported(self, fmt: str, path: Path) -> None:
+    def _exported(self, fmt: str, path: Path, kind: str = "themes") -> None:
         self.last_written = path
-        text = Text(f"wrote the theme table ({fmt}) to ", "green")
+        what = {
+            "themes": "the theme table",
+            "methods": "the methods draft",
+            "flow": "the record flow",
+        }
+        text = Text(f"wrote {what[kind]} ({fmt}) to ", "green")
         text.append(str(path), "bold")
         self.query_one("#export-result", Label).update(text)
         self.app.notify(f"wrote {path}", markup=False)
@@ -334,7 +415,31 @@ class ReportPhase(Phase):
         commands.append(
             ("report: quality check", self._show_check_tab, "Braun & Clarke's 15-point checklist")
         )
+        commands.append(
+            ("report: methods draft", self._show_methods_tab, "The methods draft and appendix")
+        )
+        commands += [
+            (
+                f"report: export methods {fmt}",
+                lambda fmt=fmt: self._write(
+                    fmt, Path.cwd() / default_path(fmt, "methods"), "methods"
+                ),
+                f"Write the methods draft and appendix as {fmt}",
+            )
+            for fmt in exports.KINDS["methods"]
+        ]
+        commands += [
+            (
+                f"report: export record flow {fmt}",
+                lambda fmt=fmt: self._write(fmt, Path.cwd() / default_path(fmt, "flow"), "flow"),
+                f"Write the PRISMA-style record-flow diagram as {fmt}",
+            )
+            for fmt in exports.KINDS["flow"]
+        ]
         return commands
+
+    def _show_methods_tab(self) -> None:
+        self._show_tab("tab-methods")
 
     def _show_check_tab(self) -> None:
         self._show_tab("tab-quality")
