@@ -27,6 +27,12 @@ KNOWN = (
     "pubmed-xml",
     "csv",
     "text",
+    # documents and transcripts (issue 20); docx/odt/pdf/markdown are told apart by
+    # formats.records before the text is decoded
+    "html",
+    "vtt",
+    "srt",
+    "transcript",
 )
 
 _RIS = re.compile(r"^TY  -", re.MULTILINE)
@@ -53,6 +59,10 @@ def detect_format(data: str, file: str) -> str:
         raise FormatError(file, "file is empty")
     if data[first.start()] == "<":
         return _xml_kind(data[first.start() : first.start() + 5000], file)
+    if data.startswith("WEBVTT", first.start()):  # issue 20: caption files
+        return "vtt"
+    if _SRT_CUE.match(data, first.start()):
+        return "srt"
     if _RIS.search(data):
         return "ris"
     if _MEDLINE.search(data):
@@ -67,6 +77,8 @@ def detect_format(data: str, file: str) -> str:
         return "citations"
     if data[first.start()] in "{[":
         _unknown(file, "it looks like JSON")
+    if _looks_like_transcript(data):  # issue 20: after the tagged formats, before CSV
+        return "transcript"
     stripped = data.strip()  # only small, unrecognised files get this far
     if _looks_like_csv(stripped):
         return "csv"
@@ -84,9 +96,21 @@ def _xml_kind(stripped: str, file: str) -> str:
     if "<PubmedArticleSet" in head or "<PubmedArticle" in head or "<PubmedBookArticle" in head:
         return "pubmed-xml"
     if re.match(r"<(?:!DOCTYPE\s+html|html)\b", head, re.IGNORECASE):
-        _unknown(file, "it is an HTML page; save the results as plain text or export RIS")
+        return "html"  # a page as one document (issue 20)
     _unknown(file, "XML, but not PubMed efetch XML (no <PubmedArticleSet>)")
     raise AssertionError("unreachable")
+
+
+# --- transcripts (issue 20) -------------------------------------------------------------
+
+_SRT_CUE = re.compile(r"\d+[ \t]*\n\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+
+
+def _looks_like_transcript(data: str) -> bool:
+    """Lines opening with speaker labels ("Interviewer: ...", "P1: ...")."""
+    from coder.formats.transcripts import looks_like_turns
+
+    return looks_like_turns(data[:200_000].split("\n"))
 
 
 def _unknown(file: str, why: str) -> None:

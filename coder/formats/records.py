@@ -33,6 +33,15 @@ FORMATS: dict[str, str] = {
     "pubmed-xml": "PubMed efetch XML (<PubmedArticleSet>)",
     "csv": "CSV/TSV with a header row (Scopus, Zotero, Rayyan, spreadsheets)",
     "text": "plain text, one abstract per blank-line separated paragraph",
+    # Whole documents and transcripts: one record per file, keyed by the file name.
+    "docx": "Word document (.docx): headings kept as sections, tables as rows",
+    "odt": "OpenDocument text (.odt): headings kept as sections, tables as rows",
+    "pdf": "PDF with a text layer (.pdf): one document, paragraphs from its lines",
+    "markdown": "Markdown document (.md): '#' headings kept as sections",
+    "html": "HTML page (.html): <h1>-<h6> headings kept as sections",
+    "vtt": "WebVTT captions (.vtt): speaker turns with times (<v Name> or 'Name:')",
+    "srt": "SubRip subtitles (.srt): turns with times, speakers from 'Name:' labels",
+    "transcript": "text with speaker turns ('Interviewer: ...', 'P1: ...'), one document",
 }
 
 _READERS = {
@@ -46,7 +55,20 @@ _READERS = {
     "pubmed-xml": "coder.formats.pubmed_xml:read_pubmed_xml",
     "csv": "coder.formats.csvfile:read_csv",
     "text": "coder.formats.plaintext:read_plaintext",
+    "markdown": "coder.formats.documents:read_markdown",
+    "html": "coder.formats.documents:read_html",
+    "vtt": "coder.formats.transcripts:read_vtt",
+    "srt": "coder.formats.transcripts:read_srt",
+    "transcript": "coder.formats.transcripts:read_turns",
 }
+# Formats read from the file itself (binary), not from its decoded text.
+_FILE_READERS = {
+    "docx": "coder.formats.documents:read_docx",
+    "odt": "coder.formats.documents:read_odt",
+    "pdf": "coder.formats.documents:read_pdf",
+}
+# Markdown is plain text to the eye: only its name tells it apart from notes.
+_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown"}
 
 OnError = Callable[[FormatError], None]
 Reader = Callable[[str, str, OnError], Iterator[DocumentRecord]]
@@ -83,13 +105,8 @@ def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadR
     file (empty, unknown format, no abstract column) always raise.
     """
     file = str(path)
-    text = read_text(Path(path))
-    if fmt == "auto":
-        fmt = detect_format(text, file)
-    elif fmt not in FORMATS:
+    if fmt != "auto" and fmt not in FORMATS:
         raise FormatError(file, f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
-    elif not text or text.isspace():
-        raise FormatError(file, "file is empty")
     problems: list[FormatError] = []
 
     def on_error(error: FormatError) -> None:
@@ -97,6 +114,16 @@ def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadR
             raise error
         problems.append(error)
 
+    if fmt == "auto":
+        fmt = _binary_kind(Path(path)) or _BY_SUFFIX.get(Path(path).suffix.lower(), "auto")
+    if fmt in _FILE_READERS:
+        records = _load(_FILE_READERS[fmt])(Path(path), on_error)
+        return ReadResult(fmt, _at_least_one(records, fmt, file, problems), problems)
+    text = read_text(Path(path))
+    if fmt == "auto":
+        fmt = detect_format(text, file)
+    elif not text or text.isspace():
+        raise FormatError(file, "file is empty")
     records = _reader(fmt)(text, file, on_error)
     return ReadResult(fmt, _at_least_one(records, fmt, file, problems), problems)
 
@@ -115,8 +142,18 @@ def _at_least_one(
 
 
 def _reader(fmt: str) -> Reader:
-    module, name = _READERS[fmt].split(":")
+    return _load(_READERS[fmt])
+
+
+def _load(target: str) -> Callable:
+    module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+def _binary_kind(path: Path) -> str | None:
+    from coder.formats.documents import binary_kind
+
+    return binary_kind(path)
 
 
 # --- helpers shared by the readers -----------------------------------------------------

@@ -8,15 +8,17 @@ readers and go to the store in batches, so memory stays flat on 100,000-record f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from coder.core.citekeys import base_key, unique_key
+from coder.core.citekeys import ascii_fold, base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
 from coder.core.model import DocumentRecord
+from coder.core.segmenting import span_turns
 from coder.formats.errors import FormatError
 from coder.formats.prepared import Prepared, document_text, prepare_record, read_prepared
 from coder.services.coding import CONTEXT_CHARS
@@ -25,7 +27,7 @@ from coder.store import audit, bulk
 from coder.store.audit import json_string as _js
 from coder.store.db import Tx
 
-SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
+SEGMENT_MODES = ("sentence", "section", "paragraph", "whole", "turn")
 BATCH = 250
 # A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
 _DIGESTED = len(audit.DIGEST_SEG_FIELDS)
@@ -82,7 +84,24 @@ _json = json.JSONEncoder(ensure_ascii=False).encode
 def _units(text: str, prepared: Prepared) -> list[tuple]:
     """The reading units as rows in ``bulk.SEGMENT_COLUMNS`` order (without the document
     id): a sentence is a few words, so a dict or an object per unit would cost more than
-    the unit."""
+    the unit. Units of a transcript carry their turn's speaker and times."""
+    turns = span_turns(prepared.record.sections, prepared.spans)
+    if turns is not None:
+        return [
+            (
+                i,
+                heading,
+                start,
+                end,
+                unit_hash,
+                text[max(0, start - CONTEXT_CHARS) : start],
+                text[end : end + CONTEXT_CHARS],
+                *turn,
+            )
+            for i, ((start, end, heading), unit_hash, turn) in enumerate(
+                zip(prepared.spans, prepared.hashes, turns, strict=True), start=1
+            )
+        ]
     return [
         (
             i,
@@ -92,11 +111,19 @@ def _units(text: str, prepared: Prepared) -> list[tuple]:
             unit_hash,
             text[max(0, start - CONTEXT_CHARS) : start],
             text[end : end + CONTEXT_CHARS],
+            None,
+            None,
+            None,
         )
         for i, ((start, end, heading), unit_hash) in enumerate(
             zip(prepared.spans, prepared.hashes, strict=True), start=1
         )
     ]
+
+
+def _file_key(name: str) -> str:
+    """A document key from a file name: "Interview P3 (final).docx" -> "interview_p3_final"."""
+    return re.sub(r"[^a-z0-9]+", "_", ascii_fold(name).lower()).strip("_") or "document"
 
 
 def _document_rows(
@@ -173,14 +200,20 @@ class _Importer:
             summary.exact_duplicates += 1
             return None
         entry = entry_for(record)
-        matches = self.index.find(entry, prepared.fingerprint)
+        # A whole document (an interview) is its own file: two interviews that open with
+        # the same introduction and are named "Interview P1" and "Interview P2" are not
+        # duplicates, so only an identical text (above) counts for them.
+        matches = None if record.key else self.index.find(entry, prepared.fingerprint)
         if matches and not self.keep_duplicates:
             match_key, score, reason = matches[0]
             summary.possible_duplicates.append((record.line, match_key, score, reason))
             return None
-        key = unique_key(
-            base_key(record.authors, record.year, record.text, record.title), self.taken
+        base = (
+            _file_key(record.key)
+            if record.key
+            else base_key(record.authors, record.year, record.text, record.title)
         )
+        key = unique_key(base, self.taken)
         self.taken.add(key)
         self.hashes.add(digest)
         entry.key = key

@@ -50,6 +50,7 @@ DOCUMENT_COLUMNS = (
 )  # fmt: skip
 SEGMENT_COLUMNS = (
     "ordinal", "heading", "start", "end", "text_hash", "context_before", "context_after",
+    "speaker", "start_ms", "end_ms",
 )  # fmt: skip
 _document_values = itemgetter(*DOCUMENT_COLUMNS)
 # Positional parameter markers of the drivers coder runs on (sqlite3: qmark, psycopg:
