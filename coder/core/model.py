@@ -280,6 +280,7 @@ class Coding:
     created_at: str
     memo: str | None = None
     ordinal: int | None = None
+    speaker: str | None = None  # who said it, in a transcript
 
 
 @dataclass

@@ -326,7 +326,7 @@ def read_html(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecor
 
 
 def binary_kind(path: Path) -> str | None:
-    """"pdf", "docx" or "odt" from the file's first bytes and (for zips) its parts; None
+    """ "pdf", "docx" or "odt" from the file's first bytes and (for zips) its parts; None
     for files that are text. A zip that is neither is an error that names what it is."""
     try:
         with open(path, "rb") as handle:
@@ -340,9 +340,13 @@ def binary_kind(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+            mimetype = (
+                archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+            )
     except (zipfile.BadZipFile, OSError):
-        raise FormatError(str(path), "a damaged zip archive (not a readable .docx or .odt)") from None
+        raise FormatError(
+            str(path), "a damaged zip archive (not a readable .docx or .odt)"
+        ) from None
     if "word/document.xml" in names:
         return "docx"
     if mimetype.startswith("application/vnd.oasis.opendocument.text"):

@@ -84,6 +84,9 @@ def to_segment(row: SegmentRow, doc: DocumentRow) -> Segment:
         end=row.end,
         heading=row.heading,
         text=doc.text[row.start : row.end],
+        speaker=row.speaker,
+        start_ms=row.start_ms,
+        end_ms=row.end_ms,
     )
 
 
@@ -865,6 +868,7 @@ def _coding_of(
         created_at=coding.created_at,
         memo=coding.memo,
         ordinal=seg.ordinal,
+        speaker=seg.speaker,
     )
 
 
