@@ -65,8 +65,10 @@ def write_docx(path: Path) -> Path:
     document.add_heading("Findings", level=1)
     document.add_paragraph("Staff valued the peer workers. Caseloads fell.")
     table = document.add_table(rows=2, cols=3)
-    for row, values in zip(table.rows, [("Team", "Peers", "Year"), ("North", "2", "2023")]):
-        for cell, value in zip(row.cells, values):
+    for row, values in zip(
+        table.rows, [("Team", "Peers", "Year"), ("North", "2", "2023")], strict=True
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
             cell.text = value
     document.add_paragraph("Supervision was the main gap.")
     document.save(str(path))
