@@ -68,7 +68,9 @@ def _check_target(tx_or_session, ws: Workspace, target_type: str, target: str) -
         raise ServiceError(f"no speaker named {target!r} in the project's transcripts")
 
 
-def _put(tx: Tx, project_id: int, target_type: str, target: str, name: str, value: str) -> str:
+def put_attribute(
+    tx: Tx, project_id: int, target_type: str, target: str, name: str, value: str
+) -> str:
     """Set (or with an empty value, clear) one value: "set", "changed", "cleared" or
     "unchanged"."""
     row = qa.attribute_row(tx.session, project_id, target_type, target, name)
@@ -99,7 +101,7 @@ def set_attribute(ws: Workspace, target_type: str, target: str, name: str, value
     name = _clean_name(name)
     with ws.write("attribute.set", f"{target_type} {target}: {name}") as tx:
         _check_target(tx, ws, target_type, target)
-        return _put(tx, ws.project.id, target_type, target, name, value)
+        return put_attribute(tx, ws.project.id, target_type, target, name, value)
 
 
 def load_attributes(ws: Workspace, path: Path) -> LoadSummary:
@@ -135,7 +137,9 @@ def load_attributes(ws: Workspace, path: Path) -> LoadSummary:
                     f"{path}:{row.line}: no {row.target_type} {row.target!r} in the project"
                 )
             for name, value in row.values.items():
-                outcome = _put(tx, ws.project.id, row.target_type, row.target, cleaned[name], value)
+                outcome = put_attribute(
+                    tx, ws.project.id, row.target_type, row.target, cleaned[name], value
+                )
                 if outcome == "set":
                     summary.set += 1
                 elif outcome == "changed":

@@ -77,6 +77,25 @@ def _json_sections(sections: list[tuple[str | None, int, int]]) -> str:
     )
 
 
+def _json_turns(record: DocumentRecord) -> str:
+    """The sections of a transcript, each with its speaker and times where it has them."""
+    out, offset = [], 0
+    for section in record.sections:
+        if not section.text:
+            continue
+        item: dict[str, Any] = {
+            "heading": section.heading,
+            "start": offset,
+            "end": offset + len(section.text),
+        }
+        for name in ("speaker", "start_ms", "end_ms"):
+            if getattr(section, name) is not None:
+                item[name] = getattr(section, name)
+        out.append(item)
+        offset += len(section.text) + 2
+    return _json(out)
+
+
 # ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -132,11 +151,13 @@ def _document_rows(
     """The document row (``text``: ``formats.prepared.document_text`` of the record)."""
     sections = []
     offset = 0
+    turns = False
     for section in record.sections:
         if not section.text:
             continue
         sections.append((section.heading, offset, offset + len(section.text)))
         offset += len(section.text) + 2
+        turns = turns or section.speaker is not None or section.start_ms is not None
     return {
         "key": key,
         "source_file": source,
@@ -153,7 +174,7 @@ def _document_rows(
         "issn": record.issn,
         "doi": record.doi,
         "keywords": _json_list(record.keywords),
-        "sections": _json_sections(sections),
+        "sections": _json_turns(record) if turns else _json_sections(sections),
         "text": text,
         "has_abstract": bool(text.strip()),
         "content_hash": digest,

@@ -250,3 +250,17 @@ def iter_unit_texts(
                 continue
             for start, end, speaker in spans:
                 yield key, speaker, text[start:end]
+
+
+def speaker_documents(session: Session, project_id: int) -> list[tuple[str, str]]:
+    """``(speaker, document key)`` for every speaker and each document they speak in."""
+    return [
+        (speaker, key)
+        for speaker, key in session.execute(
+            select(SegmentRow.speaker, DocumentRow.key)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(DocumentRow.project_id == project_id, col(SegmentRow.speaker).is_not(None))
+            .distinct()
+            .order_by(SegmentRow.speaker, DocumentRow.key)
+        )
+    ]

@@ -50,7 +50,16 @@ from coder.store.tables import (
 
 def to_document(row: DocumentRow) -> Document:
     spans = json.loads(row.sections or "[]")
-    sections = [Section(s.get("heading"), row.text[s["start"] : s["end"]]) for s in spans]
+    sections = [
+        Section(
+            s.get("heading"),
+            row.text[s["start"] : s["end"]],
+            s.get("speaker"),
+            s.get("start_ms"),
+            s.get("end_ms"),
+        )
+        for s in spans
+    ]
     return Document(
         key=row.key,
         text=row.text,
