@@ -137,3 +137,19 @@ def test_theme_table_split_by_attribute_in_every_format(project, fmt):
     elif fmt in ("md", "html", "latex"):
         text = data.decode()
         assert "site: north" in text and "site: south" in text  # brackets escaped per format
+
+
+def test_a_span_in_one_turn_is_said_by_its_speaker(project):
+    from coder.services.coding import UnitRef, apply_code
+
+    # "I trust them." inside P1's last turn of interview a; then a span across two turns.
+    with project.read() as s:
+        from coder.store import queries as q
+
+        text = q.document_row(s, project.project.id, "interview_a").text
+    start = text.index("I trust them.")
+    apply_code(project, UnitRef("interview_a", start=start, end=start + 13), "trust")
+    across = text.index("poor.")
+    apply_code(project, UnitRef("interview_a", start=across, end=across + 25), "trust")
+    m = analysis.matrix(project, "codes", "speaker")
+    assert cells(m)["trust"] == {"Interviewer": 1, "P1": 2, "P2": 1, NONE_LABEL: 1}
