@@ -103,7 +103,8 @@ _json = json.JSONEncoder(ensure_ascii=False).encode
 def _units(text: str, prepared: Prepared) -> list[tuple]:
     """The reading units as rows in ``bulk.SEGMENT_COLUMNS`` order (without the document
     id): a sentence is a few words, so a dict or an object per unit would cost more than
-    the unit. Units of a transcript carry their turn's speaker and times."""
+    the unit. Units of a transcript carry their turn's speaker and times (three more
+    columns, ``bulk.TURN_COLUMNS``); other units leave them out, as NULL."""
     turns = span_turns(prepared.record.sections, prepared.spans)
     if turns is not None:
         return [
@@ -130,9 +131,6 @@ def _units(text: str, prepared: Prepared) -> list[tuple]:
             unit_hash,
             text[max(0, start - CONTEXT_CHARS) : start],
             text[end : end + CONTEXT_CHARS],
-            None,
-            None,
-            None,
         )
         for i, ((start, end, heading), unit_hash) in enumerate(
             zip(prepared.spans, prepared.hashes, strict=True), start=1
