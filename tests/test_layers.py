@@ -50,3 +50,24 @@ def test_core_imports_no_ui_no_sql():
 def test_import_linter_contract():
     result = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cli_imports_no_store():
+    """The CLI reaches the store only through the services (deferred imports included,
+    which import-linter sees too, but this names the line)."""
+    offenders = []
+    for path in (PACKAGE / "cli").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path.name}:{node.lineno}: {name}"
+                for name in names
+                if name == "coder.store" or name.startswith("coder.store.")
+            ]
+    assert offenders == []

@@ -23,6 +23,8 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, utils
 
+from coder.core.phases import PHASES
+
 # ---- the checklist -----------------------------------------------------------------
 
 
@@ -201,15 +203,7 @@ GAP_CAP = 600.0  # seconds: a longer pause between two actions counts as this mu
 MANY_EXEMPLARS = 5
 SHOW = 5  # how many names an evidence line lists before "and N more"
 
-PHASE_NAMES = {
-    0: "other",
-    1: "Familiarise",
-    2: "Code",
-    3: "Themes",
-    4: "Review",
-    5: "Define",
-    6: "Report",
-}
+PHASE_NAMES = {0: "other", **PHASES}  # 0: time not tied to a phase
 
 
 def _names(items: Sequence[str], show: int = SHOW) -> str:

@@ -156,3 +156,9 @@ def merge_codes(ws: Workspace, source: str, target: str) -> int:
             tx.update("code", child, parent_id=dst.id if child.id != dst.id else src.parent_id)
         tx.update("code", src, status="merged", merged_into_id=dst.id)
         return moved
+
+
+def code_counts(ws: Workspace, include_inactive: bool = False) -> list[q.CodeCount]:
+    """The codebook in order with how often each code is used (for listings)."""
+    with ws.read() as session:
+        return q.code_counts(session, ws.project.id, include_inactive=include_inactive)

@@ -67,6 +67,13 @@ def find_code(tx_or_session, project_id: int, name: str, active: bool = True) ->
     return code
 
 
+def check_code(ws: Workspace, name: str) -> None:
+    """Fail with the usual one line (and a did-you-mean) unless ``name`` is an active code,
+    before a bulk command does any work."""
+    with ws.read() as session:
+        find_code(session, ws.project.id, name)
+
+
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
     before = text[max(0, start - CONTEXT_CHARS) : start]
     after = text[end : end + CONTEXT_CHARS]

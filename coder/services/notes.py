@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from coder.core.model import Memo
+from coder.core.phases import PHASE_STATUSES, PHASES
 from coder.services.coding import find_code, find_document
 from coder.services.themes import find_theme
 from coder.services.workspace import ServiceError, Workspace
@@ -10,15 +12,6 @@ from coder.store.db import Tx
 from coder.store.tables import MemoRow
 
 TARGETS = ("project", "document", "code", "theme", "coding")
-PHASES = {
-    1: "Familiarise",
-    2: "Code",
-    3: "Themes",
-    4: "Review",
-    5: "Define",
-    6: "Report",
-}
-PHASE_STATUSES = ("not started", "in progress", "done")
 
 
 def _target_id(tx: Tx, project_id: int, target_type: str, target: str | int | None) -> int | None:
@@ -148,3 +141,9 @@ def set_phase_status(ws: Workspace, phase: int, status: str, note: str = "") -> 
             )
         else:
             tx.update("phase_status", row, status=status, note=note or row.note)
+
+
+def list_memos(ws: Workspace, kind: str | None = None) -> list[Memo]:
+    """The project's memos, newest first, optionally of one kind."""
+    with ws.read() as session:
+        return q.memos(session, ws.project.id, kind=kind)

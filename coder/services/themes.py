@@ -9,7 +9,7 @@ unassigned pile simply because no live theme holds them any more.
 from __future__ import annotations
 
 from coder.core.matching import did_you_mean
-from coder.core.model import ThemeStatus
+from coder.core.model import Theme, ThemeStatus
 from coder.services.codes import new_uid
 from coder.services.coding import find_code
 from coder.services.workspace import ServiceError, Workspace
@@ -262,3 +262,9 @@ def toggle_misfit(ws: Workspace, theme: str, coding_id: int, note: str = "") -> 
             return False
         tx.insert("theme_misfit", theme_id=row.id, coding_id=coding_id, note=note)
         return True
+
+
+def list_themes(ws: Workspace) -> list[Theme]:
+    """The project's themes with their codes, in the analyst's order."""
+    with ws.read() as session:
+        return q.themes(session, ws.project.id)

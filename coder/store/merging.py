@@ -11,11 +11,18 @@ the coder table is not part of the replayed trail.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from coder.core.merge_plan import (
+    CodingInfo,
+    DocBrief,
+    MemoInfo,
+    ReadInfo,
+    SegmentInfo,
+    TrailEvent,
+)
 from coder.store.tables import (
     AuditEventRow,
     CodeRow,
@@ -33,75 +40,6 @@ CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's limit
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield list(ids[start : start + CHUNK])
-
-
-@dataclass(frozen=True)
-class DocBrief:
-    """A document without its text: what matching by content hash needs."""
-
-    id: int
-    key: str
-    content_hash: str
-    length: int  # in code points
-
-
-@dataclass(frozen=True)
-class SegmentInfo:
-    id: int
-    document_id: int
-    kind: str
-    ordinal: int | None
-    heading: str | None
-    start: int
-    end: int
-    text_hash: str
-    context_before: str
-    context_after: str
-
-
-@dataclass(frozen=True)
-class CodingInfo:
-    id: int
-    segment_id: int
-    code_id: int
-    coder: str
-    created_at: str
-    memo: str | None
-
-
-@dataclass(frozen=True)
-class MemoInfo:
-    id: int
-    coder: str
-    target_type: str
-    target_id: int | None
-    kind: str
-    text: str
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class ReadInfo:
-    document_id: int
-    coder: str
-    read_at: str
-
-
-@dataclass(frozen=True)
-class TrailEvent:
-    """An audit event exactly as stored: ``before``/``after`` are the canonical JSON texts
-    its hash covers, so a copy of it can be re-hashed and checked anywhere."""
-
-    seq: int
-    time: str
-    coder: str
-    action: str
-    target: str
-    before: str
-    after: str
-    prev_hash: str
-    hash: str
 
 
 def documents_brief(session: Session, project_id: int) -> list[DocBrief]:

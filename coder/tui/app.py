@@ -15,6 +15,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -31,6 +32,7 @@ from coder.services import history
 from coder.services.notes import PHASES, set_phase_status
 from coder.services.workspace import Workspace
 from coder.store import queries as q
+from coder.tui.crash import crash_message, write_crash_log
 from coder.tui.keymap import binding_ids, keymap_path, load_keymap
 from coder.tui.palette import CoderCommands
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, Totals, phase_progress
@@ -126,6 +128,26 @@ class CoderApp(App[None]):
         self._state_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._totals: Totals | None = None
+
+    # ---- an unexpected error ----------------------------------------------------------
+
+    crash_log: Path | None = None  # where the traceback of a crash was written
+
+    def _fatal_error(self) -> None:
+        """Textual's end for an unhandled exception, with the traceback sent to a log file
+        and one short message on the terminal instead of a screenful of internals."""
+        error = self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        try:
+            self.crash_log = write_crash_log(error, f"in {self.ws.db.label}")
+        except OSError:
+            super()._fatal_error()
+            return
+        self.bell()
+        self._exit_renderables.append(crash_message(self.crash_log, error))
+        self._close_messages_no_wait()
 
     # ---- start -----------------------------------------------------------------------
 
@@ -455,6 +477,12 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def run_app(ws: Workspace) -> None:
+def run_app(ws: Workspace, app: CoderApp | None = None, headless: bool = False) -> None:
+    """Run the workbench until the user quits; an unexpected error ends the process with
+    a non-zero status (after the app has printed where the traceback was logged), so a
+    script that launched it never mistakes a crash for success."""
     freeze_loaded_objects()
-    make_app(ws).run()
+    app = app or make_app(ws)
+    app.run(headless=headless)
+    if app.return_code:
+        raise SystemExit(app.return_code)

@@ -17,7 +17,7 @@ from textual.geometry import Region, Size, Spacing
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from coder.tui.widgets.text import wrap_offsets
+from coder.tui.widgets.text import text_strip, wrap_offsets
 
 
 @dataclass
@@ -75,6 +75,9 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
     TextReader > .reader--highlight { background: $primary 40%; }
     TextReader > .reader--selection { background: $warning 60%; text-style: underline; }
     TextReader > .reader--coded { text-style: underline; }
+    /* NO_COLOR: shades of grey alone are too faint; mark the spans by text style too. */
+    TextReader:nocolor > .reader--highlight { text-style: bold; }
+    TextReader:nocolor > .reader--selection { text-style: reverse underline; }
     """
 
     def __init__(
@@ -195,7 +198,7 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
             line.stylize_before(self._mark_style(block.style))
         line.stylize_before(base_style)
         line.end = ""
-        return Strip(list(line.render(self.app.console)), line.cell_len)
+        return text_strip(line, self.app.console, base_style)
 
 
 class SegmentReader(TextReader, inherit_bindings=False):

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 
 from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 _WORD = re.compile(r"\S+")
@@ -44,6 +47,21 @@ def literal(text: str | None, style: Style | str = "") -> Text:
 def one_line(text: str | None, style: Style | str = "") -> Text:
     """Like :func:`literal`, with line breaks and runs of spaces folded (for list rows)."""
     return Text(" ".join(visible(text or "").split()), style=style, end="")
+
+
+def text_strip(text: Text, console: Console, base: Style) -> Strip:
+    """One line of ``text`` as a Strip in which every segment carries a style.
+
+    Rich renders a line with no spans (a blank line, an unstyled row) as a segment whose
+    style is None; Textual's line filters (the monochrome filter that NO_COLOR turns on)
+    read ``style.color`` on every segment and crash on None. Every segment here gets at
+    least ``base``, the widget's own style.
+    """
+    segments = [
+        segment if segment.style is not None else Segment(segment.text, base, segment.control)
+        for segment in text.render(console)
+    ]
+    return Strip(segments, text.cell_len)
 
 
 def safe_style(colour: str | None) -> Style:

@@ -21,6 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from coder.tui.widgets.text import text_strip
+
 T = TypeVar("T")
 Fetch = Callable[[int, int], tuple[int, list[T]]]
 RenderRow = Callable[[T, int], Text]
@@ -59,6 +61,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     VirtualList > .virtual-list--cursor { background: $primary; color: $text; text-style: bold; }
     VirtualList > .virtual-list--cursor-blurred { background: $primary 35%; }
     VirtualList > .virtual-list--pending { color: $text-muted; }
+    VirtualList:nocolor > .virtual-list--cursor { text-style: reverse bold; }
+    VirtualList:nocolor > .virtual-list--cursor-blurred { text-style: underline; }
     """
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -292,9 +296,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             if index == 0 and self.loaded:
                 text = Text(self.empty, end="")
                 text.stylize(self.get_component_rich_style("virtual-list--pending"))
-                return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
-                    0, width, style
-                )
+                return text_strip(text, self.app.console, style).crop_extend(0, width, style)
             return Strip.blank(width, style)
         item = self.item_at(index)
         key = (index, index == self.cursor, self.has_focus, width, self.app.theme)
@@ -313,9 +315,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             text.pad_right(max(0, width - text.cell_len))
             text.stylize_before(self.get_component_rich_style(component))
         text.stylize_before(style)
-        strip = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(
-            0, width, style
-        )
+        strip = text_strip(text, self.app.console, style).crop_extend(0, width, style)
         if item is not None:
             if len(self._strips) > 4 * max(1, self.size.height):
                 self._strips.clear()

@@ -1,0 +1,120 @@
+"""What every command group shares: option types, the one-line error path, opening the
+project, writing output and progress."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from coder.services.workspace import Workspace
+
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Project database: a file path (SQLite) or a URL (postgresql+psycopg://...). Default: $CODER_DB, else ./coder.db.",
+    ),
+]
+CoderOpt = Annotated[
+    str | None,
+    typer.Option("--coder", help="Who is coding. Default: $CODER_NAME, else the login name."),
+]
+ProjectOpt = Annotated[
+    str | None, typer.Option("--project", help="Project name, when the database holds several.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-o", "--output", help="File to write; '-' or none for stdout (text formats only)."
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"coder: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn every error that is the user's to fix into one line and a non-zero exit."""
+    from coder.services.errors import Conflict, FormatError, ServiceError, StoreError
+
+    try:
+        yield
+    except ServiceError as exc:
+        raise fail(str(exc), exc.exit_code) from None
+    except (StoreError, FormatError, Conflict) as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def workspace(db: str | None, coder: str | None, project: str | None = None) -> Iterator[Workspace]:
+    from coder.services.workspace import Workspace
+
+    with user_errors():
+        ws = Workspace.open(db, coder, project)
+        try:
+            yield ws
+        finally:
+            ws.close()
+
+
+@contextmanager
+def maybe_workspace(
+    needed: bool, db: str | None, project: str | None
+) -> Iterator[Workspace | None]:
+    """The project when a command needs it (a coder:NAME side), else nothing to open."""
+    if needed:
+        with workspace(db, None, project) as ws:
+            yield ws
+        return
+    with user_errors():
+        yield None
+
+
+@contextmanager
+def progress(label: str) -> Iterator:
+    """A progress line on stderr for long imports (only on a terminal)."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+        task = bar.add_task(label)
+        yield lambda n: bar.update(task, description=f"{label}: {n} records")
+
+
+def write_output(data: bytes, output: str | None, binary: bool = False) -> None:
+    """Write to stdout (text only) or atomically to a file (temp file, then rename)."""
+    import os
+    import tempfile
+
+    if output in (None, "-"):
+        if binary:
+            raise fail("this format is binary: write it to a file with -o FILE")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    if not target.parent.exists():
+        raise fail(f"cannot write {target}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {target}", err=True)

@@ -1,0 +1,109 @@
+"""Document commands: import files, list the formats and the documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, progress, workspace
+
+if TYPE_CHECKING:
+    from coder.services.workspace import Workspace
+
+app = typer.Typer()
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Files to import.", show_default=False)],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, or one of the formats listed by 'coder formats'.")
+    ] = "auto",
+    segment: Annotated[
+        str, typer.Option(help="Reading units: sentence, section, paragraph or whole.")
+    ] = "sentence",
+    keep_duplicates: Annotated[
+        bool, typer.Option("--keep-duplicates", help="Add possible duplicates anyway.")
+    ] = False,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Import the good records and list the bad ones.")
+    ] = False,
+    db: DbOpt = None,
+    coder: CoderOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
+    from coder.services.importing import import_files
+
+    with workspace(db, coder, project) as ws:
+        files = _import_projects(ws, files, segment)
+        if not files:
+            return
+        with progress("importing") as tick:
+            summaries = import_files(
+                ws, files, fmt, segment, keep_duplicates, skip_bad, progress=tick
+            )
+        for s in summaries:
+            typer.echo(s.line())
+            for line, key, score, reason in s.possible_duplicates:
+                typer.echo(
+                    f"  possible duplicate at line {line}: {key} ({reason}, score {score:.0f})"
+                )
+            for problem in s.skipped:
+                typer.echo(f"  skipped: {problem}")
+
+
+def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Path]:
+    """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
+    the name) and return the other files, which are search results for import_files."""
+    from coder.formats.qdpx import is_qdpx
+    from coder.services.exchange import import_qdpx
+
+    rest = []
+    for path in files:
+        if is_qdpx(path):
+            typer.echo(import_qdpx(ws, path, segment).line())
+        else:
+            rest.append(path)
+    return rest
+
+
+@app.command()
+def formats() -> None:
+    """List the import formats."""
+    from coder.formats.records import FORMATS
+
+    for name, description in FORMATS.items():
+        typer.echo(f"{name:<12} {description}")
+
+
+@app.command()
+def documents(db: DbOpt = None, as_json: JsonOpt = False, project: ProjectOpt = None) -> None:
+    """List the project's documents."""
+    from coder.services.reports import document_dicts
+
+    with workspace(db, None, project) as ws:
+        docs = document_dicts(ws)
+    if as_json:
+        typer.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+        return
+    for d in docs:
+        flag = "" if d["abstract"] else "  [no abstract]"
+        typer.echo(f"{d['key']:<20} {d['year'] or '':<5} {d['segments']:>3} seg  {_label(d)}{flag}")
+
+
+def _label(d: dict) -> str:
+    from coder.core.model import Document
+
+    doc = Document(
+        key=d["key"],
+        text=d["abstract"] or "",
+        title=d["title"],
+        authors=d["authors"],
+        year=d["year"],
+    )
+    text = doc.label
+    return text if len(text) <= 70 else text[:69] + "…"

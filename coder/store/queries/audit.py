@@ -1,0 +1,119 @@
+"""The audit trail: paged events, per-coder history, batched scans, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from coder.core.model import (
+    AuditEvent,
+)
+from coder.store.queries.convert import to_event
+from coder.store.tables import (
+    AuditEventRow,
+)
+
+
+def audit_events(
+    session: Session,
+    project_id: int,
+    coder: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> list[AuditEvent]:
+    query = select(AuditEventRow).where(AuditEventRow.project_id == project_id)
+    if coder:
+        query = query.where(AuditEventRow.coder == coder)
+    if action:
+        query = query.where(AuditEventRow.action == action)
+    if target:
+        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    order = col(AuditEventRow.seq).desc() if newest_first else col(AuditEventRow.seq)
+    query = query.order_by(order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [to_event(r) for r in session.exec(query)]
+
+
+def audit_event(session: Session, project_id: int, seq: int) -> AuditEvent | None:
+    row = session.exec(
+        select(AuditEventRow).where(
+            AuditEventRow.project_id == project_id, AuditEventRow.seq == seq
+        )
+    ).first()
+    return to_event(row) if row else None
+
+
+def coder_history(session: Session, project_id: int, coder: str) -> list[tuple[int, str, str]]:
+    """(seq, action, target) of one coder's events, oldest first: what undo/redo replay."""
+    return [
+        (r[0], r[1], r[2])
+        for r in session.exec(
+            select(AuditEventRow.seq, AuditEventRow.action, AuditEventRow.target)
+            .where(AuditEventRow.project_id == project_id, AuditEventRow.coder == coder)
+            .order_by(AuditEventRow.seq)
+        )
+    ]
+
+
+def iter_audit_times(
+    session: Session, project_id: int, batch: int = 5000
+) -> Iterator[tuple[str, str, str, str]]:
+    """(time, coder, action, target) of every audit event, oldest first, in batches."""
+    last = 0
+    while True:
+        rows = session.exec(
+            select(
+                AuditEventRow.seq,
+                AuditEventRow.time,
+                AuditEventRow.coder,
+                AuditEventRow.action,
+                AuditEventRow.target,
+            )
+            .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
+            .order_by(AuditEventRow.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for _seq, time, coder, action, target in rows:
+            yield time, coder, action, target
+        last = rows[-1][0]
+
+
+def audit_actions(session: Session, project_id: int) -> list[str]:
+    """The distinct actions in the trail, for the audit view's filter."""
+    return list(
+        session.exec(
+            select(AuditEventRow.action)
+            .where(AuditEventRow.project_id == project_id)
+            .distinct()
+            .order_by(AuditEventRow.action)
+        )
+    )
+
+
+def count_audit_events(
+    session: Session,
+    project_id: int,
+    coder: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(AuditEventRow)
+        .where(AuditEventRow.project_id == project_id)
+    )
+    if coder:
+        query = query.where(AuditEventRow.coder == coder)
+    if action:
+        query = query.where(AuditEventRow.action == action)
+    if target:
+        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    return session.exec(query).one()

@@ -1,0 +1,86 @@
+"""Codings: one coder's decisions on segments and spans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from coder.core.model import (
+    Coding,
+)
+from coder.store.queries.convert import to_coding
+from coder.store.tables import (
+    CodeRow,
+    CoderRow,
+    CodingRow,
+    DocumentRow,
+    ExemplarRow,
+    MisfitRow,
+    SegmentRow,
+)
+
+
+def count_coded_segments(session: Session, project_id: int, coder_id: int | None = None) -> int:
+    query = (
+        select(func.count(func.distinct(CodingRow.segment_id)))
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(CodingRow.project_id == project_id, SegmentRow.kind == "unit")
+    )
+    if coder_id is not None:
+        query = query.where(CodingRow.coder_id == coder_id)
+    return session.exec(query).one()
+
+
+def coding_row(session: Session, segment_id: int, code_id: int, coder_id: int) -> CodingRow | None:
+    return session.exec(
+        select(CodingRow).where(
+            CodingRow.segment_id == segment_id,
+            CodingRow.code_id == code_id,
+            CodingRow.coder_id == coder_id,
+        )
+    ).first()
+
+
+def codings(
+    session: Session,
+    project_id: int,
+    document_id: int | None = None,
+    code_ids: Sequence[int] | None = None,
+    coder_ids: Sequence[int] | None = None,
+    segment_ids: Sequence[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Coding]:
+    query = (
+        select(CodingRow, SegmentRow, DocumentRow, CodeRow.name, CoderRow.name)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(CodeRow, CodeRow.id == CodingRow.code_id)
+        .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+        .where(CodingRow.project_id == project_id)
+    )
+    if document_id is not None:
+        query = query.where(SegmentRow.document_id == document_id)
+    if code_ids is not None:
+        query = query.where(col(CodingRow.code_id).in_(code_ids))
+    if coder_ids is not None:
+        query = query.where(col(CodingRow.coder_id).in_(coder_ids))
+    if segment_ids is not None:
+        query = query.where(col(CodingRow.segment_id).in_(segment_ids))
+    query = query.order_by(
+        DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id
+    ).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [to_coding(*row) for row in session.exec(query)]
+
+
+def rows_for_coding(session: Session, table: str, coding_id: int) -> list[ExemplarRow | MisfitRow]:
+    model = {"theme_exemplar": ExemplarRow, "theme_misfit": MisfitRow}[table]
+    return list(session.exec(select(model).where(model.coding_id == coding_id)))
+
+
+def codings_of_code(session: Session, code_id: int) -> list[CodingRow]:
+    return list(session.exec(select(CodingRow).where(CodingRow.code_id == code_id)))

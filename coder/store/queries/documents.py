@@ -1,0 +1,413 @@
+"""Documents and their reading units: lookups, keyset pages, batched scans, navigation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from coder.core.model import (
+    Document,
+    Segment,
+)
+from coder.store.queries.convert import to_document, to_segment
+from coder.store.tables import (
+    CodingRow,
+    DocumentRow,
+    ReadMarkRow,
+    SegmentRow,
+)
+
+
+def document_row(session: Session, project_id: int, key: str) -> DocumentRow | None:
+    return session.exec(
+        select(DocumentRow).where(DocumentRow.project_id == project_id, DocumentRow.key == key)
+    ).first()
+
+
+def document_keys(session: Session, project_id: int) -> list[str]:
+    return list(session.exec(select(DocumentRow.key).where(DocumentRow.project_id == project_id)))
+
+
+def count_documents(session: Session, project_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(DocumentRow).where(DocumentRow.project_id == project_id)
+    ).one()
+
+
+def documents(
+    session: Session, project_id: int, offset: int = 0, limit: int | None = None
+) -> list[Document]:
+    query = (
+        select(DocumentRow)
+        .where(DocumentRow.project_id == project_id)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [to_document(r) for r in session.exec(query)]
+
+
+@dataclass
+class DocumentListItem:
+    """One line of a document list: no text, so a page of them is cheap."""
+
+    id: int
+    key: str
+    label: str
+    year: int | None
+    has_abstract: bool
+    read: bool
+    codings: int
+
+
+def document_page(
+    session: Session,
+    project_id: int,
+    coder_id: int | None,
+    offset: int = 0,
+    limit: int = 100,
+    unread_only: bool = False,
+    search: str | None = None,
+) -> tuple[int, list[DocumentListItem]]:
+    """A page of the document list, filtered in SQL; returns (total matching, page)."""
+    read = (
+        select(ReadMarkRow.document_id).where(ReadMarkRow.coder_id == coder_id).scalar_subquery()
+        if coder_id is not None
+        else None
+    )
+    conditions: list[Any] = [DocumentRow.project_id == project_id]
+    if unread_only and read is not None:
+        conditions.append(col(DocumentRow.id).not_in(read))
+    if search:
+        like = f"%{search.lower()}%"
+        conditions.append(
+            or_(
+                func.lower(DocumentRow.title).like(like),
+                func.lower(DocumentRow.text).like(like),
+                func.lower(DocumentRow.key).like(like),
+                func.lower(DocumentRow.authors).like(like),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(DocumentRow).where(*conditions)).one()
+    rows = session.exec(
+        select(
+            DocumentRow.id,
+            DocumentRow.key,
+            DocumentRow.title,
+            DocumentRow.authors,
+            DocumentRow.year,
+            DocumentRow.has_abstract,
+            func.substr(DocumentRow.text, 1, 120),  # enough to label an untitled, authorless record
+        )
+        .where(*conditions)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    ids = [r[0] for r in rows]
+    read_ids: set[int] = set()
+    counts: dict[int, int] = {}
+    if ids:
+        if coder_id is not None:
+            read_ids = set(
+                session.exec(
+                    select(ReadMarkRow.document_id).where(
+                        ReadMarkRow.coder_id == coder_id, col(ReadMarkRow.document_id).in_(ids)
+                    )
+                )
+            )
+        counts = dict(
+            session.exec(
+                select(SegmentRow.document_id, func.count(CodingRow.id))
+                .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
+                .where(col(SegmentRow.document_id).in_(ids))
+                .group_by(SegmentRow.document_id)
+            ).all()
+        )
+    items = []
+    for doc_id, key, title, authors, year, has_abstract, opening in rows:
+        doc = Document(
+            key=key, text=opening or "", title=title, authors=json.loads(authors or "[]"), year=year
+        )
+        items.append(
+            DocumentListItem(
+                doc_id,
+                key,
+                doc.label,
+                year,
+                has_abstract,
+                doc_id in read_ids,
+                counts.get(doc_id, 0),
+            )
+        )
+    return total, items
+
+
+def units(session: Session, document_id: int) -> list[SegmentRow]:
+    return list(
+        session.exec(
+            select(SegmentRow)
+            .where(SegmentRow.document_id == document_id, SegmentRow.kind == "unit")
+            .order_by(SegmentRow.ordinal)
+        )
+    )
+
+
+def segments_of(
+    session: Session, document_id: int, kinds: Sequence[str] = ("unit",)
+) -> list[Segment]:
+    doc = session.get(DocumentRow, document_id)
+    assert doc is not None
+    rows = session.exec(
+        select(SegmentRow)
+        .where(SegmentRow.document_id == document_id, col(SegmentRow.kind).in_(kinds))
+        .order_by(SegmentRow.start, SegmentRow.end, SegmentRow.id)
+    )
+    return [to_segment(r, doc) for r in rows]
+
+
+def unit_by_ordinal(session: Session, document_id: int, ordinal: int) -> SegmentRow | None:
+    return session.exec(
+        select(SegmentRow).where(
+            SegmentRow.document_id == document_id,
+            SegmentRow.kind == "unit",
+            SegmentRow.ordinal == ordinal,
+        )
+    ).first()
+
+
+def span_segment(
+    session: Session, document_id: int, kind: str, start: int, end: int
+) -> SegmentRow | None:
+    return session.exec(
+        select(SegmentRow).where(
+            SegmentRow.document_id == document_id,
+            SegmentRow.kind == kind,
+            SegmentRow.start == start,
+            SegmentRow.end == end,
+        )
+    ).first()
+
+
+def count_segments(session: Session, project_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(SegmentRow)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit")
+    ).one()
+
+
+def iter_units_with_text(
+    session: Session, project_id: int, like: Sequence[str] = (), batch: int = 500
+) -> Iterator[tuple[str, str, list[SegmentRow]]]:
+    """(key, text, units) for every document, in reading order and in batches; ``like``
+    words (lower case) pre-filter documents in SQL so a search scans only candidates."""
+    last_ordinal, last_id = -1, -1
+    while True:
+        query = select(
+            DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal
+        ).where(
+            DocumentRow.project_id == project_id,
+            or_(
+                DocumentRow.ordinal > last_ordinal,
+                and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
+            ),
+        )
+        for word in like:
+            query = query.where(func.lower(DocumentRow.text).like(f"%{word}%"))
+        docs = session.exec(query.order_by(DocumentRow.ordinal, DocumentRow.id).limit(batch)).all()
+        if not docs:
+            return
+        ids = [d[0] for d in docs]
+        by_doc: dict[int, list[SegmentRow]] = {}
+        for seg in session.exec(
+            select(SegmentRow)
+            .where(col(SegmentRow.document_id).in_(ids), SegmentRow.kind == "unit")
+            .order_by(SegmentRow.document_id, SegmentRow.ordinal)
+        ):
+            by_doc.setdefault(seg.document_id, []).append(seg)
+        for doc_id, key, text, _ordinal in docs:
+            yield key, text, by_doc.get(doc_id, [])
+        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+
+
+def unit_counts(session: Session, document_ids: Sequence[int]) -> dict[int, int]:
+    if not document_ids:
+        return {}
+    return dict(
+        session.exec(
+            select(SegmentRow.document_id, func.count())
+            .where(col(SegmentRow.document_id).in_(document_ids), SegmentRow.kind == "unit")
+            .group_by(SegmentRow.document_id)
+        ).all()
+    )
+
+
+@dataclass
+class UnitText:
+    """A reading unit with its text, as the theme check against the data set scans it."""
+
+    key: str
+    ordinal: int
+    heading: str | None
+    text: str
+    coded: bool  # carries any coding at all
+
+
+def iter_units_outside(
+    session: Session, project_id: int, code_ids: Sequence[int], batch: int = 500
+) -> Iterator[UnitText]:
+    """Every reading unit none of ``code_ids`` is applied to, in reading order, fetched in
+    batches of documents so memory stays flat on a large project."""
+    inside = select(CodingRow.segment_id).where(
+        CodingRow.project_id == project_id, col(CodingRow.code_id).in_(list(code_ids))
+    )
+    any_coding = select(CodingRow.segment_id).where(CodingRow.project_id == project_id)
+    last_ordinal, last_id = -1, -1
+    while True:
+        docs = session.exec(
+            select(DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal)
+            .where(
+                DocumentRow.project_id == project_id,
+                or_(
+                    DocumentRow.ordinal > last_ordinal,
+                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
+                ),
+            )
+            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .limit(batch)
+        ).all()
+        if not docs:
+            return
+        ids = [d[0] for d in docs]
+        segs = session.exec(
+            select(SegmentRow, col(SegmentRow.id).in_(any_coding))
+            .where(
+                col(SegmentRow.document_id).in_(ids),
+                SegmentRow.kind == "unit",
+                col(SegmentRow.id).not_in(inside),
+            )
+            .order_by(SegmentRow.document_id, SegmentRow.ordinal)
+        ).all()
+        by_doc: dict[int, list[tuple[SegmentRow, bool]]] = {}
+        for seg, coded in segs:
+            by_doc.setdefault(seg.document_id, []).append((seg, bool(coded)))
+        for doc_id, key, text, _ordinal in docs:
+            for seg, coded in by_doc.get(doc_id, []):
+                yield UnitText(key, seg.ordinal or 0, seg.heading, text[seg.start : seg.end], coded)
+        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+
+
+def document_neighbour(session: Session, project_id: int, key: str, step: int) -> str | None:
+    """The key of the next (step > 0) or previous (step < 0) document in reading order."""
+    doc = document_row(session, project_id, key)
+    if doc is None:
+        return None
+    if step > 0:
+        where = or_(
+            DocumentRow.ordinal > doc.ordinal,
+            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id),
+        )
+        order = (col(DocumentRow.ordinal), col(DocumentRow.id))
+    else:
+        where = or_(
+            DocumentRow.ordinal < doc.ordinal,
+            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
+        )
+        order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+    return session.exec(
+        select(DocumentRow.key)
+        .where(DocumentRow.project_id == project_id, where)
+        .order_by(*order)
+        .limit(1)
+    ).first()
+
+
+def end_document_key(session: Session, project_id: int, last: bool = False) -> str | None:
+    """The first (or last) document's key in reading order; None in an empty project."""
+    order = (
+        (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+        if last
+        else (col(DocumentRow.ordinal), col(DocumentRow.id))
+    )
+    return session.exec(
+        select(DocumentRow.key)
+        .where(DocumentRow.project_id == project_id)
+        .order_by(*order)
+        .limit(1)
+    ).first()
+
+
+def document_index(session: Session, project_id: int, key: str) -> int | None:
+    """A document's 0-based place in the unfiltered reading order (to put a list's cursor
+    back on it), counted in SQL."""
+    doc = document_row(session, project_id, key)
+    if doc is None:
+        return None
+    return session.exec(
+        select(func.count())
+        .select_from(DocumentRow)
+        .where(
+            DocumentRow.project_id == project_id,
+            or_(
+                DocumentRow.ordinal < doc.ordinal,
+                and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
+            ),
+        )
+    ).one()
+
+
+def document_metadata(session: Session, project_id: int) -> list[Document]:
+    """Every document's bibliographic metadata in reading order, without the text: what
+    citations and reference lists need, cheap even for a very large project."""
+    rows = session.exec(
+        select(
+            DocumentRow.id,
+            DocumentRow.key,
+            DocumentRow.title,
+            DocumentRow.authors,
+            DocumentRow.year,
+            DocumentRow.date,
+            DocumentRow.type,
+            DocumentRow.journal,
+            DocumentRow.volume,
+            DocumentRow.issue,
+            DocumentRow.pages,
+            DocumentRow.issn,
+            DocumentRow.doi,
+        )
+        .where(DocumentRow.project_id == project_id)
+        .order_by(DocumentRow.ordinal, DocumentRow.id)
+    ).all()
+    return [
+        Document(
+            key=key, text="", title=title, authors=json.loads(authors or "[]"), year=year, date=date,
+            type=type_, journal=journal, volume=volume, issue=issue, pages=pages, issn=issn, doi=doi,
+            id=doc_id,
+        )
+        for doc_id, key, title, authors, year, date, type_, journal, volume, issue, pages, issn, doi in rows
+    ]  # fmt: skip
+
+
+def document_keys_by_hash(
+    session: Session, project_id: int, hashes: Sequence[str]
+) -> dict[str, str]:
+    """{content hash: key} for the given hashes that the project already holds."""
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(hashes))
+    for i in range(0, len(wanted), 500):
+        for digest, key in session.exec(
+            select(DocumentRow.content_hash, DocumentRow.key).where(
+                DocumentRow.project_id == project_id,
+                col(DocumentRow.content_hash).in_(wanted[i : i + 500]),
+            )
+        ):
+            found.setdefault(digest, key)
+    return found
