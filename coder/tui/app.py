@@ -186,7 +186,7 @@ class CoderApp(App[None]):
             show_error(self, error)
             return
         for warning in warnings:
-            self.notify(warning, severity="warning", markup=False)
+            self.notify(warning, severity="warning", markup=False, timeout=30)
         if keymap:
             self.set_keymap(keymap)
 

@@ -22,12 +22,16 @@ USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError, Conflict, 
 R = TypeVar("R")
 
 
+ERROR_SECONDS = 15.0  # an error names a file and line or a value: time to read it
+
+
 def show_error(node: DOMNode, error: BaseException) -> None:
     """Notify with the error's own line; markup off (it may quote a code or a document)."""
     node.notify(
         str(error).splitlines()[0] if str(error) else type(error).__name__,
         severity="error",
         markup=False,
+        timeout=ERROR_SECONDS,
     )
 
 
