@@ -23,7 +23,14 @@ export_app = typer.Typer(
 )
 
 
-def _export(kind: str, fmt: str, output: str | None, db: str | None, project: str | None) -> None:
+def _export(
+    kind: str,
+    fmt: str,
+    output: str | None,
+    db: str | None,
+    project: str | None,
+    by: str | None = None,
+) -> None:
     """Run one export: text formats to stdout or a file, binary ones to a file only; a
     file is written to a temporary name and renamed, so it is never half-written."""
     import io
@@ -44,7 +51,10 @@ def _export(kind: str, fmt: str, output: str | None, db: str | None, project: st
     }[kind]
     buffer = io.BytesIO()
     with workspace(db, None, project) as ws:
-        writer(ws, fmt, buffer)
+        if by is not None:
+            exports.export_themes(ws, fmt, buffer, by=by)
+        else:
+            writer(ws, fmt, buffer)
     write_output(buffer.getvalue(), output, binary=binary)
 
 
@@ -54,11 +64,19 @@ def export_themes_command(
         str, typer.Option("--format", help="md, csv, xlsx, docx, html, latex or json.")
     ] = "md",
     output: OutputOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Split the table by an attribute: every theme once per value "
+            "(year, journal, type, speaker or one from 'coder attributes').",
+        ),
+    ] = None,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export the theme table: themes, definitions, codes, counts, exemplar extracts, references."""
-    _export("themes", fmt, output, db, project)
+    _export("themes", fmt, output, db, project, by)
 
 
 @export_app.command("codings")
