@@ -365,6 +365,29 @@ class CoderApp(App[None]):
         if not isinstance(self.screen, cls):
             self.push_screen(cls(self.ws))
 
+    # ---- queries and attributes (docs/interviews.md), from the palette ----------------
+
+    def action_matrix(self) -> None:
+        from coder.tui.queries_view import MatrixScreen
+
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen(self.ws))
+
+    def action_words(self) -> None:
+        from coder.services.themes import list_themes
+        from coder.tui.queries_view import WordsScreen
+
+        if not isinstance(self.screen, WordsScreen):
+            names = [t.name for t in list_themes(self.ws)]
+            self.push_screen(WordsScreen(self.ws, names))
+
+    def action_attributes(self) -> None:
+        from coder.tui.queries_view import AttributesScreen
+
+        if not isinstance(self.screen, AttributesScreen):
+            key = getattr(self.visible_phase, "current_document_key", None)
+            self.push_screen(AttributesScreen(self.ws, key() if callable(key) else None))
+
     def action_help(self) -> None:
         from coder.tui.help import HelpScreen, binding_rows
 
@@ -404,6 +427,13 @@ class CoderApp(App[None]):
             ("history: undo", self.action_undo, "Undo your last change"),
             ("history: redo", self.action_redo, "Redo what you undid"),
             ("audit: view", self.action_audit, "Browse the audit trail"),
+            (
+                "query: matrix",
+                self.action_matrix,
+                "Codes or themes by attribute, with the extracts behind a cell",
+            ),
+            ("query: words", self.action_words, "Word frequency and keyword in context"),
+            ("attributes: view", self.action_attributes, "Attributes of documents and speakers"),
             (
                 "agreement: disagreement queue",
                 self.open_disagreements,

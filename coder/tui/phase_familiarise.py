@@ -176,6 +176,11 @@ class FamiliarisePhase(Container):
             ("familiarise: edit note", self.action_edit_note, "Write the familiarisation note"),
         ]
 
+    def current_document_key(self) -> str | None:
+        """The highlighted document (the attributes screen opens on it)."""
+        item = self.doc_list.current
+        return item.key if item is not None else None
+
     # ---- parts -----------------------------------------------------------------------
 
     @property
