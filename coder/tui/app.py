@@ -26,6 +26,7 @@ from coder.core.phases import PHASE_SLUGS, PHASES
 from coder.formats.errors import FormatError
 from coder.services import history, ui_state
 from coder.services.notes import set_phase_status
+from coder.services.themes import list_themes
 from coder.services.views import Totals
 from coder.services.workspace import Workspace
 from coder.tui.audit_view import AuditScreen
@@ -44,6 +45,7 @@ from coder.tui.phases.familiarise import FamiliarisePhase
 from coder.tui.phases.report import ReportPhase
 from coder.tui.phases.review import ReviewPhase
 from coder.tui.phases.themes import ThemesPhase
+from coder.tui.queries_view import AttributesScreen, MatrixScreen, WordsScreen
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
 from coder.tui.widgets.codebook import CodeFilter, CodeTree
 from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
@@ -319,22 +321,16 @@ class CoderApp(App[None]):
     # ---- queries and attributes (docs/interviews.md), from the palette ----------------
 
     def action_matrix(self) -> None:
-        from coder.tui.queries_view import MatrixScreen
-
         if not isinstance(self.screen, MatrixScreen):
             self.push_screen(MatrixScreen(self.ws))
 
     def action_words(self) -> None:
-        from coder.services.themes import list_themes
-        from coder.tui.queries_view import WordsScreen
 
         if not isinstance(self.screen, WordsScreen):
             names = [t.name for t in list_themes(self.ws)]
             self.push_screen(WordsScreen(self.ws, names))
 
     def action_attributes(self) -> None:
-        from coder.tui.queries_view import AttributesScreen
-
         if not isinstance(self.screen, AttributesScreen):
             key = getattr(self.visible_phase, "current_document_key", None)
             self.push_screen(AttributesScreen(self.ws, key() if callable(key) else None))
