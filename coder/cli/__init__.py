@@ -18,6 +18,7 @@ import typer
 
 from coder import __version__
 from coder.cli import (
+    attributes,
     audit,
     codebook,
     coding,
@@ -25,6 +26,7 @@ from coder.cli import (
     export,
     memo,
     project,
+    query,
     screening,
     theme,
     two_coders,
@@ -49,6 +51,8 @@ app.add_typer(two_coders.compare_app, name="compare")
 app.add_typer(theme.theme_app, name="theme")
 app.add_typer(memo.memo_app, name="memo")
 app.add_typer(screening.reasons_app, name="reasons")
+app.add_typer(attributes.attributes_app, name="attributes")
+app.add_typer(query.query_app, name="query")
 
 
 def version_callback(value: bool) -> None:

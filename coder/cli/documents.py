@@ -29,7 +29,11 @@ def import_(
         str, typer.Option("--format", help="auto, or one of the formats listed by 'coder formats'.")
     ] = "auto",
     segment: Annotated[
-        str, typer.Option(help="Reading units: sentence, section, paragraph or whole.")
+        str,
+        typer.Option(
+            help="Reading units: sentence, paragraph, turn (a transcript's speaker turns), "
+            "section or whole."
+        ),
     ] = "sentence",
     keep_duplicates: Annotated[
         bool, typer.Option("--keep-duplicates", help="Add possible duplicates anyway.")
@@ -54,7 +58,9 @@ def import_(
     coder: CoderOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
+    """Import search results and reference files as documents; Word, ODT, PDF, Markdown,
+    HTML files and transcripts (VTT, SRT, speaker turns) as one document each; REFI-QDA
+    .qdpx projects."""
     from coder.services.importing import import_files
 
     limit = _size(max_record_size)

@@ -28,11 +28,18 @@ export_app = typer.Typer(
 
 
 def _export(
-    kind: str, fmt: str, output: str | None, force: bool, db: str | None, project: str | None
+    kind: str,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    db: str | None,
+    project: str | None,
+    by: str | None = None,
 ) -> None:
     """Run one export: text formats to stdout or a file, binary ones to a file only; a
     file is written to a temporary name and renamed, so it is never half-written."""
     import io
+    from functools import partial
 
     from coder.services import exports
 
@@ -51,6 +58,8 @@ def _export(
         "methods": exports.export_methods,
         "flow": exports.export_flow,
     }[kind]
+    if by is not None:
+        writer = partial(exports.export_themes, by=by)
     if binary:
         buffer = io.BytesIO()
         with workspace(db, None, project) as ws:
@@ -72,12 +81,20 @@ def export_themes_command(
         str, typer.Option("--format", help="md, csv, xlsx, docx, html, latex or json.")
     ] = "md",
     output: OutputOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Split the table by an attribute: every theme once per value "
+            "(year, journal, type, speaker or one from 'coder attributes').",
+        ),
+    ] = None,
     force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export the theme table: themes, definitions, codes, counts, exemplar extracts, references."""
-    _export("themes", fmt, output, force, db, project)
+    _export("themes", fmt, output, force, db, project, by)
 
 
 @export_app.command("codings")

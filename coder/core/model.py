@@ -51,10 +51,33 @@ def text_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Section:
-    """A headed part of an abstract ("Purpose", "Findings", ...); heading None if unheaded."""
+    """A headed part of an abstract ("Purpose", "Findings", ...); heading None if unheaded.
+
+    In a transcript each turn is a section with its ``speaker`` and times (milliseconds
+    from the start of the recording, where the source gives them). The turn's text opens
+    with the speaker's label (``speaker_label``) so that the stored document reads as a
+    transcript everywhere (reader, exports, REFI-QDA), while the reading units cut from it
+    start after the label: a coder codes what was said, not who said it.
+    """
 
     heading: str | None
     text: str
+    speaker: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+    @property
+    def label_length(self) -> int:
+        """How many leading characters of ``text`` are the speaker's label."""
+        if self.speaker is None:
+            return 0
+        label = speaker_label(self.speaker)
+        return len(label) if self.text.startswith(label) else 0
+
+
+def speaker_label(speaker: str) -> str:
+    """How a turn opens in the document text: ``"P1: "``."""
+    return f"{speaker}: "
 
 
 @dataclass
@@ -79,6 +102,8 @@ class DocumentRecord:
     doi: str | None = None
     keywords: list[str] = field(default_factory=list)
     line: int | None = None
+    # A key the source suggests (a document's file name): the importer makes it unique.
+    key: str | None = None
 
     @property
     def text(self) -> str:
@@ -174,6 +199,9 @@ class Segment:
     end: int
     heading: str | None
     text: str
+    speaker: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
 
 
 class CodeStatus(StrEnum):
@@ -252,6 +280,7 @@ class Coding:
     created_at: str
     memo: str | None = None
     ordinal: int | None = None
+    speaker: str | None = None  # who said it, in a transcript
 
 
 @dataclass

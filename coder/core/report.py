@@ -257,6 +257,7 @@ class ThemeEntry:
     extracts: int
     exemplars: list[Extract]
     exemplars_chosen: bool
+    group: str | None = None  # the attribute value, in a table split by an attribute
 
 
 @dataclass
@@ -280,6 +281,7 @@ class ThemeTable:
     references: list[Reference]
     fallback_extracts: int = FALLBACK_EXTRACTS
     notes: list[str] = field(default_factory=list)
+    split_by: str | None = None  # the attribute the themes are split by
 
     def to_dict(self) -> dict:
         """A JSON-ready structure (stable key order)."""
@@ -300,6 +302,7 @@ class ThemeTable:
                     "extracts": t.extracts,
                     "exemplars_chosen": t.exemplars_chosen,
                     "exemplars": [e.__dict__ for e in t.exemplars],
+                    **({"group": t.group} if self.split_by else {}),
                 }
                 for t in self.themes
             ],
@@ -520,6 +523,64 @@ def build_theme_table(
         fallback_extracts=fallback,
         notes=notes,
     )
+
+
+def split_theme_table(
+    project: str,
+    themes: Sequence[Theme],
+    codes: Sequence[Code],
+    codings: Sequence[Coding],
+    values: Sequence[str | None],
+    attribute: str,
+    exemplars: dict[str, list[int]],
+    misfits: dict[str, set[int]],
+    bibliography: Bibliography,
+    fallback: int = FALLBACK_EXTRACTS,
+) -> ThemeTable:
+    """The theme table once per value of ``attribute`` (``values[i]`` is the value of
+    ``codings[i]``), one after the other: every theme appears in every group, with the
+    documents, extracts and exemplars of that group only, and its name says which group
+    it is ("Belonging [design: qualitative]"), so every writer shows the split as it is.
+    Codes and their counts are those of the whole project."""
+    whole = build_theme_table(
+        project, themes, codes, codings, exemplars, misfits, bibliography, fallback
+    )
+    named = sorted({v for v in values if v is not None}, key=_group_order)
+    groups: list[str | None] = [*named, *([None] if None in values else [])]
+    entries: list[ThemeEntry] = []
+    cited: list[str] = []
+    for group in groups:
+        subset = [c for c, v in zip(codings, values, strict=True) if v == group]
+        table = build_theme_table(
+            project, themes, codes, subset, exemplars, misfits, bibliography, fallback
+        )
+        label = group if group is not None else "(none)"
+        for entry in table.themes:
+            entry.group = label
+            entry.name = f"{entry.name} [{attribute}: {label}]"
+            entries.append(entry)
+            cited += [e.key for e in entry.exemplars]
+    return ThemeTable(
+        project=f"{project}, by {attribute}",
+        themes=entries,
+        codes=whole.codes,
+        unassigned_codes=whole.unassigned_codes,
+        references=bibliography.references(cited),
+        fallback_extracts=fallback,
+        notes=[
+            *whole.notes,
+            f"Themes are split by {attribute}: each group counts and quotes only the extracts "
+            f"whose {attribute} has that value (a speaker's own value first, else the document's).",
+        ],
+        split_by=attribute,
+    )
+
+
+def _group_order(value: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value.lower())
 
 
 # ---- codings, one line each -------------------------------------------------------------

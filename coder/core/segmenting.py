@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from coder.core.model import Section, SegmentSpan
 
-MODES = ("sentence", "section", "paragraph", "whole")
+MODES = ("sentence", "section", "paragraph", "whole", "turn")
 
 # Tokens before a full stop that never end a sentence ("e.g. The" is rare; "et al. (2019)"
 # and "J. Smith" are common).
@@ -108,7 +108,8 @@ def segment_text(record_sections: list[Section], mode: str) -> tuple[str, list[S
     """The document text and its reading units, in reading order, each with its heading.
 
     ``mode`` is how finely the reviewer wants to code: by sentence, by section, by
-    paragraph (line) or the whole abstract as one unit.
+    paragraph (line), the whole abstract as one unit, or by turn (a transcript's speaker
+    turns; a document without speakers goes by paragraph).
     """
     text, spans = segment_spans(record_sections, mode)
     return text, [SegmentSpan(a, b, heading) for a, b, heading in spans]
@@ -132,19 +133,50 @@ def segment_spans(
     result: list[tuple[int, int, str | None]] = []
     offset = 0
     for section in sections:
+        skip = section.label_length if section.speaker is not None else 0
+        body = section.text[skip:] if skip else section.text
         if mode == "sentence":
-            local = split_sentences(section.text)
-        elif mode == "paragraph":
+            local = split_sentences(body)
+        elif mode == "paragraph" or (mode == "turn" and section.speaker is None):
             local = []
-            for m in re.finditer(r"[^\n]+", section.text):
-                _add_trimmed(local, section.text, m.start(), m.end())
+            for m in re.finditer(r"[^\n]+", body):
+                _add_trimmed(local, body, m.start(), m.end())
         else:
             local = []
-            _add_trimmed(local, section.text, 0, len(section.text))
+            _add_trimmed(local, body, 0, len(body))
         heading = section.heading
-        result.extend([(offset + a, offset + b, heading) for a, b in local])
+        start = offset + skip
+        result.extend([(start + a, start + b, heading) for a, b in local])
         offset += len(section.text) + 2
     return text, result
+
+
+Turn = tuple[str | None, int | None, int | None]
+
+
+def span_turns(
+    record_sections: list[Section], spans: list[tuple[int, int, str | None]]
+) -> list[Turn] | None:
+    """The speaker and times (``(speaker, start_ms, end_ms)``) of the turn each span lies
+    in, for spans from ``segment_spans`` of the same sections; None when no section has a
+    speaker or a time (every abstract), so the import's hot path pays one scan."""
+    sections = [s for s in record_sections if s.text]
+    if not any(s.speaker is not None or s.start_ms is not None for s in sections):
+        return None
+    ends: list[int] = []
+    offset = 0
+    for section in sections:
+        offset += len(section.text)
+        ends.append(offset)
+        offset += 2
+    out: list[Turn] = []
+    i = 0
+    for start, _end, _heading in spans:
+        while i < len(ends) - 1 and start >= ends[i]:
+            i += 1
+        s = sections[i]
+        out.append((s.speaker, s.start_ms, s.end_ms))
+    return out
 
 
 # --- headed sections written inline ("Background: ... Methods: ...") -----------------

@@ -36,6 +36,12 @@ KNOWN = (
     "scopus-csv",
     "csv",
     "text",
+    # documents and transcripts (issue 20); docx/odt/pdf/markdown are told apart by
+    # formats.records before the text is decoded
+    "html",
+    "vtt",
+    "srt",
+    "transcript",
 )
 SAMPLE = 200_000  # characters the fall-back decisions look at
 
@@ -73,6 +79,10 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
         raise FormatError(file, "file is empty")
     if data[first.start()] == "<":
         return _xml_kind(data[first.start() : first.start() + 5000], file)
+    if data.startswith("WEBVTT", first.start()):  # issue 20: caption files
+        return "vtt", "it opens with the WEBVTT signature"
+    if _SRT_CUE.match(data, first.start()):
+        return "srt", "it opens with a numbered SubRip cue and its time range"
     if _has(data, "TY  -", _RIS):
         return "ris", "it has RIS 'TY  -' lines"
     if _has(data, "PMID-", _MEDLINE):
@@ -92,6 +102,8 @@ def explain_format(data: str, file: str) -> tuple[str, str]:
         if data[first.start()] == "[" and _CSL_KEYS.search(head):
             return "csl-json", "it is a JSON list of items with CSL keys (type, title, issued)"
         _unknown(file, "it looks like JSON, but not a CSL-JSON list of items")
+    if _looks_like_transcript(data):  # issue 20: after the tagged formats, before CSV
+        return "transcript", "its lines open with speaker labels ('Interviewer:', 'P1:')"
     sample = data[first.start() : first.start() + SAMPLE].rstrip()
     if _looks_like_csv(sample):
         header = sample.split("\n", 1)[0]
@@ -131,9 +143,21 @@ def _xml_kind(stripped: str, file: str) -> tuple[str, str]:
     if re.search(r"<xml>\s*<records>|<records>\s*<record>", head):
         return "endnote-xml", "its XML is <xml><records><record> as EndNote writes it"
     if re.match(r"<(?:!DOCTYPE\s+html|html)\b", head, re.IGNORECASE):
-        _unknown(file, "it is an HTML page; save the results as plain text or export RIS")
+        return "html", "it is an HTML page: read as one document (issue 20)"
     _unknown(file, "XML, but not PubMed efetch XML (<PubmedArticleSet>) or EndNote XML")
     raise AssertionError("unreachable")
+
+
+# --- transcripts (issue 20) -------------------------------------------------------------
+
+_SRT_CUE = re.compile(r"\d+[ \t]*\n\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+
+
+def _looks_like_transcript(data: str) -> bool:
+    """Lines opening with speaker labels ("Interviewer: ...", "P1: ...")."""
+    from coder.formats.transcripts import looks_like_turns
+
+    return looks_like_turns(data[:SAMPLE].split("\n"))
 
 
 def _unknown(file: str, why: str) -> None:

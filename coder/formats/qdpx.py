@@ -136,6 +136,18 @@ class QdpxProblem:
 
 
 @dataclass
+class QdpxCase:
+    """A case (a participant, a site) with its attribute values and the sources it is in:
+    coder writes one per speaker; other tools' cases are read back as attributes."""
+
+    guid: str
+    name: str
+    variables: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # TextSource GUIDs
+    line: int | None = None
+
+
+@dataclass
 class QdpxProject:
     """Everything coder exchanges. GUIDs are lower case without braces after reading."""
 
@@ -160,6 +172,8 @@ class QdpxProject:
     def skipped(self) -> list[str]:
         """One line per element left out of the read."""
         return [str(p) for p in self.problems if not p.kept]
+
+    cases: list[QdpxCase] = field(default_factory=list)
 
 
 def guid_for(*parts: object) -> str:
@@ -188,11 +202,15 @@ def document_variables(doc: Document) -> dict[str, str]:
             for section in doc.sections:
                 if not section.text:
                     continue
-                spans.append(
-                    {"heading": section.heading, "start": offset, "end": offset + len(section.text)}
-                )
+                span = {
+                    "heading": section.heading,
+                    "start": offset,
+                    "end": offset + len(section.text),
+                }
+                span |= _turn_of(section)
+                spans.append(span)
                 offset += len(section.text) + 2
-            if any(s["heading"] for s in spans):
+            if any(s["heading"] or "speaker" in s or "start_ms" in s for s in spans):
                 values[name] = json.dumps(spans, ensure_ascii=False, separators=(",", ":"))
             continue
         value = getattr(doc, attr)
@@ -209,13 +227,31 @@ def _sections(text: str, raw: str | None) -> list[Section]:
         try:
             spans = json.loads(raw)
             sections = [
-                Section(s.get("heading"), text[int(s["start"]) : int(s["end"])]) for s in spans
+                Section(
+                    s.get("heading"),
+                    text[int(s["start"]) : int(s["end"])],
+                    *(_turn_field(s, k) for k in ("speaker", "start_ms", "end_ms")),
+                )
+                for s in spans
             ]
         except (ValueError, TypeError, KeyError, AttributeError):
             sections = []
         if sections and "\n\n".join(s.text for s in sections if s.text) == text:
             return sections
     return [Section(None, text)] if text else []
+
+
+def _turn_of(section: Section) -> dict[str, object]:
+    """A transcript turn's speaker and times, for the sections variable (issue 20)."""
+    values = {"speaker": section.speaker, "start_ms": section.start_ms, "end_ms": section.end_ms}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _turn_field(span: dict, name: str) -> object:
+    value = span.get(name)
+    if name == "speaker":
+        return value if isinstance(value, str) and value.strip() else None
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def source_record(source: QdpxSource, name_as_title: bool = True) -> DocumentRecord:
@@ -290,6 +326,7 @@ def _write_codes(root: ET.Element, project: QdpxProject) -> None:
 
 def _write_variables(root: ET.Element, project: QdpxProject) -> dict[str, str]:
     used = {name for s in project.sources for name in s.variables}
+    used |= {name for c in project.cases for name in c.variables}
     names = [name for name, _ in VARIABLES if name in used]
     names += sorted(used - set(names))
     if not names:
@@ -332,13 +369,31 @@ def _write_source(parent: ET.Element, source: QdpxSource, variable_guids: dict[s
             ET.SubElement(coding_el, "CodeRef", {"targetGUID": coding.code_guid})
             _note_refs(coding_el, coding.notes)
     _note_refs(element, source.notes)
-    for name, value in source.variables.items():
+    _write_values(element, source.variables, variable_guids)
+
+
+def _write_values(
+    element: ET.Element, values: dict[str, str], variable_guids: dict[str, str]
+) -> None:
+    for name, value in values.items():
         value_el = ET.SubElement(element, "VariableValue")
         ET.SubElement(value_el, "VariableRef", {"targetGUID": variable_guids[name]})
         if name == "Year" and value.isdigit():
             ET.SubElement(value_el, "IntegerValue").text = value
         else:
             ET.SubElement(value_el, "TextValue").text = _clean(value)
+
+
+def _write_cases(root: ET.Element, project: QdpxProject, variable_guids: dict[str, str]) -> None:
+    """Cases: a speaker with their attribute values and the sources they speak in."""
+    if not project.cases:
+        return
+    cases_el = ET.SubElement(root, "Cases")
+    for case in project.cases:
+        case_el = ET.SubElement(cases_el, "Case", _attrs(guid=case.guid, name=case.name))
+        _write_values(case_el, case.variables, variable_guids)
+        for guid in case.sources:
+            ET.SubElement(case_el, "SourceRef", {"targetGUID": guid})
 
 
 def project_xml(project: QdpxProject) -> bytes:
@@ -353,6 +408,7 @@ def project_xml(project: QdpxProject) -> bytes:
             ET.SubElement(users_el, "User", _attrs(guid=user.guid, name=user.name))
     _write_codes(root, project)
     variable_guids = _write_variables(root, project)
+    _write_cases(root, project, variable_guids)
     if project.sources:
         sources_el = ET.SubElement(root, "Sources")
         for source in project.sources:
@@ -948,6 +1004,7 @@ def _read_project(root: _Element, reader: _ProjectReader, file: str, data: bytes
         "cases": len(cases),
     }
     _check_references(root, reader, project)
+    project.cases = _read_cases(root, variables, reader)
     return project
 
 
@@ -1026,6 +1083,28 @@ def _place_selections(project: QdpxProject, pending: list[_PendingSource]) -> No
                 )
             sel.start, sel.end = textmap.start(sel.start), textmap.end(sel.end)
             source.selections.append(sel)
+
+
+def _read_cases(
+    root: _Element, variables: dict[str, str], reader: _ProjectReader
+) -> list[QdpxCase]:
+    cases_el = root.find("Cases")
+    out = []
+    for case in cases_el.findall("Case") if cases_el is not None else []:
+        guid = reader.guid(case, "a Case") or ""
+        out.append(
+            QdpxCase(
+                guid=guid,
+                name=case.attrs.get("name", "").strip() or guid,
+                variables=_variable_values(case, variables, reader),
+                sources=[
+                    reader.guid(ref, "a SourceRef", "targetGUID") or ""
+                    for ref in case.findall("SourceRef")
+                ],
+                line=case.line,
+            )
+        )
+    return out
 
 
 def _variables(root: _Element, reader: _ProjectReader) -> dict[str, str]:

@@ -39,6 +39,15 @@ FORMATS: dict[str, str] = {
     "scopus-csv": "Scopus CSV export (Authors, Title, Source title, Abstract, EID, ...)",
     "csv": "CSV/TSV with a header row (Zotero, Rayyan, spreadsheets)",
     "text": "plain text, one abstract per blank-line separated paragraph",
+    # Whole documents and transcripts: one record per file, keyed by the file name.
+    "docx": "Word document (.docx): headings kept as sections, tables as rows",
+    "odt": "OpenDocument text (.odt): headings kept as sections, tables as rows",
+    "pdf": "PDF with a text layer (.pdf): one document, paragraphs from its lines",
+    "markdown": "Markdown document (.md): '#' headings kept as sections",
+    "html": "HTML page (.html): <h1>-<h6> headings kept as sections",
+    "vtt": "WebVTT captions (.vtt): speaker turns with times (<v Name> or 'Name:')",
+    "srt": "SubRip subtitles (.srt): turns with times, speakers from 'Name:' labels",
+    "transcript": "text with speaker turns ('Interviewer: ...', 'P1: ...'), one document",
 }
 
 _READERS = {
@@ -56,7 +65,20 @@ _READERS = {
     "scopus-csv": "coder.formats.csvfile:read_csv",
     "csv": "coder.formats.csvfile:read_csv",
     "text": "coder.formats.plaintext:read_plaintext",
+    "markdown": "coder.formats.documents:read_markdown",
+    "html": "coder.formats.documents:read_html",
+    "vtt": "coder.formats.transcripts:read_vtt",
+    "srt": "coder.formats.transcripts:read_srt",
+    "transcript": "coder.formats.transcripts:read_turns",
 }
+# Formats read from the file itself (binary), not from its decoded text.
+_FILE_READERS = {
+    "docx": "coder.formats.documents:read_docx",
+    "odt": "coder.formats.documents:read_odt",
+    "pdf": "coder.formats.documents:read_pdf",
+}
+# Markdown is plain text to the eye: only its name tells it apart from notes.
+_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown"}
 
 # Other names a user may give to --format.
 ALIASES = {"nbib": "medline", "bib": "bibtex", "biblatex": "bibtex", "tsv": "csv"}
@@ -114,17 +136,16 @@ def iter_records(
     always raises.
     """
     file = str(path)
-    text, warnings = read_text_report(Path(path), encoding)
-    note = ""
     fmt = ALIASES.get(fmt, fmt)
-    if fmt == "auto":
-        fmt, why = explain_format(text, file)
-        note = f"read as {fmt}: {why}"
-    elif fmt not in FORMATS:
+    if fmt != "auto" and fmt not in FORMATS:
         raise FormatError(file, f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
-    elif not text or text.isspace():
-        raise FormatError(file, "file is empty")
+    note = ""
+    if fmt == "auto":  # issue 20: documents told apart before the text is decoded
+        found = _binary_kind(Path(path)) or _BY_SUFFIX.get(Path(path).suffix.lower())
+        if found is not None:
+            fmt, note = found, f"read as {found}: from the file's signature or name"
     problems: list[FormatError] = []
+    warnings: list[FormatError] = []
 
     def on_error(error: FormatError) -> None:
         if error.kind == "warning":
@@ -134,6 +155,19 @@ def iter_records(
         else:
             raise error
 
+    if fmt in _FILE_READERS:
+        records = _load(_FILE_READERS[fmt])(Path(path), on_error)
+        checked = _within_limit(records, file, max_record_size, on_error)
+        return ReadResult(
+            fmt, _at_least_one(checked, fmt, file, problems), problems, warnings, note
+        )
+    text, decoding = read_text_report(Path(path), encoding)
+    warnings.extend(decoding)
+    if fmt == "auto":
+        fmt, why = explain_format(text, file)
+        note = f"read as {fmt}: {why}"
+    elif not text or text.isspace():
+        raise FormatError(file, "file is empty")
     reader = _reader(fmt)
     if fmt in _LIMITED:
         records = reader(text, file, on_error, limit=max_record_size)
@@ -187,8 +221,18 @@ def _at_least_one(
 
 
 def _reader(fmt: str) -> Reader:
-    module, name = _READERS[fmt].split(":")
+    return _load(_READERS[fmt])
+
+
+def _load(target: str) -> Callable:
+    module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
+
+
+def _binary_kind(path: Path) -> str | None:
+    from coder.formats.documents import binary_kind
+
+    return binary_kind(path)
 
 
 # --- helpers shared by the readers -----------------------------------------------------

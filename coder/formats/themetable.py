@@ -114,9 +114,11 @@ def write_markdown(table: ThemeTable, out: BinaryIO) -> None:
 
 
 def theme_rows(table: ThemeTable) -> list[list[object]]:
-    """One row per theme (sub-themes follow their theme), as CSV and Excel write them."""
+    """One row per theme (sub-themes follow their theme), as CSV and Excel write them;
+    a table split by an attribute opens each row with the group."""
     return [
         [
+            *([t.group] if table.split_by else []),
             t.number, t.name, t.level, t.parent or "", t.status, t.definition, t.scope,
             "; ".join(t.subthemes), "; ".join(t.codes), t.documents, t.extracts,
             "yes" if t.exemplars_chosen else "no", "\n".join(_quote(e) for e in t.exemplars),
@@ -125,10 +127,14 @@ def theme_rows(table: ThemeTable) -> list[list[object]]:
     ]  # fmt: skip
 
 
+def theme_columns(table: ThemeTable) -> list[str]:
+    return [*([table.split_by] if table.split_by else []), *THEME_COLUMNS]
+
+
 def write_csv(table: ThemeTable, out: BinaryIO) -> None:
     buffer = io.StringIO(newline="")
     writer = csvsafe.writer(buffer, lineterminator="\n")
-    writer.writerow(THEME_COLUMNS)
+    writer.writerow(theme_columns(table))
     writer.writerows(theme_rows(table))
     out.write(buffer.getvalue().encode("utf-8"))
 
@@ -327,8 +333,9 @@ def write_xlsx(table: ThemeTable, out: BinaryIO) -> None:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    _sheet(workbook, "themes", list(THEME_COLUMNS), theme_rows(table),
-           [7, 28, 7, 22, 11, 50, 30, 28, 36, 11, 10, 10, 80])  # fmt: skip
+    widths = [7, 28, 7, 22, 11, 50, 30, 28, 36, 11, 10, 10, 80]
+    _sheet(workbook, "themes", theme_columns(table), theme_rows(table),
+           [20, *widths] if table.split_by else widths)  # fmt: skip
     _sheet(
         workbook,
         "codes",

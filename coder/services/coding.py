@@ -114,10 +114,18 @@ def resolve_segment(tx: Tx, project_id: int, ref: UnitRef) -> SegmentRow:
         return seg
     before, after = _context(doc.text, start, end)
     heading = None
-    for unit in q.units(tx.session, doc.id):
+    units = q.units(tx.session, doc.id)
+    for unit in units:
         if unit.start <= start < unit.end:
             heading = unit.heading
             break
+    # A span in a transcript is said by the speaker of the turns it lies in (none when it
+    # runs across speakers, or covers the whole document).
+    turn: tuple[str | None, int | None, int | None] = (None, None, None)
+    if kind == "span":
+        inside = [u for u in units if u.start < end and start < u.end]
+        if inside and len({u.speaker for u in inside}) == 1 and inside[0].speaker is not None:
+            turn = (inside[0].speaker, inside[0].start_ms, inside[-1].end_ms)
     return tx.insert(
         "segment",
         document_id=doc.id,
@@ -129,6 +137,9 @@ def resolve_segment(tx: Tx, project_id: int, ref: UnitRef) -> SegmentRow:
         text_hash=text_hash(doc.text[start:end]),
         context_before=before,
         context_after=after,
+        speaker=turn[0],
+        start_ms=turn[1],
+        end_ms=turn[2],
     )
 
 

@@ -50,6 +50,7 @@ from coder.formats.qdpx import (
 )
 from coder.services.codes import insert_code
 from coder.services.coding import UnitRef, find_code, find_document, resolve_segment
+from coder.services.exchange_cases import add_attributes, import_attributes
 from coder.services.importing import add_records_in
 from coder.services.notes import add_memo_in, memo_target, set_note_in
 from coder.services.reports import all_codings, all_documents
@@ -130,6 +131,7 @@ class _Builder:
         sources = {d.key: self.source(d, bibliography) for d in documents}
         coding_guids = self.selections(codings, sources, guids)
         project.sources = list(sources.values())
+        add_attributes(ws, project, sources)  # issue 20: Variables and Cases
         targets = {
             "document": {str(d.id): sources[d.key].notes for d in documents},
             "code": {str(c.id): project.code_notes.setdefault(guids[c.name], []) for c in codes},
@@ -277,6 +279,7 @@ class QdpxSummary:
     positions: str = ""  # how the file's positions were read, and how well they fit
     rows: list[ReportRow] = field(default_factory=list)
     problems: list[QdpxProblem] = field(default_factory=list)  # left out or doubted, and why
+    attributes: int = 0  # attribute values set (issue 20)
 
     def line(self) -> str:
         parts = [
@@ -287,6 +290,7 @@ class QdpxSummary:
             _count(self.themes, "theme"),
             _count(self.codings, "coding"),
             _count(self.memos, "memo"),
+            _count(self.attributes, "attribute value"),
             _count(len(self.coders), "coder")
             + " added"
             + (f" ({', '.join(self.coders)})" if self.coders else ""),
@@ -452,6 +456,11 @@ class _Importer:
             self.themes()
             self.codings(keys)
             self.memos(keys)
+            tx.checkpoint("attributes.import", self.file, coder=self.ws.coder)  # issue 20
+            self.summary.attributes, skipped = import_attributes(
+                tx, self.ws.project.id, self.project, keys
+            )
+            self.summary.skipped += skipped
         with self.ws.read() as session:
             added = set(q.coder_names(session)) - coders_before
         if self.ws.coder not in self.plan.users.values():
@@ -511,6 +520,9 @@ class _Importer:
         """Add the text sources as documents; returns {source GUID: document key}."""
         ours = self.project.origin == ORIGIN
         records = [source_record(s, name_as_title=not ours) for s in self.plan.sources]
+        if ours:  # our own export names each source by its key: keep it (issue 20)
+            for source, record in zip(self.plan.sources, records, strict=True):
+                record.key = source.name
         hashes = [content_hash(r) for r in records]
         known = q.document_keys_by_hash(self.tx.session, self.ws.project.id, hashes)
         new, new_guids, seen = [], [], {}

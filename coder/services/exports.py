@@ -47,6 +47,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 FILE_ONLY = BINARY_FORMATS | {"svg", "qdpx"}
 EXTENSIONS = {"latex": "tex", "mermaid": "mmd"}
 PAGE = 5000
+Progress = Callable[[int, int], None]
 __all__ = ["export_flow", "export_methods"]  # with the exporters defined below
 
 
@@ -93,9 +94,33 @@ def theme_table(ws: Workspace) -> ThemeTable:
     )
 
 
-def export_themes(ws: Workspace, fmt: str, out: BinaryIO) -> None:
+def split_table(ws: Workspace, attribute: str) -> ThemeTable:
+    """The theme table split by the values of ``attribute`` (core.report.split_theme_table)."""
+    from coder.core.report import split_theme_table
+    from coder.services.analysis import coding_values
+
+    codings = all_codings(ws)
+    values = coding_values(ws, attribute, codings)
+    with ws.read() as session:
+        themes = q.themes(session, ws.project.id)
+        all_codes = q.codes(session, ws.project.id, include_inactive=True)
+        bibliography = Bibliography(q.document_metadata(session, ws.project.id))
+        exemplars: dict[str, list[int]] = {}
+        misfits: dict[str, set[int]] = {}
+        for theme in themes:
+            assert theme.id is not None
+            exemplars[theme.name] = [row.coding_id for row in q.exemplar_rows(session, theme.id)]
+            misfits[theme.name] = q.misfit_coding_ids(session, theme.id)
+    codes = _table_codes(all_codes, codings, {c for t in themes for c in t.codes})
+    return split_theme_table(
+        ws.project.name, themes, codes, codings, values, attribute, exemplars, misfits, bibliography
+    )
+
+
+def export_themes(ws: Workspace, fmt: str, out: BinaryIO, by: str | None = None) -> None:
+    """The theme table; with ``by``, split by that attribute's values."""
     check_format("themes", fmt)
-    write_theme_table(theme_table(ws), fmt, out)
+    write_theme_table(theme_table(ws) if by is None else split_table(ws, by), fmt, out)
 
 
 def export_codings(

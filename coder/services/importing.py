@@ -13,15 +13,17 @@ still refused with the import.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from coder.core.citekeys import base_key, unique_key
+from coder.core.citekeys import ascii_fold, base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
 from coder.core.model import DocumentRecord
+from coder.core.segmenting import span_turns
 from coder.formats.errors import FormatError
 from coder.formats.prepared import (
     Prepared,
@@ -37,7 +39,7 @@ from coder.store import audit, bulk
 from coder.store.audit import json_string as _js
 from coder.store.db import Tx
 
-SEGMENT_MODES = ("sentence", "section", "paragraph", "whole")
+SEGMENT_MODES = ("sentence", "section", "paragraph", "whole", "turn")
 BATCH = 250
 # A unit tuple (``bulk.SEGMENT_COLUMNS``) opens with the fields its digest covers.
 _DIGESTED = len(audit.DIGEST_SEG_FIELDS)
@@ -123,6 +125,25 @@ def _json_sections(sections: list[tuple[str | None, int, int]]) -> str:
     )
 
 
+def _json_turns(record: DocumentRecord) -> str:
+    """The sections of a transcript, each with its speaker and times where it has them."""
+    out, offset = [], 0
+    for section in record.sections:
+        if not section.text:
+            continue
+        item: dict[str, Any] = {
+            "heading": section.heading,
+            "start": offset,
+            "end": offset + len(section.text),
+        }
+        for name in ("speaker", "start_ms", "end_ms"):
+            if getattr(section, name) is not None:
+                item[name] = getattr(section, name)
+        out.append(item)
+        offset += len(section.text) + 2
+    return _json(out)
+
+
 # ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -130,7 +151,25 @@ _json = json.JSONEncoder(ensure_ascii=False).encode
 def _units(text: str, prepared: Prepared) -> list[tuple]:
     """The reading units as rows in ``bulk.SEGMENT_COLUMNS`` order (without the document
     id): a sentence is a few words, so a dict or an object per unit would cost more than
-    the unit."""
+    the unit. Units of a transcript carry their turn's speaker and times (three more
+    columns, ``bulk.TURN_COLUMNS``); other units leave them out, as NULL."""
+    turns = span_turns(prepared.record.sections, prepared.spans)
+    if turns is not None:
+        return [
+            (
+                i,
+                heading,
+                start,
+                end,
+                unit_hash,
+                text[max(0, start - CONTEXT_CHARS) : start],
+                text[end : end + CONTEXT_CHARS],
+                *turn,
+            )
+            for i, ((start, end, heading), unit_hash, turn) in enumerate(
+                zip(prepared.spans, prepared.hashes, turns, strict=True), start=1
+            )
+        ]
     return [
         (
             i,
@@ -147,17 +186,24 @@ def _units(text: str, prepared: Prepared) -> list[tuple]:
     ]
 
 
+def _file_key(name: str) -> str:
+    """A document key from a file name: "Interview P3 (final).docx" -> "interview_p3_final"."""
+    return re.sub(r"[^a-z0-9]+", "_", ascii_fold(name).lower()).strip("_") or "document"
+
+
 def _document_rows(
     record: DocumentRecord, key: str, source: str, fmt: str, text: str, ordinal: int, digest: str
 ) -> dict[str, Any]:
     """The document row (``text``: ``formats.prepared.document_text`` of the record)."""
     sections = []
     offset = 0
+    turns = False
     for section in record.sections:
         if not section.text:
             continue
         sections.append((section.heading, offset, offset + len(section.text)))
         offset += len(section.text) + 2
+        turns = turns or section.speaker is not None or section.start_ms is not None
     return {
         "key": key,
         "source_file": source,
@@ -174,7 +220,7 @@ def _document_rows(
         "issn": record.issn,
         "doi": record.doi,
         "keywords": _json_list(record.keywords),
-        "sections": _json_sections(sections),
+        "sections": _json_turns(record) if turns else _json_sections(sections),
         "text": text,
         "has_abstract": bool(text.strip()),
         "content_hash": digest,
@@ -221,14 +267,20 @@ class _Importer:
             summary.exact_duplicates += 1
             return None
         entry = entry_for(record)
-        matches = self.index.find(entry, prepared.fingerprint)
+        # A whole document (an interview) is its own file: two interviews that open with
+        # the same introduction and are named "Interview P1" and "Interview P2" are not
+        # duplicates, so only an identical text (above) counts for them.
+        matches = None if record.key else self.index.find(entry, prepared.fingerprint)
         if matches and not self.keep_duplicates:
             match_key, score, reason = matches[0]
             summary.possible_duplicates.append((record.line, match_key, score, reason))
             return None
-        key = unique_key(
-            base_key(record.authors, record.year, record.text, record.title), self.taken
+        base = (
+            _file_key(record.key)
+            if record.key
+            else base_key(record.authors, record.year, record.text, record.title)
         )
+        key = unique_key(base, self.taken)
         self.taken.add(key)
         self.hashes.add(digest)
         entry.key = key

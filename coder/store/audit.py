@@ -46,6 +46,7 @@ TABLE_ORDER = [
     "phase_status",
     "exclusion_reason",
     "document_exclusion",
+    "attribute",
 ]
 
 
@@ -582,7 +583,12 @@ def _compare_rows(
     expected = {k: v for k, v in state.items() if v is not None}
     for key in expected.keys() | actual.keys():
         want, have = expected.get(key), actual.get(key)
-        if want == have:
+        if want == have or (
+            # a column added by a later migration is None in rows recorded before it
+            want is not None
+            and have is not None
+            and all(want.get(f) == have.get(f) for f in want.keys() | have.keys())
+        ):
             continue
         table, row_id = split_key(key)
         seq = touched.get(key)

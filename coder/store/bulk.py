@@ -52,6 +52,10 @@ DOCUMENT_COLUMNS = (
 SEGMENT_COLUMNS = (
     "ordinal", "heading", "start", "end", "text_hash", "context_before", "context_after",
 )  # fmt: skip
+# A transcript's units add these: their turn's speaker and times. Abstracts' units leave
+# them out of the insert (NULL), which keeps the common insert as narrow as it was.
+TURN_COLUMNS = ("speaker", "start_ms", "end_ms")
+_WIDE = len(SEGMENT_COLUMNS) + len(TURN_COLUMNS)
 _document_values = itemgetter(*DOCUMENT_COLUMNS)
 _insert_many = insert_tuples
 
@@ -90,6 +94,13 @@ def insert_documents(
         for doc_id in (ids[doc["key"]],)
         for seg in segs
     ]
+    if not rows:
+        return
+    wide = [row for row in rows if len(row) == _WIDE + 2]
+    if wide:
+        rows = [row for row in rows if len(row) != _WIDE + 2]
+        columns = ("document_id", "kind", *SEGMENT_COLUMNS, *TURN_COLUMNS)
+        _insert_many(conn, seg_table, columns, wide)
     if rows:
         _insert_many(conn, seg_table, ("document_id", "kind", *SEGMENT_COLUMNS), rows)
 

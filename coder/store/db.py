@@ -155,7 +155,9 @@ class Tx:
         for key, want in expect.items():
             table, row_id = audit.split_key(key)
             if current[table].get(row_id) != want:
-                raise Conflict(f"{table} {row_id} has changed since", key=audit.row_key(table, row_id))
+                raise Conflict(
+                    f"{table} {row_id} has changed since", key=audit.row_key(table, row_id)
+                )
         order = sorted(by_table, key=audit.TABLE_ORDER.index)
         for table in reversed(order):
             gone = [

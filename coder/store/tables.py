@@ -81,6 +81,10 @@ class SegmentRow(SQLModel, table=True):
     text_hash: str = ""
     context_before: str = ""
     context_after: str = ""
+    # Transcripts: who spoke the turn this unit lies in, and when (ms into the recording).
+    speaker: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
 
 
 class CodeRow(SQLModel, table=True):
@@ -238,6 +242,23 @@ class ExclusionRow(SQLModel, table=True):
     excluded_at: str
 
 
+class AttributeRow(SQLModel, table=True):
+    """A case attribute (participant group, study design, ...) of a document or of a
+    speaker, by key or name; the value is text as the user typed it."""
+
+    __tablename__ = "attribute"
+    __table_args__ = (
+        UniqueConstraint("project_id", "target_type", "target", "name"),
+        Index("ix_attribute_name", "project_id", "name"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    target_type: str  # document | speaker
+    target: str  # a document key or a speaker's name
+    name: str
+    value: str = Field(default="", sa_column=_text())
+
+
 class AuditEventRow(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("project_id", "seq"),)
@@ -268,6 +289,7 @@ AUDITED_TABLES: dict[str, type[SQLModel]] = {
     "memo": MemoRow,
     "document_read": ReadMarkRow,
     "phase_status": PhaseStatusRow,
+    "attribute": AttributeRow,
     "segment": SegmentRow,  # only kind span/document rows; units are in the import digest
     "exclusion_reason": ExclusionReasonRow,
     "document_exclusion": ExclusionRow,

@@ -26,6 +26,7 @@ from coder.core.phases import PHASE_SLUGS, PHASES
 from coder.formats.errors import FormatError
 from coder.services import history, ui_state
 from coder.services.notes import set_phase_status
+from coder.services.themes import list_themes
 from coder.services.views import Totals
 from coder.services.workspace import Workspace
 from coder.tui.audit_view import AuditScreen
@@ -44,6 +45,7 @@ from coder.tui.phases.familiarise import FamiliarisePhase
 from coder.tui.phases.report import ReportPhase
 from coder.tui.phases.review import ReviewPhase
 from coder.tui.phases.themes import ThemesPhase
+from coder.tui.queries_view import AttributesScreen, MatrixScreen, WordsScreen
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
 from coder.tui.widgets.codebook import CodeFilter, CodeTree
 from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
@@ -324,6 +326,23 @@ class CoderApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.ws))
 
+    # ---- queries and attributes (docs/interviews.md), from the palette ----------------
+
+    def action_matrix(self) -> None:
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen(self.ws))
+
+    def action_words(self) -> None:
+
+        if not isinstance(self.screen, WordsScreen):
+            names = [t.name for t in list_themes(self.ws)]
+            self.push_screen(WordsScreen(self.ws, names))
+
+    def action_attributes(self) -> None:
+        if not isinstance(self.screen, AttributesScreen):
+            key = getattr(self.visible_phase, "current_document_key", None)
+            self.push_screen(AttributesScreen(self.ws, key() if callable(key) else None))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -359,6 +378,13 @@ class CoderApp(App[None]):
             ("history: undo", self.action_undo, "Undo your last change"),
             ("history: redo", self.action_redo, "Redo what you undid"),
             ("audit: view", self.action_audit, "Browse the audit trail"),
+            (
+                "query: matrix",
+                self.action_matrix,
+                "Codes or themes by attribute, with the extracts behind a cell",
+            ),
+            ("query: words", self.action_words, "Word frequency and keyword in context"),
+            ("attributes: view", self.action_attributes, "Attributes of documents and speakers"),
             (
                 "agreement: disagreement queue",
                 self.open_disagreements,

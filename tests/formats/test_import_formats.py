@@ -147,7 +147,6 @@ def test_detect_from_content(content: str, fmt: str) -> None:
         ("  \n\n ", "file is empty"),
         ("a\x00b", "binary file"),
         ('{"items": [1, 2, 3]}', "JSON"),
-        ("<html><body>Results</body></html>", "HTML page"),
         ("<?xml version='1.0'?><root/>", "not PubMed"),
         ("1 2 3\n4 5 6\n", "no tagged records"),
     ],

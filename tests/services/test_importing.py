@@ -263,12 +263,13 @@ def test_a_folder_imports_every_file_under_it_and_refuses_the_unreadable(sqlite_
         ("exports/a.ris", 1),
         ("exports/sub/b.bib", 1),
     ]
-    assert summaries[0].refused.startswith("binary file")
+    # a broken PDF is read as a PDF (issue 20) and refused as one
+    assert summaries[0].refused.startswith("not a readable PDF")
     assert summaries[0].line() == f"exports/README.pdf: refused: {summaries[0].refused}"
     with sqlite_ws.read() as s:
         assert q.count_documents(s, sqlite_ws.project.id) == 2
     # A file named on its own is refused with the import, as before.
-    with pytest.raises(FormatError, match="binary file"):
+    with pytest.raises(FormatError, match="not a readable PDF"):
         import_files(sqlite_ws, [folder / "README.pdf"])
 
 

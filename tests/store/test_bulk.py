@@ -12,6 +12,10 @@ def test_document_columns_cover_the_table() -> None:
 
 def test_segment_columns_cover_the_table_and_start_with_the_digest_fields() -> None:
     columns = {c.name for c in SegmentRow.__table__.columns}  # type: ignore[attr-defined]
-    assert set(bulk.SEGMENT_COLUMNS) == columns - {"id", "document_id", "kind"}
+    assert set(bulk.SEGMENT_COLUMNS) | set(bulk.TURN_COLUMNS) == columns - {
+        "id",
+        "document_id",
+        "kind",
+    }
     # The importer digests a unit as its first five values.
     assert list(bulk.SEGMENT_COLUMNS[:5]) == audit.DIGEST_SEG_FIELDS

@@ -25,7 +25,16 @@ from coder.store.tables import (
 
 def to_document(row: DocumentRow) -> Document:
     spans = json.loads(row.sections or "[]")
-    sections = [Section(s.get("heading"), row.text[s["start"] : s["end"]]) for s in spans]
+    sections = [
+        Section(
+            s.get("heading"),
+            row.text[s["start"] : s["end"]],
+            s.get("speaker"),
+            s.get("start_ms"),
+            s.get("end_ms"),
+        )
+        for s in spans
+    ]
     return Document(
         key=row.key,
         text=row.text,
@@ -59,6 +68,9 @@ def to_segment(row: SegmentRow, doc: DocumentRow) -> Segment:
         end=row.end,
         heading=row.heading,
         text=doc.text[row.start : row.end],
+        speaker=row.speaker,
+        start_ms=row.start_ms,
+        end_ms=row.end_ms,
     )
 
 
@@ -102,4 +114,5 @@ def to_coding(
         created_at=coding.created_at,
         memo=coding.memo,
         ordinal=seg.ordinal,
+        speaker=seg.speaker,
     )

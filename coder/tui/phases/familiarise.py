@@ -175,6 +175,11 @@ class FamiliarisePhase(Phase):
             self.saved_note = text
             self.post_message(DataChanged(refresh_phase=False))
 
+    def current_document_key(self) -> str | None:
+        """The highlighted document (the attributes screen opens on it)."""
+        item = self.doc_list.current
+        return item.key if item is not None else None
+
     # ---- parts -----------------------------------------------------------------------
 
     @property
