@@ -54,7 +54,7 @@ def test_exclude_include_and_list(project):
     assert len(json.loads(run("documents", "--json"))) == 3
     run("undo")
     assert len(json.loads(run("documents", "--json"))) == 2
-    assert run("audit", "verify").strip().endswith("the trail is intact")
+    assert "the trail is intact" in run("audit", "verify")
 
 
 def test_bulk_exclusion_by_search(project):
