@@ -17,7 +17,18 @@ from typing import Annotated
 import typer
 
 from coder import __version__
-from coder.cli import audit, codebook, coding, documents, export, memo, project, theme, two_coders
+from coder.cli import (
+    audit,
+    codebook,
+    coding,
+    database,
+    documents,
+    export,
+    memo,
+    project,
+    theme,
+    two_coders,
+)
 from coder.cli.common import CoderOpt, DbOpt
 
 app = typer.Typer(
@@ -37,6 +48,7 @@ app.add_typer(export.export_app, name="export")
 app.add_typer(two_coders.compare_app, name="compare")
 app.add_typer(theme.theme_app, name="theme")
 app.add_typer(memo.memo_app, name="memo")
+app.add_typer(database.db_app, name="db")
 
 
 def version_callback(value: bool) -> None:

@@ -12,18 +12,26 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
 from coder.store import audit
-from coder.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
+from coder.store.engine import (
+    ConnectionLost,
+    StoreError,
+    describe,
+    explain,
+    make_engine,
+    resolve_url,
+    sqlite_path,
+)
 from coder.store.migrate import ensure_schema
 from coder.store.tables import AUDITED_TABLES, AuditEventRow, CoderRow, Project
 
@@ -55,6 +63,7 @@ class Tx:
     target: str = ""
     emit: Callable[[Tx], None] | None = None
     emitted: int = 0
+    head: str = ""  # hash of the last event appended in this transaction
 
     def checkpoint(self, action: str, target: str = "", coder: str | None = None) -> None:
         """Close the changes so far as one audit event and start the next one, inside the
@@ -198,8 +207,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine) as session:
-            yield session
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except DBAPIError as exc:
+            if not _connection_fault(exc):
+                raise
+            raise ConnectionLost(f"cannot read from {self.label}: {_reason(exc)}") from exc
 
     # ---- projects and coders -------------------------------------------------------
 
@@ -243,6 +257,7 @@ class Database:
         The caller may change ``tx.action``/``tx.target``/``tx.info`` before leaving the
         block. If nothing changed, nothing is written (no empty events)."""
         session = Session(self.engine)
+        committing = False
         try:
             # Take the write lock before reading anything: SQLite then never has to
             # upgrade a read lock (which fails without waiting), PostgreSQL locks the row.
@@ -263,27 +278,51 @@ class Database:
             yield tx
             if tx.changed:
                 self._append_event(tx)
-                session.commit()
-            elif tx.emitted:
+            if tx.changed or tx.emitted:
+                committing = True
                 session.commit()
             else:
                 session.rollback()
-        except OperationalError as exc:
-            session.rollback()
-            reason = str(exc.orig).strip().splitlines()[0]
+        except DBAPIError as exc:
+            _quiet_rollback(session)
+            if isinstance(exc, IntegrityError):
+                raise Conflict(
+                    f"the change conflicts with the stored data: {_reason(exc)}"
+                ) from exc
+            if _connection_fault(exc):
+                # A commit cut off on its way may still have landed: ask the database
+                # (on a new connection) whether the event is there, and say which.
+                if committing and self._event_stored(project_id, tx.head):
+                    return
+                raise ConnectionLost(
+                    f"not stored: lost the connection to {self.label} ({_reason(exc)}); "
+                    "nothing of this change was saved"
+                ) from exc
+            if not isinstance(exc, OperationalError):
+                raise
+            reason = _reason(exc)
             if "readonly" in reason or "read-only" in reason:
                 raise StoreError(f"{self.label} is read-only: cannot save changes") from exc
             raise StoreError(f"cannot write to {self.label}: {reason}") from exc
-        except IntegrityError as exc:
-            session.rollback()
-            raise Conflict(
-                f"the change conflicts with the stored data: {str(exc.orig).strip().splitlines()[0]}"
-            ) from exc
         except BaseException:
-            session.rollback()
+            _quiet_rollback(session)
             raise
         finally:
             session.close()
+
+    def _event_stored(self, project_id: int, digest: str) -> bool:
+        if not digest:
+            return False
+        try:
+            with Session(self.engine) as session:
+                found = session.exec(
+                    select(AuditEventRow.seq).where(
+                        AuditEventRow.project_id == project_id, AuditEventRow.hash == digest
+                    )
+                ).first()
+        except DBAPIError:
+            return False  # still unreachable: the caller reports "not stored"
+        return found is not None
 
     def _append_event(self, tx: Tx) -> None:
         session = tx.session
@@ -315,12 +354,38 @@ class Database:
         )
         project.last_seq = seq
         project.last_hash = digest
+        tx.head = digest
         session.add(project)
         session.flush()
 
     def verify(self, project_id: int) -> audit.VerifyResult:
         with Session(self.engine) as session:
             return audit.verify(session, project_id)
+
+
+def _reason(exc: DBAPIError) -> str:
+    return explain(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
+
+
+def _connection_fault(exc: DBAPIError) -> bool:
+    """The connection itself failed (server gone, backend terminated, network cut), as
+    opposed to a statement the database refused."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError) or exc.orig is None:
+        return False
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return (
+        state.startswith("08")
+        or state in {"57P01", "57P02", "57P03"}
+        or (exc.orig.__class__.__module__.startswith("psycopg") and not state)
+    )
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back; on a dead connection that fails too, and the server has rolled back."""
+    with suppress(DBAPIError):
+        session.rollback()
 
 
 def load_json(text: str | None) -> Any:
