@@ -77,11 +77,11 @@ def copy_database(
     with source.connect() as src, target.begin() as dst:
         totals = row_counts(src)
         if replace:
-            for table in reversed(copied_tables()):
-                dst.execute(delete(table))
             for name in EPHEMERAL:
                 if name in SQLModel.metadata.tables:
                     dst.execute(delete(SQLModel.metadata.tables[name]))
+            for table in reversed(copied_tables()):
+                dst.execute(delete(table))
         for table in copied_tables():
             done = 0
             report(table.name, 0, totals[table.name])

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from coder.store import audit
+from coder.store import audit, feed
 from coder.store.engine import (
     ConnectionLost,
     StoreError,
@@ -279,6 +279,7 @@ class Database:
             if tx.changed:
                 self._append_event(tx)
             if tx.changed or tx.emitted:
+                feed.notify(session, project_id, self._head_of(session, project_id))
                 committing = True
                 session.commit()
             else:
@@ -309,6 +310,11 @@ class Database:
             raise
         finally:
             session.close()
+
+    @staticmethod
+    def _head_of(session: Session, project_id: int) -> int:
+        project = session.get(Project, project_id)
+        return project.last_seq if project is not None else 0
 
     def _event_stored(self, project_id: int, digest: str) -> bool:
         if not digest:

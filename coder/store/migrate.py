@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003"  # the newest revision in migrations/versions (tests/store/test_migrations.py)
+HEAD = "0009"  # the newest revision in migrations/versions (tests/store/test_migrations.py)
 
 
 def _config() -> Config:
