@@ -64,6 +64,9 @@ class Tx:
     emit: Callable[[Tx], None] | None = None
     emitted: int = 0
     head: str = ""  # hash of the last event appended in this transaction
+    # The audit sequence the user's screen last showed (None: no check). A code or theme
+    # another coder changed after it is not overwritten: the change raises EditConflict.
+    seen: int | None = None
 
     def checkpoint(self, action: str, target: str = "", coder: str | None = None) -> None:
         """Close the changes so far as one audit event and start the next one, inside the
@@ -97,7 +100,17 @@ class Tx:
         self._note(table, row.id, None, audit.row_dict(row))
         return row
 
+    def guard(self, table: str, row: Any) -> None:
+        """Refuse to change a code or theme another coder changed after ``seen``."""
+        if self.seen is None or table not in GUARDED:
+            return
+        key = audit.row_key(table, row.id)
+        event = feed.later_change(self.session, self.project_id, key, self.seen, self.coder)
+        if event is not None:
+            raise EditConflict(table, audit.row_dict(row), event.seq, event.coder, event.action)
+
     def update(self, table: str, row: Any, **values: Any) -> Any:
+        self.guard(table, row)
         before = audit.row_dict(row)
         for name, value in values.items():
             setattr(row, name, value)
@@ -109,6 +122,7 @@ class Tx:
         return row
 
     def delete(self, table: str, row: Any) -> None:
+        self.guard(table, row)
         before = audit.row_dict(row)
         self.session.delete(row)
         self.session.flush()
@@ -122,7 +136,7 @@ class Tx:
             current = self.get(table, row_id)
             have = audit.row_dict(current) if current is not None else None
             if have != want:
-                raise Conflict(f"{table} {row_id} has changed since; undo it step by step")
+                raise Conflict(self._moved_on(key, table, row_id, have))
         keys = sorted(
             rows,
             key=lambda k: (audit.TABLE_ORDER.index(audit.split_key(k)[0]), audit.split_key(k)[1]),
@@ -144,6 +158,18 @@ class Tx:
             else:
                 self.update(table, row, **{k: v for k, v in values.items() if k != "id"})
 
+    def _moved_on(self, key: str, table: str, row_id: int, have: dict | None) -> str:
+        """Why a row cannot be restored: whose later change is in the way, and the choice."""
+        name = f" {have.get('name')!r}" if have and have.get("name") else ""
+        event = feed.later_change(self.session, self.project_id, key, 0)
+        if event is not None and event.coder != self.coder:
+            return (
+                f"{event.coder} changed {table}{name} later (#{event.seq} {event.action}); "
+                f"undoing would overwrite {event.coder}'s work, so nothing was changed: "
+                f"make the change by hand, or ask {event.coder}"
+            )
+        return f"{table}{name} has changed since; undo your later changes first"
+
     @property
     def changed(self) -> bool:
         return any(self.before[k] != self.after[k] for k in self.after) or bool(self.info)
@@ -161,6 +187,33 @@ def coder_row_id(session: Session, name: str) -> int:
 
 class Conflict(Exception):
     """A change that cannot be made because the data moved on (e.g. an outdated undo)."""
+
+
+GUARDED = {"code", "theme"}
+
+
+class EditConflict(Conflict):
+    """Another coder changed this code or theme after the screen last showed it. Carries
+    the row as it is now, so the UI can show it instead of overwriting it."""
+
+    def __init__(self, table: str, current: dict[str, Any], seq: int, coder: str, action: str):
+        self.table, self.current, self.seq, self.coder, self.action = (
+            table,
+            current,
+            seq,
+            coder,
+            action,
+        )
+        name = current.get("name", current.get("id"))
+        state = ", ".join(
+            f"{f} {current[f]!r}"
+            for f in ("name", "status", "definition")
+            if current.get(f) not in (None, "")
+        )
+        super().__init__(
+            f"{coder} changed {table} {name!r} a moment ago (#{seq} {action}); "
+            f"your change was not made. It now reads: {state}"
+        )
 
 
 class Database:
@@ -251,7 +304,14 @@ class Database:
     # ---- the audited write ---------------------------------------------------------
 
     @contextmanager
-    def write(self, project_id: int, coder: str, action: str, target: str = "") -> Iterator[Tx]:
+    def write(
+        self,
+        project_id: int,
+        coder: str,
+        action: str,
+        target: str = "",
+        seen: int | None = None,
+    ) -> Iterator[Tx]:
         """One user action: state change plus its audit event, in one transaction.
 
         The caller may change ``tx.action``/``tx.target``/``tx.info`` before leaving the
@@ -274,6 +334,7 @@ class Database:
                 action=action,
                 target=target,
                 emit=self._append_event,
+                seen=seen,
             )
             yield tx
             if tx.changed:

@@ -151,3 +151,26 @@ class Waiter:
                 self._listener.close()
             finally:
                 self._listener = None
+
+
+def later_change(
+    session: Session, project_id: int, key: str, after_seq: int, other_than: str | None = None
+) -> AuditEventRow | None:
+    """The newest event after ``after_seq`` that changed row ``key`` ("code:12"), by a
+    coder other than ``other_than`` when given. Only events after a recent sequence are
+    scanned, so the text match stays cheap."""
+    pattern = f'%"{key}"%'
+    query = (
+        select(AuditEventRow)
+        .where(
+            AuditEventRow.project_id == project_id,
+            AuditEventRow.seq > after_seq,
+            (AuditEventRow.after.like(pattern)) | (AuditEventRow.before.like(pattern)),
+        )
+        .order_by(AuditEventRow.seq.desc())
+    )
+    for event in session.exec(query):
+        keys, _digest = _keys(event.before, event.after)
+        if key in keys and (other_than is None or event.coder != other_than):
+            return event
+    return None
