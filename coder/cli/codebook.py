@@ -10,6 +10,7 @@ import typer
 from coder.cli.common import (
     CoderOpt,
     DbOpt,
+    ForceOpt,
     ProjectOpt,
     fail,
     maybe_workspace,
@@ -24,7 +25,7 @@ codebook_app = typer.Typer(
 
 @codebook_app.command("validate")
 def codebook_validate(file: Annotated[Path, typer.Argument(help="A YAML codebook.")]) -> None:
-    """Check a YAML codebook: exit 0 if valid, else one line per problem and exit 1."""
+    """Check a YAML codebook: exit 0 if valid, else one line per problem and exit 2."""
     from coder.formats.codebook_yaml import validate_codebook
 
     try:
@@ -32,12 +33,12 @@ def codebook_validate(file: Annotated[Path, typer.Argument(help="A YAML codebook
     except OSError as exc:
         raise fail(f"{file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise fail(f"{file}: not UTF-8 text", 1) from None
+        raise fail(f"{file}: not UTF-8 text") from None
     codebook, problems = validate_codebook(text, str(file))
     if problems or codebook is None:
         for problem in problems:
             typer.echo(str(problem))
-        raise typer.Exit(1)
+        raise typer.Exit(2)
     top = sum(1 for c in codebook.codes if not c.parent)
     typer.echo(
         f"{file}: valid: {len(codebook.codes)} codes ({top} top-level), {len(codebook.themes)} themes"
@@ -90,6 +91,7 @@ def codebook_export(
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="File to write; '-' or none for stdout.")
     ] = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
@@ -118,7 +120,7 @@ def codebook_export(
         data = raw.getvalue()
     else:
         raise fail(f"unknown codebook format {fmt!r}: use yaml, qdc, md or csv")
-    write_output(data, output)
+    write_output(data, output, force=force)
 
 
 @codebook_app.command("merge")
@@ -131,6 +133,7 @@ def codebook_merge(
         str | None,
         typer.Option("-o", "--output", help="YAML file to write; '-' or none for stdout."),
     ] = None,
+    force: ForceOpt = False,
     threshold: Annotated[
         float, typer.Option("--threshold", help="Fuzzy score (0-100) a renamed code must reach.")
     ] = 80.0,
@@ -143,7 +146,7 @@ def codebook_merge(
 
     with maybe_workspace(compare.needs_project(a, b), db, project) as ws:
         merged, conflicts = compare.merge(a, b, ws, threshold)
-    write_output(dump_codebook(merged).encode("utf-8"), output)
+    write_output(dump_codebook(merged).encode("utf-8"), output, force=force)
     to_stderr = output in (None, "-")  # stdout holds the YAML
     for line in conflicts:
         typer.echo(f"conflict: {line}", err=to_stderr)

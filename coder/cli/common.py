@@ -37,6 +37,7 @@ OutputOpt = Annotated[
         "-o", "--output", help="File to write; '-' or none for stdout (text formats only)."
     ),
 ]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the -o file if it exists.")]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -95,8 +96,31 @@ def progress(label: str) -> Iterator:
         yield lambda n: bar.update(task, description=f"{label}: {n} records")
 
 
-def write_output(data: bytes, output: str | None, binary: bool = False) -> None:
-    """Write to stdout (text only) or atomically to a file (temp file, then rename)."""
+def check_output(output: str | None, force: bool) -> None:
+    """Refuse, before any work is done, to replace an existing file unless --force: an
+    export overwriting last week's table without a word is a lost file."""
+    if output in (None, "-") or force:
+        return
+    target = Path(output)
+    if target.exists():
+        raise fail(f"{target} exists: add --force to overwrite it")
+
+
+def file_mode() -> int:
+    """The mode a new file gets from open() under this process's umask (mkstemp would
+    make it 0600 whatever the umask, hiding exports from the rest of a team)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_output(
+    data: bytes, output: str | None, binary: bool = False, force: bool = False
+) -> None:
+    """Write to stdout (text only) or atomically to a file (temp file, then rename); an
+    existing file is replaced only with ``force``, and the new file's mode follows the umask."""
     import os
     import tempfile
 
@@ -106,6 +130,7 @@ def write_output(data: bytes, output: str | None, binary: bool = False) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
+    check_output(output, force)
     target = Path(output)
     if not target.parent.exists():
         raise fail(f"cannot write {target}: folder {target.parent} does not exist")
@@ -113,6 +138,7 @@ def write_output(data: bytes, output: str | None, binary: bool = False) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

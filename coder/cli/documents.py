@@ -90,9 +90,15 @@ def documents(db: DbOpt = None, as_json: JsonOpt = False, project: ProjectOpt = 
     if as_json:
         typer.echo(json.dumps(docs, ensure_ascii=False, indent=2))
         return
+    # Column widths from the data: a long key or a missing year must not shift a column.
+    key_width = max((len(d["key"]) for d in docs), default=0)
+    seg_width = max((len(str(d["segments"])) for d in docs), default=1)
     for d in docs:
         flag = "" if d["abstract"] else "  [no abstract]"
-        typer.echo(f"{d['key']:<20} {d['year'] or '':<5} {d['segments']:>3} seg  {_label(d)}{flag}")
+        year = str(d["year"]) if d["year"] is not None else "-"
+        typer.echo(
+            f"{d['key']:<{key_width}}  {year:<4}  {d['segments']:>{seg_width}} seg  {_label(d)}{flag}"
+        )
 
 
 def _label(d: dict) -> str:

@@ -9,8 +9,10 @@ import typer
 
 from coder.cli.common import (
     DbOpt,
+    ForceOpt,
     OutputOpt,
     ProjectOpt,
+    check_output,
     fail,
     user_errors,
     workspace,
@@ -23,7 +25,9 @@ export_app = typer.Typer(
 )
 
 
-def _export(kind: str, fmt: str, output: str | None, db: str | None, project: str | None) -> None:
+def _export(
+    kind: str, fmt: str, output: str | None, force: bool, db: str | None, project: str | None
+) -> None:
     """Run one export: text formats to stdout or a file, binary ones to a file only; a
     file is written to a temporary name and renamed, so it is never half-written."""
     import io
@@ -32,6 +36,7 @@ def _export(kind: str, fmt: str, output: str | None, db: str | None, project: st
 
     with user_errors():
         exports.check_format(kind, fmt)
+    check_output(output, force)
     binary = fmt in exports.FILE_ONLY
     if binary and output in (None, "-"):
         example = exports.default_filename(kind, fmt)
@@ -45,7 +50,7 @@ def _export(kind: str, fmt: str, output: str | None, db: str | None, project: st
     buffer = io.BytesIO()
     with workspace(db, None, project) as ws:
         writer(ws, fmt, buffer)
-    write_output(buffer.getvalue(), output, binary=binary)
+    write_output(buffer.getvalue(), output, binary=binary, force=force)
 
 
 @export_app.command("themes")
@@ -54,22 +59,24 @@ def export_themes_command(
         str, typer.Option("--format", help="md, csv, xlsx, docx, html, latex or json.")
     ] = "md",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export the theme table: themes, definitions, codes, counts, exemplar extracts, references."""
-    _export("themes", fmt, output, db, project)
+    _export("themes", fmt, output, force, db, project)
 
 
 @export_app.command("codings")
 def export_codings_command(
     fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export every coding: document, citation, section, span, text, code, themes, coder, time, memo."""
-    _export("codings", fmt, output, db, project)
+    _export("codings", fmt, output, force, db, project)
 
 
 @export_app.command("map")
@@ -78,22 +85,24 @@ def export_map_command(
         str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
     ] = "mermaid",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export the thematic map (themes, sub-themes and their codes)."""
-    _export("map", fmt, output, db, project)
+    _export("map", fmt, output, force, db, project)
 
 
 @export_app.command("audit")
 def export_audit_command(
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export the audit trail, oldest first, for a methods appendix."""
-    _export("audit", fmt, output, db, project)
+    _export("audit", fmt, output, force, db, project)
 
 
 @export_app.command("project")
@@ -102,6 +111,7 @@ def export_project_command(
         str, typer.Option("--format", help="qdpx (REFI-QDA project exchange).")
     ] = "qdpx",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
@@ -113,6 +123,7 @@ def export_project_command(
         check_format("project", fmt)
     if output in (None, "-"):
         raise fail("a .qdpx project is binary: write it to a file with -o FILE.qdpx")
+    check_output(output, force)
     with workspace(db, None, project) as ws:
         export_qdpx(ws, Path(output))
     typer.echo(f"wrote {output}", err=True)
