@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -31,19 +32,63 @@ from coder.core.model import Code, DocumentRecord, Section
 
 DOCS = 200
 CODES = 10
-SENTENCE = "Peer workers described {w} support on the ward and the risks they saw."
-WORDS = ["careful", "mutual", "hidden", "shared", "uneasy", "warm", "formal", "late"]
+VOCAB = [
+    "peer",
+    "support",
+    "ward",
+    "staff",
+    "risk",
+    "trust",
+    "recovery",
+    "stigma",
+    "carer",
+    "nurse",
+    "discharge",
+    "group",
+    "listening",
+    "power",
+    "hope",
+    "boundary",
+    "distress",
+    "safety",
+    "choice",
+    "voice",
+    "respect",
+    "training",
+    "team",
+    "family",
+    "crisis",
+    "medication",
+    "routine",
+    "visit",
+    "shift",
+    "night",
+    "meeting",
+    "story",
+    "identity",
+    "role",
+    "friendship",
+    "conflict",
+    "advice",
+    "distance",
+    "humour",
+    "waiting",
+]
 
 
 def _records() -> list[DocumentRecord]:
+    """Texts random enough that the importer's duplicate check keeps every one."""
+    rng = random.Random(19)
     out = []
     for i in range(DOCS):
-        text = " ".join(SENTENCE.format(w=WORDS[(i + k) % len(WORDS)]) for k in range(5))
+        sentences = [
+            " ".join(rng.choice(VOCAB) for _ in range(12)).capitalize() + "." for _k in range(5)
+        ]
         out.append(
             DocumentRecord(
-                sections=[Section("Findings", text)],
-                title=f"Study {i}",
-                authors=[f"Author{i} Person"],
+                sections=[Section("Findings", " ".join(sentences))],
+                title=f"Study {i} of {rng.choice(VOCAB)} and {rng.choice(VOCAB)}",
+                authors=[f"Author{i} Person{i}"],
                 year=2000 + i % 25,
             )
         )
@@ -58,6 +103,7 @@ def _build(url: str) -> list[str]:
     ws = Workspace.init(url, "team bench", "setup")
     try:
         _summary, keys = add_records(ws, _records(), source="bench.txt")
+        assert len(keys) == DOCS, "the generated records must not look like duplicates"
         for c in range(CODES):
             create_code(ws, Code(name=f"code {c}"))
     finally:
