@@ -17,7 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CODEBOOKS = ROOT / "codebooks"
-TESTDATA = ROOT.parent / "shared" / "testdata"
+# ../shared/testdata beside the checkout; CODER_TESTDATA points elsewhere (a worktree
+# kept in another folder).
+TESTDATA = Path(os.environ.get("CODER_TESTDATA") or ROOT.parent / "shared" / "testdata")
 PG_ENV = "CODER_TEST_DATABASE_URL"
 
 

@@ -85,15 +85,31 @@ def maybe_workspace(
 
 @contextmanager
 def progress(label: str) -> Iterator:
-    """A progress line on stderr for long imports (only on a terminal)."""
+    """A progress bar on stderr for long imports (only on a terminal): files done of
+    the files found, and the records read. Yields ``(per records, per file)``."""
     if not sys.stderr.isatty():
-        yield lambda n: None
+        yield (lambda n: None, lambda done, total, name: None)
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
-        task = bar.add_task(label)
-        yield lambda n: bar.update(task, description=f"{label}: {n} records")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        state = {"records": 0, "name": ""}
+
+        def describe() -> str:
+            return f"{label} {state['name']}: {state['records']} records".strip()
+
+        def records(n: int) -> None:
+            state["records"] = n
+            bar.update(task, description=describe())
+
+        def per_file(done: int, total: int, name: str) -> None:
+            state["name"] = name
+            bar.update(task, completed=done, total=total, description=describe())
+
+        yield (records, per_file)
 
 
 def check_output(output: str | None, force: bool) -> None:

@@ -1,4 +1,4 @@
-"""Document commands: import files, list the formats and the documents."""
+"""Document commands: import files and folders, list the formats and the documents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, progress, workspace
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, fail, progress, workspace
 
 if TYPE_CHECKING:
     from coder.services.workspace import Workspace
@@ -18,7 +18,13 @@ app = typer.Typer()
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders to import (a folder: every file under it, hidden ones aside).",
+            show_default=False,
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", help="auto, or one of the formats listed by 'coder formats'.")
     ] = "auto",
@@ -29,8 +35,21 @@ def import_(
         bool, typer.Option("--keep-duplicates", help="Add possible duplicates anyway.")
     ] = False,
     skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="Import the good records and list the bad ones.")
+        bool,
+        typer.Option("--skip-bad", help="Import the good records and list the unreadable ones."),
     ] = False,
+    max_record_size: Annotated[
+        str,
+        typer.Option(
+            "--max-record-size",
+            help="Leave out (and report) a record with more text than this: 1000000, 500k, 2M.",
+        ),
+    ] = "1M",
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Read the files in this encoding (default: detected)."),
+    ] = None,
+    as_json: JsonOpt = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
@@ -38,22 +57,50 @@ def import_(
     """Import search results and reference files as documents (and REFI-QDA .qdpx projects)."""
     from coder.services.importing import import_files
 
+    limit = _size(max_record_size)
     with workspace(db, coder, project) as ws:
         files = _import_projects(ws, files, segment)
         if not files:
             return
-        with progress("importing") as tick:
+        with progress("importing") as (tick, per_file):
             summaries = import_files(
-                ws, files, fmt, segment, keep_duplicates, skip_bad, progress=tick
+                ws,
+                files,
+                fmt,
+                segment,
+                keep_duplicates,
+                skip_bad,
+                progress=tick,
+                max_record_size=limit,
+                encoding=encoding,
+                file_progress=per_file,
             )
+        if as_json:
+            typer.echo(json.dumps([s.as_dict() for s in summaries], ensure_ascii=False, indent=2))
+            return
         for s in summaries:
             typer.echo(s.line())
+            if s.note:
+                typer.echo(f"  {s.note}")
             for line, key, score, reason in s.possible_duplicates:
                 typer.echo(
                     f"  possible duplicate at line {line}: {key} ({reason}, score {score:.0f})"
                 )
             for problem in s.skipped:
-                typer.echo(f"  skipped: {problem}")
+                typer.echo(f"  left out: {problem}")
+            for warning in s.warnings:
+                typer.echo(f"  warning: {warning}")
+
+
+def _size(value: str) -> int:
+    """A size in characters from "1000000", "500k" or "2M" (k = 1,000, M = 1,000,000)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)[bB]?\s*", value)
+    if not m or float(m.group(1)) <= 0:
+        raise fail(f"--max-record-size: {value!r} is not a size (e.g. 1000000, 500k, 2M)")
+    scale = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return int(float(m.group(1)) * scale)
 
 
 def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Path]:
@@ -64,7 +111,7 @@ def _import_projects(ws: Workspace, files: list[Path], segment: str) -> list[Pat
 
     rest = []
     for path in files:
-        if is_qdpx(path):
+        if path.is_file() and is_qdpx(path):
             typer.echo(import_qdpx(ws, path, segment).line())
         else:
             rest.append(path)

@@ -2,9 +2,15 @@
 
 bibtexparser does the grammar; this module adds what it leaves out and a reviewer
 needs: ``#`` concatenation of @string macros, a bare ``%`` in an abstract read as a
-per-cent sign rather than a LaTeX comment that would silently cut the abstract, unknown
-entry types and unreadable blocks reported with their line, and duplicate citation keys
-tolerated (coder makes its own keys).
+per-cent sign rather than a LaTeX comment that would silently cut the abstract, unreadable
+blocks reported with their line, and duplicate citation keys tolerated (coder makes its
+own keys).
+
+Real exports stretch the grammar, and one odd entry must not cost the file: a field given
+twice (Scopus repeats ``funding_details``) keeps its first value, or joins the values of
+a list-like field (keywords); an entry type outside BibTeX and BibLaTeX
+(``@conversation``) is read as a generic record. Both are reported as warnings with the
+entry's line.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from bibtexparser.middlewares import (
 from bibtexparser.middlewares.middleware import BlockMiddleware
 
 from coder.core.model import DocumentRecord
-from coder.formats.errors import FormatError
+from coder.formats.errors import FormatError, warning
 from coder.formats.records import (
     OnError,
     abstract_sections,
@@ -97,6 +103,8 @@ _TYPES = {
 # BibLaTeX containers that group other entries; they are not documents.
 _CONTAINERS = {"set", "xdata"}
 _CUSTOM = re.compile(r"custom[a-f]")
+# Fields whose repeated values are all kept, joined; any other repeated field keeps its first.
+_LIST_FIELDS = {"keywords": "; ", "keyword": "; ", "author": " and ", "editor": " and "}
 
 
 class _Concatenate(BlockMiddleware):
@@ -154,7 +162,11 @@ def read_bibtex(text: str, file: str, on_error: OnError) -> Iterator[DocumentRec
             for entry in again.entries:
                 yield from _entry(entry, line, file, on_error)
         elif isinstance(block, model.DuplicateFieldKeyBlock):
-            on_error(FormatError(file, f"a field is given twice ({block.error})", line))
+            raw, note = _without_repeats(block)
+            on_error(warning(file, note, line))
+            again = bibtexparser.parse_string(f"{string_defs}\n{raw}", parse_stack=_stack())
+            for entry in again.entries:
+                yield from _entry(entry, line, file, on_error)
         elif isinstance(block, model.ParsingFailedBlock):
             reason = getattr(block.error, "abort_reason", "") or str(block.error)
             at = _entry_head(block.raw)
@@ -172,12 +184,43 @@ def _entry(entry: model.Entry, line: int, file: str, on_error: OnError) -> Itera
     if kind not in _TYPES and not _CUSTOM.fullmatch(kind):
         written = re.match(r"\s*@(\w+)", entry.raw or "")
         name = written.group(1) if written else entry.entry_type
-        message = (
-            f"unknown entry type @{name}{{{entry.key}, ...}} (skip bad records to leave it out)"
-        )
-        on_error(FormatError(file, message, line))
+        message = f"unknown entry type @{name}{{{entry.key}, ...}}: read as a generic record"
+        on_error(warning(file, message, line))
+        yield _record(entry, "generic", line)
         return
     yield _record(entry, kind, line)
+
+
+def _without_repeats(block: model.DuplicateFieldKeyBlock) -> tuple[str, str]:
+    """The entry's source with each field once (first value kept, list-like fields
+    joined), and the note that says so."""
+    entry: model.Entry = block.ignore_error_block  # type: ignore[assignment]
+    values: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for f in entry.fields:
+        values.setdefault(f.key.lower(), []).append(f.value)
+        names.setdefault(f.key.lower(), f.key)
+    kept, joined = [], []
+    lines = []
+    for key, found in values.items():
+        value = found[0]
+        if len(found) > 1:
+            separator = _LIST_FIELDS.get(key)
+            if separator:
+                value = "{" + separator.join(_unenclose(v) for v in found) + "}"
+                joined.append(names[key])
+            else:
+                kept.append(names[key])
+        lines.append(f"  {names[key]} = {value}")
+    raw = f"@{entry.entry_type}{{{entry.key},\n" + ",\n".join(lines) + "\n}\n"
+    parts = []
+    if kept:
+        parts.append(f"first value kept of {', '.join(kept)}")
+    if joined:
+        parts.append(f"values joined of {', '.join(joined)}")
+    return raw, f"field given more than once in @{entry.entry_type}{{{entry.key}, ...}}: " + (
+        "; ".join(parts)
+    )
 
 
 def _record(entry: model.Entry, kind: str, line: int) -> DocumentRecord:
@@ -204,7 +247,7 @@ def _record(entry: model.Entry, kind: str, line: int) -> DocumentRecord:
     return DocumentRecord(
         sections=abstract_sections(
             abstract.replace("{", "").replace("}", "") if isinstance(abstract, str) else None
-        ),
+        ),  # (kind "generic": an entry type this reader does not know)
         title=title,
         authors=clean_authors(authors),
         year=year,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from coder.core.model import DocumentRecord
-from coder.formats.errors import FormatError
+from coder.formats.errors import FormatError, skipped
 from coder.formats.records import (
     OnError,
     abstract_sections,
@@ -162,3 +162,30 @@ def _record(cells: dict[str, str], line: int) -> DocumentRecord:
         keywords=split_list(cells.get("keywords"), ";"),
         line=line,
     )
+
+
+def read_wos_tab(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
+    """Records of a Web of Science tab-delimited export: a header row of the same two-letter
+    tags as the plain-text export, so each row is read as a tagged record and mapped by the
+    same rules (``medline._wos_record``). Windows exports end each row with an extra tab."""
+    from coder.formats.medline import _Tagged, _wos_record
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise FormatError(file, "no header row", 1) from None
+    previous = reader.line_num
+    for row in reader:
+        line, previous = previous + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        tagged = _Tagged(line)
+        for tag, value in zip(header, row, strict=False):
+            if tag and value.strip():
+                tagged.add(tag, value.strip())
+        record = _wos_record(tagged, list_separator="; ")
+        if record.title or record.authors or record.doi or record.has_abstract:
+            yield record
+        else:
+            on_error(skipped(file, "empty row (no title, authors, DOI or abstract)", line))

@@ -155,7 +155,10 @@ def read_wos(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord
         yield _wos_record(current)
 
 
-def _wos_record(r: _Tagged) -> DocumentRecord:
+def _wos_record(r: _Tagged, list_separator: str | None = None) -> DocumentRecord:
+    """A record from WoS tags; ``list_separator``: how one cell joins the names of a list
+    field (the tab-delimited export's "Gray, B; Sisto, A"), which the plain-text export
+    puts one a line."""
     year = parse_year(r.first("PY"))
     date = None
     if year is not None and r.first("PD"):
@@ -166,7 +169,7 @@ def _wos_record(r: _Tagged) -> DocumentRecord:
     return DocumentRecord(
         sections=abstract_sections(r.first("AB")),
         title=r.first("TI"),
-        authors=clean_authors(r.all("AF") or r.all("AU")),
+        authors=clean_authors(_names(r.all("AF") or r.all("AU"), list_separator)),
         year=year,
         date=date,
         type=kind,
@@ -179,3 +182,9 @@ def _wos_record(r: _Tagged) -> DocumentRecord:
         keywords=split_list(r.first("DE")) + split_list(r.first("ID")),
         line=r.line,
     )
+
+
+def _names(values: list[str], separator: str | None) -> list[str]:
+    if separator is None:
+        return values
+    return [n for v in values for n in split_list(v, separator.strip())]

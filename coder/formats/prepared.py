@@ -36,7 +36,7 @@ from coder.core.dedup import Fingerprint, content_hash, entry_for, fingerprint
 from coder.core.model import DocumentRecord, nfc, text_hash
 from coder.core.segmenting import segment_spans
 from coder.formats.errors import FormatError
-from coder.formats.records import iter_records
+from coder.formats.records import MAX_RECORD_SIZE, ReadResult, iter_records
 
 PARALLEL_BYTES = 8_000_000  # smaller files are read in-process (about 4,000 abstracts)
 BATCH = 250  # records per message from the child
@@ -81,19 +81,46 @@ class PreparedFile:
     format: str
     records: Iterator[Prepared]
     problems: list[FormatError] = field(default_factory=list)
+    warnings: list[FormatError] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file, beyond its format: handed to the child as they are."""
+
+    skip_bad: bool = False
+    max_record_size: int = MAX_RECORD_SIZE
+    encoding: str | None = None
 
 
 def read_prepared(
-    path: Path, fmt: str, skip_bad: bool, segment: str, parallel: bool | None = None
+    path: Path,
+    fmt: str,
+    skip_bad: bool,
+    segment: str,
+    parallel: bool | None = None,
+    options: ReadOptions | None = None,
 ) -> PreparedFile:
     """Records of ``path`` with their segments; in a child process when ``parallel`` (by
     default: a large file on a machine with more than one core)."""
+    options = options or ReadOptions(skip_bad)
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_BYTES
     if not parallel:
-        result = iter_records(path, fmt, skip_bad=skip_bad)
-        return PreparedFile(result.format, _prepare(result.records, segment), result.problems)
-    return _in_child(path, fmt, skip_bad, segment)
+        result = _read(path, fmt, options)
+        return PreparedFile(
+            result.format,
+            _prepare(result.records, segment),
+            result.problems,
+            result.warnings,
+            result.note,
+        )
+    return _in_child(path, fmt, options, segment)
+
+
+def _read(path: Path, fmt: str, options: ReadOptions) -> ReadResult:
+    return iter_records(path, fmt, options.skip_bad, options.max_record_size, options.encoding)
 
 
 def _prepare(records: Iterator[DocumentRecord], segment: str) -> Iterator[Prepared]:
@@ -104,19 +131,19 @@ def _prepare(records: Iterator[DocumentRecord], segment: str) -> Iterator[Prepar
 # ---- the child ------------------------------------------------------------------------
 # A plain ``python -m coder.formats.prepared`` process (not multiprocessing, which would
 # re-run the caller's main script in the child); it imports only the readers and the
-# core, not the store. It writes pickled messages to a pipe, in order: ("format", name)
-# once; ("records", [Prepared, ...]) any number of times; then ("done", problems) or
-# ("error", FormatError | other exception). The pipe's buffer is the back pressure: the
+# core, not the store. It writes pickled messages to a pipe, in order: ("format", (name,
+# note)) once; ("records", [Prepared, ...]) any number of times; then ("done", (problems,
+# warnings)) or ("error", FormatError | other exception). The pipe's buffer is the back pressure: the
 # child waits while the importer is busy writing.
 
 
-def _child(path: Path, fmt: str, skip_bad: bool, segment: str, out: BinaryIO) -> None:
+def _child(path: Path, fmt: str, options: ReadOptions, segment: str, out: BinaryIO) -> None:
     def send(kind: str, value: object) -> None:
         pickle.dump((kind, value), out, protocol=pickle.HIGHEST_PROTOCOL)
 
     try:
-        result = iter_records(path, fmt, skip_bad=skip_bad)
-        send("format", result.format)
+        result = _read(path, fmt, options)
+        send("format", (result.format, result.note))
         batch: list[Prepared] = []
         for item in _prepare(result.records, segment):
             batch.append(item)
@@ -125,7 +152,7 @@ def _child(path: Path, fmt: str, skip_bad: bool, segment: str, out: BinaryIO) ->
                 batch = []
         if batch:
             send("records", batch)
-        send("done", result.problems)
+        send("done", (result.problems, result.warnings))
     except Exception as exc:  # sent to the parent, which raises it where reading would
         send("error", exc)
     out.flush()
@@ -136,9 +163,10 @@ class _Child:
     own thread: a reader thread would wait for the interpreter lock on every chunk of the
     pipe, and the child with it. On Linux the pipe is widened to hold a whole batch."""
 
-    def __init__(self, path: Path, fmt: str, skip_bad: bool, segment: str) -> None:
+    def __init__(self, path: Path, fmt: str, options: ReadOptions, segment: str) -> None:
         argv = [sys.executable, "-m", "coder.formats.prepared", str(path), fmt]
-        argv += ["1" if skip_bad else "", segment]
+        argv += ["1" if options.skip_bad else "", segment, str(options.max_record_size)]
+        argv += [options.encoding or ""]
         # The child's stderr, read if it fails; closed in stop().
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115
         # The child finds this copy of coder however the parent found it.
@@ -172,8 +200,8 @@ class _Child:
         self.errors.close()
 
 
-def _in_child(path: Path, fmt: str, skip_bad: bool, segment: str) -> PreparedFile:
-    child = _Child(path, fmt, skip_bad, segment)
+def _in_child(path: Path, fmt: str, options: ReadOptions, segment: str) -> PreparedFile:
+    child = _Child(path, fmt, options, segment)
     try:
         kind, value = child.next()
         if kind == "error":
@@ -182,17 +210,22 @@ def _in_child(path: Path, fmt: str, skip_bad: bool, segment: str) -> PreparedFil
         child.stop()
         raise
     problems: list[FormatError] = []
-    return PreparedFile(str(value), _stream(child, problems), problems)
+    warnings: list[FormatError] = []
+    name, note = value  # type: ignore[misc]
+    return PreparedFile(name, _stream(child, problems, warnings), problems, warnings, note)
 
 
-def _stream(child: _Child, problems: list[FormatError]) -> Iterator[Prepared]:
+def _stream(
+    child: _Child, problems: list[FormatError], warnings: list[FormatError]
+) -> Iterator[Prepared]:
     try:
         while True:
             kind, value = child.next()
             if kind == "records":
                 yield from value  # type: ignore[misc]
             elif kind == "done":
-                problems.extend(value)  # type: ignore[arg-type]
+                problems.extend(value[0])  # type: ignore[index]
+                warnings.extend(value[1])  # type: ignore[index]
                 return
             else:
                 raise value  # type: ignore[misc]
@@ -205,8 +238,9 @@ def child_main(argv: list[str]) -> None:
     to stderr."""
     out = os.fdopen(os.dup(1), "wb", buffering=PIPE_BYTES)
     os.dup2(2, 1)
-    path, fmt, skip_bad, segment = argv
-    _child(Path(path), fmt, bool(skip_bad), segment, out)
+    path, fmt, skip_bad, segment, limit, encoding = argv
+    options = ReadOptions(bool(skip_bad), int(limit), encoding or None)
+    _child(Path(path), fmt, options, segment, out)
     out.close()
 
 
@@ -215,4 +249,4 @@ if __name__ == "__main__":
     # classes, not this __main__ copy of them.
     from coder.formats.prepared import child_main as _main
 
-    _main(sys.argv[1:5])
+    _main(sys.argv[1:7])

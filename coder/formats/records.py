@@ -19,8 +19,10 @@ from pathlib import Path
 from coder.core.model import DocumentRecord, Section, collapse_spaces
 from coder.core.segmenting import is_heading, split_inline_sections, tidy_heading
 from coder.formats.detect import detect_format as _detect
+from coder.formats.detect import explain_format
 from coder.formats.encoding import read_text as _read_text
-from coder.formats.errors import FormatError
+from coder.formats.encoding import read_text_report
+from coder.formats.errors import FormatError, skipped
 
 FORMATS: dict[str, str] = {
     "listing": "search page with plain abstracts, one per line (seed layout 1)",
@@ -30,8 +32,12 @@ FORMATS: dict[str, str] = {
     "bibtex": "BibTeX/BibLaTeX (.bib) with @string macros and LaTeX accents",
     "medline": "PubMed MEDLINE/.nbib text (PMID-, TI, AB, FAU, ...)",
     "wos": "Web of Science tagged plain-text export (FN/PT/AU/TI/AB ... ER)",
+    "wos-tab": "Web of Science tab-delimited export (a header row of PT, AU, TI, AB, ...)",
     "pubmed-xml": "PubMed efetch XML (<PubmedArticleSet>)",
-    "csv": "CSV/TSV with a header row (Scopus, Zotero, Rayyan, spreadsheets)",
+    "endnote-xml": "EndNote XML export (<xml><records><record>)",
+    "csl-json": "CSL-JSON (Zotero, Mendeley, Better BibTeX): a JSON list of items",
+    "scopus-csv": "Scopus CSV export (Authors, Title, Source title, Abstract, EID, ...)",
+    "csv": "CSV/TSV with a header row (Zotero, Rayyan, spreadsheets)",
     "text": "plain text, one abstract per blank-line separated paragraph",
 }
 
@@ -43,26 +49,42 @@ _READERS = {
     "bibtex": "coder.formats.bibtex:read_bibtex",
     "medline": "coder.formats.medline:read_medline",
     "wos": "coder.formats.medline:read_wos",
+    "wos-tab": "coder.formats.csvfile:read_wos_tab",
     "pubmed-xml": "coder.formats.pubmed_xml:read_pubmed_xml",
+    "endnote-xml": "coder.formats.endnote_xml:read_endnote_xml",
+    "csl-json": "coder.formats.csljson:read_csl_json",
+    "scopus-csv": "coder.formats.csvfile:read_csv",
     "csv": "coder.formats.csvfile:read_csv",
     "text": "coder.formats.plaintext:read_plaintext",
 }
 
+# Other names a user may give to --format.
+ALIASES = {"nbib": "medline", "bib": "bibtex", "biblatex": "bibtex", "tsv": "csv"}
+# Readers that take a ``limit`` (the record size limit) and stop holding a record's text
+# once it is over: those whose one record could be the whole file.
+_LIMITED = {"text", "listing"}
+MAX_RECORD_SIZE = 1_000_000  # characters of text in one record (about 1 MB)
+
 OnError = Callable[[FormatError], None]
-Reader = Callable[[str, str, OnError], Iterator[DocumentRecord]]
+Reader = Callable[..., Iterator[DocumentRecord]]
 
 
 @dataclass
 class ReadResult:
     """What a file yielded.
 
-    ``records`` is lazy so that a 50,000-record RIS file streams; ``problems`` (bad
-    records skipped under ``skip_bad``) is complete once ``records`` is exhausted.
+    ``records`` is lazy so that a 50,000-record RIS file streams; ``problems`` (records
+    left out: bad ones under ``skip_bad``, empty or oversized ones always) and
+    ``warnings`` (records read despite something odd, bytes replaced, an encoding
+    guessed) are complete once ``records`` is exhausted. ``note`` says why the format
+    was chosen, when it was detected.
     """
 
     format: str
     records: Iterator[DocumentRecord]
     problems: list[FormatError] = field(default_factory=list)
+    warnings: list[FormatError] = field(default_factory=list)
+    note: str = ""
 
 
 def read_text(path: Path) -> str:
@@ -75,17 +97,29 @@ def detect_format(data: str, file: str) -> str:
     return _detect(data, file)
 
 
-def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadResult:
+def iter_records(
+    path: Path,
+    fmt: str = "auto",
+    skip_bad: bool = False,
+    max_record_size: int = MAX_RECORD_SIZE,
+    encoding: str | None = None,
+) -> ReadResult:
     """Read every record of ``path``.
 
-    With ``skip_bad`` a bad record is left out and listed in ``problems``; without it the
-    first bad record raises FormatError naming the file and line. Problems with the whole
-    file (empty, unknown format, no abstract column) always raise.
+    Tolerant readers report what they forgave: a record read despite an oddity gives a
+    warning, an empty record or one over ``max_record_size`` characters is left out and
+    listed in ``problems``. A record that cannot be read raises FormatError naming the
+    file and line, unless ``skip_bad`` leaves it out and lists it too. A file of which
+    nothing can be read (empty, unknown format, no abstract column, only bad records)
+    always raises.
     """
     file = str(path)
-    text = read_text(Path(path))
+    text, warnings = read_text_report(Path(path), encoding)
+    note = ""
+    fmt = ALIASES.get(fmt, fmt)
     if fmt == "auto":
-        fmt = detect_format(text, file)
+        fmt, why = explain_format(text, file)
+        note = f"read as {fmt}: {why}"
     elif fmt not in FORMATS:
         raise FormatError(file, f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
     elif not text or text.isspace():
@@ -93,24 +127,62 @@ def iter_records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> ReadR
     problems: list[FormatError] = []
 
     def on_error(error: FormatError) -> None:
-        if not skip_bad:
+        if error.kind == "warning":
+            warnings.append(error)
+        elif error.kind == "skipped" or skip_bad:
+            problems.append(error)
+        else:
             raise error
-        problems.append(error)
 
-    records = _reader(fmt)(text, file, on_error)
-    return ReadResult(fmt, _at_least_one(records, fmt, file, problems), problems)
+    reader = _reader(fmt)
+    if fmt in _LIMITED:
+        records = reader(text, file, on_error, limit=max_record_size)
+    else:
+        records = reader(text, file, on_error)
+    del text  # the reader holds what it still needs
+    checked = _within_limit(records, file, max_record_size, on_error)
+    return ReadResult(fmt, _at_least_one(checked, fmt, file, problems), problems, warnings, note)
+
+
+def _within_limit(
+    records: Iterator[DocumentRecord], file: str, limit: int, on_error: OnError
+) -> Iterator[DocumentRecord]:
+    """Records up to ``limit`` characters of text; larger ones left out and reported."""
+    for record in records:
+        size = sum(len(s.text) for s in record.sections)
+        if size > limit:
+            on_error(oversized(file, size, limit, record.line))
+        else:
+            yield record
+
+
+def oversized(file: str, size: int, limit: int, line: int | None) -> FormatError:
+    """The report of a record left out for its size."""
+    return skipped(
+        file,
+        f"record of {size:,} characters left out: over the limit of {limit:,} (--max-record-size)",
+        line,
+    )
 
 
 def _at_least_one(
     records: Iterator[DocumentRecord], fmt: str, file: str, problems: list[FormatError]
 ) -> Iterator[DocumentRecord]:
-    """Pass records through; a file that yields none (and skipped none) is an error, not
-    a silent empty import."""
+    """Pass records through; a file that yields none is an error, not a silent empty
+    import: nothing in it could be read (the first record left out says where)."""
     count = 0
     for record in records:
         count += 1
         yield record
-    if count == 0 and not problems:
+    if count == 0:
+        if problems:
+            first = problems[0]
+            raise FormatError(
+                file,
+                f"nothing could be read ({len(problems)} records left out; the first: "
+                f"{first.message})",
+                first.line,
+            )
         raise FormatError(file, f"no records found (read as {fmt}: {FORMATS[fmt]})")
 
 

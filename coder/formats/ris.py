@@ -16,7 +16,7 @@ from typing import Any
 from rispy.config import DELIMITED_TAG_MAPPING, LIST_TYPE_TAGS, TAG_KEY_MAPPING
 
 from coder.core.model import DocumentRecord
-from coder.formats.errors import FormatError
+from coder.formats.errors import FormatError, skipped
 from coder.formats.records import (
     OnError,
     abstract_sections,
@@ -96,10 +96,8 @@ def read_ris(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord
         record = _record(entry, line)
         if record.title or record.authors or record.doi or record.has_abstract:
             yield record
-        else:
-            on_error(
-                FormatError(file, "empty RIS record (no title, authors, DOI or abstract)", line)
-            )
+        else:  # nothing to import; left out and reported, the file reads on
+            on_error(skipped(file, "empty RIS record (no title, authors, DOI or abstract)", line))
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -27,6 +27,7 @@ from coder.formats.records import (
     abstract_sections,
     normalise_doi,
     normalise_issn,
+    oversized,
     parse_date,
     squash,
     type_name,
@@ -129,9 +130,17 @@ def _is_edge_site_text(paragraph: str) -> bool:
 # --- listing ----------------------------------------------------------------------------
 
 
-def read_listing(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
-    """One abstract per line; site text at the top and bottom of the page is dropped."""
-    lines = [(i, ln.strip()) for i, ln in enumerate(text.split("\n"), 1) if ln.strip()]
+def read_listing(
+    text: str, file: str, on_error: OnError, limit: int | None = None
+) -> Iterator[DocumentRecord]:
+    """One abstract per line; site text at the top and bottom of the page is dropped.
+    A line over ``limit`` characters is left out and reported."""
+    lines = []
+    for i, ln in enumerate(text.split("\n"), 1):
+        if limit is not None and len(ln) > limit:
+            on_error(oversized(file, len(ln), limit, i))
+        elif ln.strip():
+            lines.append((i, ln.strip()))
     lines = [(i, ln) for i, ln in lines if not is_site_line(ln)]
     while lines and _is_edge_site_text(lines[-1][1]):
         lines.pop()

@@ -3,6 +3,11 @@
 One ``import_files`` call is one transaction and one audit event: a bad record in any file
 (without ``skip_bad``) leaves the project exactly as it was. Records stream from the
 readers and go to the store in batches, so memory stays flat on 100,000-record files.
+
+A folder given to the import stands for every file under it (hidden ones aside): those
+are files the user did not name one by one, so a file of which nothing can be read (a
+README, a PDF) is reported as refused and the others import; a file named on its own is
+still refused with the import.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from coder.core.citekeys import base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
-from coder.formats.prepared import Prepared, document_text, prepare_record, read_prepared
+from coder.formats.prepared import (
+    Prepared,
+    ReadOptions,
+    document_text,
+    prepare_record,
+    read_prepared,
+)
+from coder.formats.records import MAX_RECORD_SIZE
 from coder.services.coding import CONTEXT_CHARS
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
@@ -41,9 +53,19 @@ class FileSummary:
     exact_duplicates: int = 0
     possible_duplicates: list[tuple[int | None, str, float, str]] = field(default_factory=list)
     without_abstract: int = 0
-    skipped: list[str] = field(default_factory=list)  # bad records skipped with --skip-bad
+    # Records left out (bad ones with --skip-bad; empty or oversized ones always), as
+    # "file:line: why" lines.
+    skipped: list[str] = field(default_factory=list)
+    # Records read despite something odd, and notes on the file (bytes replaced, an
+    # encoding guessed): the FormatErrors, so that --json can give file and line apart.
+    warnings: list[FormatError] = field(default_factory=list)
+    problems: list[FormatError] = field(default_factory=list)  # the skipped, as errors
+    note: str = ""  # why the format was chosen, when it was detected
+    refused: str = ""  # why nothing of the file was read (a file found in a folder)
 
     def line(self) -> str:
+        if self.refused:
+            return f"{self.file}: refused: {self.refused}"
         parts = [
             f"{self.added} added",
             f"{self.exact_duplicates} exact duplicates skipped",
@@ -51,8 +73,34 @@ class FileSummary:
             f"{self.without_abstract} without abstract",
         ]
         if self.skipped:
-            parts.append(f"{len(self.skipped)} bad records skipped")
+            parts.append(f"{len(self.skipped)} records left out")
+        parts.append(f"{len(self.warnings)} warnings")
         return f"{self.file} ({self.format}): " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary for ``--json``: warnings and left-out records with file:line."""
+
+        def notes(errors: list[FormatError]) -> list[dict[str, Any]]:
+            return [
+                {"where": e.where(), "file": e.file, "line": e.line, "message": e.message}
+                for e in errors
+            ]
+
+        return {
+            "file": self.file,
+            "format": self.format,
+            "detected": self.note or None,
+            "refused": self.refused or None,
+            "added": self.added,
+            "duplicates": self.exact_duplicates,
+            "possible_duplicates": [
+                {"line": line, "key": key, "score": round(score, 1), "reason": reason}
+                for line, key, score, reason in self.possible_duplicates
+            ],
+            "without_abstract": self.without_abstract,
+            "left_out": notes(self.problems),
+            "warnings": notes(self.warnings),
+        }
 
 
 def _json_list(items: list[str]) -> str:
@@ -215,7 +263,8 @@ class _Importer:
             {
                 "files": [
                     {"file": s.file, "format": s.format, "added": s.added, "duplicates": s.exact_duplicates,
-                     "possible_duplicates": len(s.possible_duplicates), "skipped": len(s.skipped)}
+                     "possible_duplicates": len(s.possible_duplicates), "skipped": len(s.skipped),
+                     "warnings": len(s.warnings)} | ({"refused": s.refused} if s.refused else {})
                     for s in summaries
                 ],
                 "documents": len(self.digests),
@@ -223,6 +272,25 @@ class _Importer:
             }
         )  # fmt: skip
         bulk.stamp_import(self.tx, self.project_id)
+
+
+def files_under(paths: Iterable[Path]) -> list[tuple[Path, str, bool]]:
+    """``(file, name to report, found in a folder)`` for the paths given: a file as it is,
+    a folder as every file under it (recursively, in name order, hidden files and folders
+    skipped), named by its path from the folder."""
+    found: list[tuple[Path, str, bool]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                relative = file.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts) or not file.is_file():
+                    continue
+                found.append((file, (Path(path.name) / relative).as_posix(), True))
+        elif path.is_file():
+            found.append((path, path.name, False))
+        else:
+            raise ServiceError(f"{path}: no such file or folder")
+    return found
 
 
 def import_files(
@@ -234,30 +302,63 @@ def import_files(
     skip_bad: bool = False,
     progress: Callable[[int], None] | None = None,
     parallel: bool | None = None,
+    max_record_size: int = MAX_RECORD_SIZE,
+    encoding: str | None = None,
+    file_progress: Callable[[int, int, str], None] | None = None,
 ) -> list[FileSummary]:
-    """Import files in one transaction; raises FormatError (nothing written) on bad input.
-    ``parallel``: read and segment in a second process (default: for large files, see
-    ``services.reading``)."""
-    paths = list(paths)
-    for path in paths:
-        if not path.is_file():
-            raise ServiceError(f"{path}: no such file")
+    """Import files (and every file under a folder) in one transaction; raises
+    FormatError (nothing written) on bad input. ``parallel``: read and segment in a
+    second process (default: for large files, see ``formats.prepared``).
+    ``file_progress(done, total, name)`` is told as each file begins."""
+    files = files_under(list(paths))
+    if not files:
+        raise ServiceError("no files to import (the folders given hold none)")
+    options = ReadOptions(skip_bad, max_record_size, encoding)
     summaries: list[FileSummary] = []
-    with ws.write("import", ", ".join(p.name for p in paths)) as tx:
+    what = ", ".join(name for _, name, _ in files[:20])
+    if len(files) > 20:
+        what += f", ... ({len(files)} files)"
+    with ws.write("import", what) as tx:
         importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
         seen = 0
-        for path in paths:
-            result = read_prepared(path, fmt, skip_bad, segment, parallel)
-            summary = FileSummary(path.name, result.format)
+        for done, (path, name, in_folder) in enumerate(files):
+            if file_progress:
+                file_progress(done, len(files), name)
+            try:
+                result = read_prepared(path, fmt, skip_bad, segment, parallel, options)
+            except FormatError as exc:
+                if not in_folder:
+                    raise
+                summaries.append(FileSummary(name, refused=_refusal(exc)))
+                continue
+            summary = FileSummary(name, result.format, note=result.note)
             summaries.append(summary)
-            for item in result.records:
-                seen += 1
-                if progress and seen % 500 == 0:
-                    progress(seen)
-                importer.add(item.record, path.name, summary, item)
+            try:
+                for item in result.records:
+                    seen += 1
+                    if progress and seen % 500 == 0:
+                        progress(seen)
+                    importer.add(item.record, name, summary, item)
+            except FormatError as exc:
+                # A file found in a folder of which nothing was added yet (nothing
+                # readable, broken XML, a bad first record) is refused and the rest
+                # imports; once some of it is queued, the import stops as for a named file.
+                if not in_folder or summary.added:
+                    raise
+                summary.refused = _refusal(exc)
+                continue
+            summary.problems = list(result.problems)
             summary.skipped = [str(p) for p in result.problems]
+            summary.warnings = list(result.warnings)
+        if file_progress:
+            file_progress(len(files), len(files), "")
         importer.finish(summaries)
     return summaries
+
+
+def _refusal(error: FormatError) -> str:
+    where = f"line {error.line}: " if error.line is not None else ""
+    return where + error.message
 
 
 def add_records_in(
@@ -302,6 +403,7 @@ __all__ = [
     "FileSummary",
     "add_records",
     "add_records_in",
+    "files_under",
     "import_files",
     "SEGMENT_MODES",
 ]

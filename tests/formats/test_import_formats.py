@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from coder.core.model import DocumentRecord
+from coder.formats.encoding import read_text_report
 from coder.formats.errors import FormatError
 from coder.formats.records import FORMATS, detect_format, iter_records, read_text
+from tests.conftest import shared_file
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -74,12 +76,45 @@ def test_binary_and_missing_files_are_clear_errors(tmp_path: Path) -> None:
     assert caught.value.file.endswith("missing.ris")
 
 
-def test_undecodable_bytes_name_the_line(tmp_path: Path) -> None:
+def test_bytes_no_western_encoding_fits_are_read_in_a_named_guess(tmp_path: Path) -> None:
+    # Undefined in Windows-1252: a double-byte legacy encoding is guessed and named.
     path = write(tmp_path, "x.txt", b"first line\nsecond \x81\x8d\x8f\x90 line\n")
+    text, warnings = read_text_report(path)
+    assert text.startswith("first line\nsecond ")
+    assert [w.kind for w in warnings] == ["warning"]
+    assert "guessed; use --encoding if wrong" in warnings[0].message
+
+
+def test_forced_encoding_that_does_not_fit_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.txt", b"first line\nsecond \xff line\n")
     with pytest.raises(FormatError) as caught:
-        read_text(path)
+        read_text_report(path, "utf-8")
     assert caught.value.line == 2
-    assert "save it as UTF-8" in caught.value.message
+    with pytest.raises(FormatError, match="unknown encoding"):
+        read_text_report(path, "klingon")
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8_and_reports_the_lines(tmp_path: Path) -> None:
+    good = "Zürich café “quoted” naïve résumé\n" * 3
+    data = good.encode() + b"a stray \xe9 byte\n" + good.encode() + b"and \x92 another\n"
+    text, warnings = read_text_report(write(tmp_path, "x.txt", data))
+    assert text.count("Zürich café") == 6  # not re-decoded as Windows-1252 ("ZÃ¼rich")
+    assert "a stray \ufffd byte" in text and "and \ufffd another" in text
+    assert [(w.kind, w.line) for w in warnings] == [("warning", 4), ("warning", 8)]
+
+
+def test_legacy_windows_1252_file_is_read_and_reported(tmp_path: Path) -> None:
+    text, warnings = read_text_report(write(tmp_path, "x.txt", ABSTRACT.encode("cp1252")))
+    assert text == ABSTRACT
+    assert ["Windows-1252" in w.message for w in warnings] == [True]
+
+
+def test_gbk_bibtex_is_read_as_chinese() -> None:
+    path = shared_file("references", "bibtex", "bibtexparser_gbk_test.bib")
+    result = iter_records(path)
+    (record,) = result.records
+    assert record.authors == ["凯撒"] and record.journal == "测试期刊"
+    assert ["gb18030" in w.message for w in result.warnings] == [True]
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -156,14 +191,15 @@ def test_ris_missing_er_does_not_swallow_next_record(tmp_path: Path) -> None:
     )
 
 
-def test_ris_empty_record_is_a_bad_record(tmp_path: Path) -> None:
+def test_ris_empty_record_is_left_out_and_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "a.ris", "TY  - JOUR\nER  - \n\nTY  - JOUR\nTI  - Kept\nER  - \n")
-    with pytest.raises(FormatError) as caught:
-        records(path)
-    assert caught.value.line == 1
-    result = iter_records(path, skip_bad=True)
+    result = iter_records(path)
     assert [r.title for r in result.records] == ["Kept"]
-    assert [p.line for p in result.problems] == [1]
+    assert [(p.line, p.kind) for p in result.problems] == [(1, "skipped")]
+    only_empty = write(tmp_path, "b.ris", "TY  - JOUR\nER  - \n\nTY  - JOUR\nER  - \n")
+    with pytest.raises(FormatError, match="nothing could be read") as caught:
+        records(only_empty)
+    assert caught.value.line == 1
 
 
 # --- BibTeX ------------------------------------------------------------------------------

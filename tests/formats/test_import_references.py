@@ -13,8 +13,8 @@ import pytest
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
 from coder.formats.records import iter_records
+from tests.conftest import TESTDATA
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 REFERENCES = TESTDATA / "references"
 
 pytestmark = pytest.mark.skipif(not REFERENCES.is_dir(), reason="shared testdata not present")
@@ -30,6 +30,15 @@ READS: dict[str, tuple[str, int]] = {
     "bibtex/bibtexparser_examples_bibtex.bib": ("bibtex", 1),
     "bibtex/bibtexparser_multiple_entries_and_comments.bib": ("bibtex", 3),
     "bibtex/bibtexparser_traps.bib": ("bibtex", 1),
+    # An entry type outside BibTeX/BibLaTeX (@wrong, @conversation) is a generic record.
+    "bibtex/bibtexparser_wrong.bib": ("bibtex", 2),
+    "bibtex/bibtexparser_biber-examples.bib": ("bibtex", 115),
+    "bibtex/bibtexparser_gbk_test.bib": ("bibtex", 1),
+    "csljson/betterbibtex_csl.json": ("csl-json", 571),
+    "endnote/reflib_endnote_small.xml": ("endnote-xml", 5),
+    "scopus/bibliometrix_scopus.csv": ("scopus-csv", 8),
+    "wos/bibliometrix_wos_plain.txt": ("wos", 8),
+    "wos/wosfile_tab_delimited.txt": ("wos-tab", 50),
     "pubmed/biopython_Entrez_pubmed1.xml": ("pubmed-xml", 2),
     "pubmed/biopython_Entrez_pubmed2.xml": ("pubmed-xml", 2),
     "pubmed/biopython_Entrez_pubmed4.xml": ("pubmed-xml", 1),
@@ -74,10 +83,8 @@ READS: dict[str, tuple[str, int]] = {
 FAILS: dict[str, tuple[str, int | None]] = {
     "bibtex/bibtexparser_empty.bib": ("file is empty", None),
     "bibtex/bibtexparser_comments_only.bib": ("no records", None),
-    "bibtex/bibtexparser_wrong.bib": ("unknown entry type @wrong", 3),
-    "bibtex/bibtexparser_biber-examples.bib": ("unknown entry type @CONVERSATION", 1632),
-    "bibtex/bibtexparser_gbk_test.bib": ("not UTF-8 or Windows-1252", 1),
-    "ris/asreview_baseline_reference_types.ris": ("empty RIS record", 1),
+    # 61 records, none with a title, author, DOI or abstract: nothing to import.
+    "ris/asreview_baseline_reference_types.ris": ("nothing could be read", 1),
 }
 
 
@@ -92,11 +99,28 @@ def _read(name: str, skip_bad: bool = False) -> tuple[str, list[DocumentRecord],
     return result.format, records, result.problems
 
 
+# Files that read with warnings, and what the warnings say (with their lines).
+WARNS: dict[str, list[tuple[int | None, str]]] = {
+    "bibtex/bibtexparser_wrong.bib": [
+        (3, "unknown entry type @wrong{foo, ...}: read as a generic")
+    ],
+    "bibtex/bibtexparser_biber-examples.bib": [(1632, "unknown entry type @CONVERSATION{us1")],
+    "bibtex/bibtexparser_gbk_test.bib": [(None, "not UTF-8: read as gb18030 (guessed")],
+}
+
+
 @pytest.mark.parametrize("name", sorted(READS))
 def test_file_reads(name: str) -> None:
-    fmt, records, problems = _read(name)
-    assert (fmt, len(records)) == READS[name]
-    assert problems == []
+    result = iter_records(REFERENCES / name)
+    records = list(result.records)
+    assert (result.format, len(records)) == READS[name]
+    assert result.problems == []
+    found = [(w.line, w.message) for w in result.warnings]
+    expected = WARNS.get(name, [])
+    assert len(found) == len(expected)
+    for (line, message), (want_line, want) in zip(found, expected, strict=True):
+        assert line == want_line and message.startswith(want)
+    assert result.note.startswith(f"read as {result.format}: ")
     for record in records:
         assert record.line is not None and record.line >= 1
         assert record.text == "\n\n".join(s.text for s in record.sections if s.text)
@@ -115,15 +139,22 @@ def test_file_fails_with_one_line_error(name: str) -> None:
     assert "\n" not in str(error)
 
 
-def test_skip_bad_keeps_the_good_records_and_lists_the_bad() -> None:
-    _, records, problems = _read("bibtex/bibtexparser_wrong.bib", skip_bad=True)
-    assert [r.authors for r in records] == [["correct"]]
-    assert [(p.line, "@wrong" in p.message) for p in problems] == [(3, True)]
-    _, records, problems = _read("bibtex/bibtexparser_biber-examples.bib", skip_bad=True)
-    assert len(records) == 114  # 126 blocks - 8 @string - 3 @set - 1 @conversation
-    assert len(problems) == 1
-    _, records, problems = _read("ris/asreview_baseline_reference_types.ris", skip_bad=True)
-    assert records == [] and len(problems) == 61
+def test_unknown_entry_types_are_generic_records() -> None:
+    _, records, problems = _read("bibtex/bibtexparser_wrong.bib")
+    assert [(r.authors, r.type, r.line) for r in records] == [
+        (["wrong"], "generic", 3),
+        (["correct"], "article", 7),
+    ]
+    _, records, _ = _read("bibtex/bibtexparser_biber-examples.bib")
+    assert len(records) == 115  # 126 blocks - 8 @string - 3 @set
+    (conversation,) = [r for r in records if r.line == 1632]
+    assert conversation.type == "generic" and conversation.authors == ["Test"]
+
+
+def test_a_file_of_empty_records_fails_with_the_first_line_even_when_skipping() -> None:
+    with pytest.raises(FormatError, match="61 records left out") as caught:
+        _read("ris/asreview_baseline_reference_types.ris", skip_bad=True)
+    assert caught.value.line == 1
 
 
 # --- RIS ---------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ import rispy
 
 from coder.formats.encoding import read_text
 from coder.formats.ris import _chunks, _parse_record
+from tests.conftest import TESTDATA
 
-RIS = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "references" / "ris"
+RIS = TESTDATA / "references" / "ris"
 
 
 def _rispy(lines: list[str]) -> tuple[str, Any]:

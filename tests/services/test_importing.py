@@ -12,6 +12,7 @@ from coder.cli import app
 from coder.formats.errors import FormatError
 from coder.services import history
 from coder.services.importing import import_files
+from coder.services.reports import document_dicts
 from coder.store import queries as q
 from tests.conftest import SEEDS, shared_file
 
@@ -200,12 +201,124 @@ def test_real_exports_import_and_verify(sqlite_ws, path):
     assert history.verify(sqlite_ws).ok
 
 
-def test_skip_bad_lists_the_bad(sqlite_ws):
-    file = shared_file("references", "bibtex", "bibtexparser_wrong.bib")
-    with pytest.raises(FormatError):
+def test_skip_bad_lists_the_bad(sqlite_ws, tmp_path):
+    file = tmp_path / "cut.ris"
+    file.write_bytes(b"TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nTI  - Cut off\n")
+    with pytest.raises(FormatError, match="truncated"):
         import_files(sqlite_ws, [file])
     (summary,) = import_files(sqlite_ws, [file], skip_bad=True)
-    assert summary.skipped and "@wrong" in summary.skipped[0]
+    assert summary.added == 1 and summary.skipped and ":5: truncated" in summary.skipped[0]
+
+
+def test_unknown_entry_type_is_imported_and_warned(sqlite_ws):
+    file = shared_file("references", "bibtex", "bibtexparser_wrong.bib")
+    (summary,) = import_files(sqlite_ws, [file])
+    assert summary.added == 2 and summary.skipped == []
+    assert [(w.line, "@wrong" in w.message) for w in summary.warnings] == [(3, True)]
+    assert summary.line().endswith("2 without abstract, 1 warnings")
+
+
+SCOPUS_BIB = """@ARTICLE{Gray2024,
+    author = {Gray, B. and Sisto, M.},
+    title = {Peer support on a men's ward},
+    journal = {Mental Health and Social Inclusion},
+    year = {2024},
+    abstract = {Purpose: To describe barriers to peer support. Findings: Staff see peers as one of us.},
+    author_keywords = {peer support},
+    keywords = {peer support; wards},
+    funding_details = {First funder},
+    funding_details = {Second funder},
+    keywords = {inpatients},
+    source = {Scopus}
+}
+"""
+
+
+def test_scopus_bibtex_repeated_fields_keep_the_first_and_join_keywords(sqlite_ws, tmp_path):
+    file = tmp_path / "scopus.bib"
+    file.write_text(SCOPUS_BIB, encoding="utf-8")
+    (summary,) = import_files(sqlite_ws, [file])
+    assert summary.added == 1
+    (warning,) = summary.warnings
+    assert warning.line == 1 and warning.kind == "warning"
+    assert "first value kept of funding_details" in warning.message
+    assert "values joined of keywords" in warning.message
+    docs = document_dicts(sqlite_ws)
+    assert docs[0]["title"] == "Peer support on a men's ward"
+    assert [s["heading"] for s in docs[0]["sections"]] == ["Purpose", "Findings"]
+
+
+def test_a_folder_imports_every_file_under_it_and_refuses_the_unreadable(sqlite_ws, tmp_path):
+    folder = tmp_path / "exports"
+    (folder / "sub").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    (folder / "a.ris").write_bytes(b"TY  - JOUR\nTI  - One\nAB  - The first abstract.\nER  - \n")
+    (folder / "sub" / "b.bib").write_text(SCOPUS_BIB, encoding="utf-8")
+    (folder / ".hidden" / "c.ris").write_bytes(b"TY  - JOUR\nTI  - Hidden\nER  - \n")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (folder / "README.pdf").write_bytes(b"%PDF-1.4\x00\x01")
+    summaries = import_files(sqlite_ws, [folder])
+    assert [(s.file, s.added) for s in summaries] == [
+        ("exports/README.pdf", 0),
+        ("exports/a.ris", 1),
+        ("exports/sub/b.bib", 1),
+    ]
+    assert summaries[0].refused.startswith("binary file")
+    assert summaries[0].line() == f"exports/README.pdf: refused: {summaries[0].refused}"
+    with sqlite_ws.read() as s:
+        assert q.count_documents(s, sqlite_ws.project.id) == 2
+    # A file named on its own is refused with the import, as before.
+    with pytest.raises(FormatError, match="binary file"):
+        import_files(sqlite_ws, [folder / "README.pdf"])
+
+
+def test_one_sentence_a_line_is_text_and_the_report_says_why(sqlite_ws, tmp_path):
+    file = tmp_path / "notes.txt"
+    sentences = [
+        "Participants described the ward as a place where staff rarely had time for long talks.",
+        "Peer workers were seen by some staff as patients and by others as colleagues in training.",
+        "Several participants said that shared experience made it easier to speak about distress.",
+        "The authors argue that informal peer support deserves recognition in inpatient policies.",
+    ]
+    file.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    (summary,) = import_files(sqlite_ws, [file])
+    assert (summary.format, summary.added) == ("text", 1)
+    assert "one sentence a line is prose, not a listing" in summary.note
+
+
+def test_a_record_over_the_size_limit_is_left_out_with_its_line(sqlite_ws, tmp_path):
+    file = tmp_path / "big.txt"
+    small = "A short abstract about peer support on wards, with enough words to be prose.\n\n"
+    file.write_text(small + "word " * 3000 + "\n\n" + small.replace("short", "brief"), "utf-8")
+    (summary,) = import_files(sqlite_ws, [file], max_record_size=10_000)
+    assert summary.added == 2
+    (left_out,) = summary.problems
+    assert left_out.line == 3 and "over the limit of 10,000" in left_out.message
+    assert summary.skipped == [str(left_out)]
+
+
+def test_cli_import_folder_json_and_record_size(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    (folder / "s.bib").write_text(SCOPUS_BIB, encoding="utf-8")
+    (folder / "empty.ris").write_bytes(b"")
+    result = runner.invoke(app, ["import", str(folder), "--json", "--max-record-size", "500k"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [(r["file"], r["added"], r["refused"]) for r in report] == [
+        ("refs/empty.ris", 0, "file is empty"),
+        ("refs/s.bib", 1, None),
+    ]
+    (warning,) = report[1]["warnings"]
+    assert warning["where"] == f"{folder / 's.bib'}:1" and warning["line"] == 1
+    assert report[1]["detected"].startswith("read as bibtex")
+    bad = runner.invoke(app, ["import", str(folder), "--max-record-size", "lots"])
+    assert bad.exit_code == 2 and "--max-record-size" in bad.output
+    formats = runner.invoke(app, ["formats"]).output
+    for name in ("wos-tab", "scopus-csv", "csl-json", "endnote-xml", "medline"):
+        assert name in formats
 
 
 def test_hand_written_json_is_what_json_dumps_writes() -> None:
@@ -244,3 +357,19 @@ def test_hand_written_json_is_what_json_dumps_writes() -> None:
             ensure_ascii=False,
         )
         assert content_hash(record) == hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def test_cli_encoding_option_reads_a_legacy_file_as_told(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    path = tmp_path / "cyrillic.txt"
+    text = "Исследование поддержки равных в психиатрических отделениях больниц. " * 3
+    path.write_bytes(text.encode("cp1251"))
+    result = runner.invoke(app, ["import", str(path), "--encoding", "cp1251", "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["added"] == 1 and report["warnings"] == []
+    docs = json.loads(runner.invoke(app, ["documents", "--json"]).output)
+    assert docs[0]["abstract"].startswith("Исследование поддержки")
+    bad = runner.invoke(app, ["import", str(path), "--encoding", "klingon"])
+    assert bad.exit_code == 2 and "unknown encoding 'klingon'" in bad.output

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coder.formats.errors import FormatError
-from coder.formats.prepared import read_prepared
+from coder.formats.prepared import ReadOptions, read_prepared
 from coder.services import history
 from coder.services.importing import import_files
 from coder.services.workspace import Workspace
@@ -58,12 +58,17 @@ def _import_both(tmp_path: Path, files: list[Path], **options: object) -> tuple[
 def test_seeds_and_real_exports_come_out_the_same(tmp_path):
     files = [
         *sorted(SEEDS.glob("*.txt")),
-        shared_file("references", "ris", "asreview_baseline_reference_types.ris"),
+        shared_file("references", "ris", "asreview_baseline_empty_values.ris"),
         shared_file("references", "pubmed", "biopython_Medline_pubmed_result1.txt"),
+        shared_file("references", "bibtex", "bibtexparser_biber-examples.bib"),  # @conversation
+        shared_file("references", "bibtex", "bibtexparser_gbk_test.bib"),  # a guessed encoding
+        shared_file("references", "csljson", "betterbibtex_csl.json"),
+        shared_file("references", "endnote", "reflib_endnote_small.xml"),
+        shared_file("references", "wos", "wosfile_tab_delimited.txt"),
     ]
-    serial, parallel = _import_both(tmp_path, files, skip_bad=True)  # the RIS has empty records
+    serial, parallel = _import_both(tmp_path, files)
     assert parallel == serial
-    assert "bad records skipped" in serial[0][3]
+    assert "1 warnings" in serial[0][5] and "1 warnings" in serial[0][6]
     assert len(serial[1][0]) > 20 and len(serial[1][1]) > 100  # documents, units
 
 
@@ -95,7 +100,32 @@ def test_skip_bad_lists_the_same_records(tmp_path):
     serial, parallel = _import_both(tmp_path, [path], skip_bad=True)
     assert parallel == serial
     assert serial[0] == ["broken.ris (ris): 2 added, 0 exact duplicates skipped, "
-                         "0 possible duplicates, 0 without abstract, 1 bad records skipped"]  # fmt: skip
+                         "0 possible duplicates, 0 without abstract, 1 records left out, "
+                         "0 warnings"]  # fmt: skip
+
+
+def test_warnings_left_out_records_and_notes_come_back_the_same(tmp_path):
+    path = tmp_path / "odd.txt"
+    big = "Word " * 400
+    path.write_bytes(
+        "First abstract about café owners in Zürich, long enough to read as prose here.\n\n".encode()
+        + b"A stray \x92 byte in a second abstract that is also long enough to be prose.\n\n"
+        + big.encode()
+        + b"\n"
+    )
+    results = []
+    for parallel in (False, True):
+        options = ReadOptions(max_record_size=1000)
+        read = read_prepared(path, "auto", False, "sentence", parallel, options)
+        titles = [item.record.text for item in read.records]
+        results.append((read.format, read.note, titles, read.problems, read.warnings))
+    assert results[0] == results[1]
+    fmt, note, texts, problems, warnings = results[0]
+    assert fmt == "text" and note.startswith("read as text")
+    assert len(texts) == 2 and "\ufffd" in texts[1]
+    assert [(p.kind, p.line) for p in problems] == [("skipped", 5)]
+    assert "over the limit of 1,000" in problems[0].message
+    assert [(w.kind, w.line) for w in warnings] == [("warning", 3)]
 
 
 @pytest.mark.parametrize(
