@@ -22,6 +22,7 @@ from coder.cli import (
     audit,
     codebook,
     coding,
+    database,
     documents,
     export,
     memo,
@@ -53,6 +54,7 @@ app.add_typer(memo.memo_app, name="memo")
 app.add_typer(screening.reasons_app, name="reasons")
 app.add_typer(attributes.attributes_app, name="attributes")
 app.add_typer(query.query_app, name="query")
+app.add_typer(database.db_app, name="db")
 
 
 def version_callback(value: bool) -> None:

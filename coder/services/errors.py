@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from coder.formats.errors import FormatError
 from coder.services.workspace import ServiceError
-from coder.store.db import Conflict
-from coder.store.engine import StoreError
+from coder.store.db import Conflict, EditConflict
+from coder.store.engine import ConnectionLost, StoreError
 
 USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError, Conflict, FormatError)
 
-__all__ = ["USER_ERRORS", "Conflict", "FormatError", "ServiceError", "StoreError"]
+__all__ = [
+    "USER_ERRORS",
+    "Conflict",
+    "ConnectionLost",
+    "EditConflict",
+    "FormatError",
+    "ServiceError",
+    "StoreError",
+]

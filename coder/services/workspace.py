@@ -46,6 +46,10 @@ class Workspace:
     db: Database
     project: ProjectRef
     coder: str
+    # The audit sequence this user's screen last showed: set by a UI that shows live
+    # changes, so that an edit of a code or theme another coder changed after it is
+    # refused with the current state (EditConflict) rather than overwriting it.
+    seen: int | None = None
 
     @classmethod
     def open(
@@ -76,7 +80,7 @@ class Workspace:
 
     @contextmanager
     def write(self, action: str, target: str = "") -> Iterator[Tx]:
-        with self.db.write(self.project.id, self.coder, action, target) as tx:
+        with self.db.write(self.project.id, self.coder, action, target, self.seen) as tx:
             yield tx
 
     @contextmanager

@@ -12,18 +12,26 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
-from coder.store import audit, writelock
+from coder.store import audit, feed, writelock
 from coder.store import rows as bulk_rows
-from coder.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
+from coder.store.engine import (
+    ConnectionLost,
+    StoreError,
+    describe,
+    explain,
+    make_engine,
+    resolve_url,
+    sqlite_path,
+)
 from coder.store.migrate import ensure_schema
 from coder.store.tables import AUDITED_TABLES, AuditEventRow, CoderRow, Project
 
@@ -55,6 +63,10 @@ class Tx:
     target: str = ""
     emit: Callable[[Tx], None] | None = None
     emitted: int = 0
+    head: str = ""  # hash of the last event appended in this transaction
+    # The audit sequence the user's screen last showed (None: no check). A code or theme
+    # another coder changed after it is not overwritten: the change raises EditConflict.
+    seen: int | None = None
 
     def checkpoint(self, action: str, target: str = "", coder: str | None = None) -> None:
         """Close the changes so far as one audit event and start the next one, inside the
@@ -88,7 +100,17 @@ class Tx:
         self._note(table, row.id, None, audit.row_dict(row))
         return row
 
+    def guard(self, table: str, row: Any) -> None:
+        """Refuse to change a code or theme another coder changed after ``seen``."""
+        if self.seen is None or table not in GUARDED:
+            return
+        key = audit.row_key(table, row.id)
+        event = feed.later_change(self.session, self.project_id, key, self.seen, self.coder)
+        if event is not None:
+            raise EditConflict(table, audit.row_dict(row), event.seq, event.coder, event.action)
+
     def update(self, table: str, row: Any, **values: Any) -> Any:
+        self.guard(table, row)
         before = audit.row_dict(row)
         for name, value in values.items():
             setattr(row, name, value)
@@ -100,6 +122,7 @@ class Tx:
         return row
 
     def delete(self, table: str, row: Any) -> None:
+        self.guard(table, row)
         before = audit.row_dict(row)
         self.session.delete(row)
         self.session.flush()
@@ -205,6 +228,33 @@ class Conflict(Exception):
         self.key = key
 
 
+GUARDED = {"code", "theme"}
+
+
+class EditConflict(Conflict):
+    """Another coder changed this code or theme after the screen last showed it. Carries
+    the row as it is now, so the UI can show it instead of overwriting it."""
+
+    def __init__(self, table: str, current: dict[str, Any], seq: int, coder: str, action: str):
+        self.table, self.current, self.seq, self.coder, self.action = (
+            table,
+            current,
+            seq,
+            coder,
+            action,
+        )
+        name = current.get("name", current.get("id"))
+        state = ", ".join(
+            f"{f} {current[f]!r}"
+            for f in ("name", "status", "definition")
+            if current.get(f) not in (None, "")
+        )
+        super().__init__(
+            f"{coder} changed {table} {name!r} a moment ago (#{seq} {action}); "
+            f"your change was not made. It now reads: {state}"
+        )
+
+
 class Database:
     """A connected, migrated project database (SQLite file or PostgreSQL URL)."""
 
@@ -255,8 +305,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine) as session:
-            yield session
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except DBAPIError as exc:
+            if not _connection_fault(exc):
+                raise
+            raise ConnectionLost(f"cannot read from {self.label}: {_reason(exc)}") from exc
 
     # ---- projects and coders -------------------------------------------------------
 
@@ -294,13 +349,21 @@ class Database:
     # ---- the audited write ---------------------------------------------------------
 
     @contextmanager
-    def write(self, project_id: int, coder: str, action: str, target: str = "") -> Iterator[Tx]:
+    def write(
+        self,
+        project_id: int,
+        coder: str,
+        action: str,
+        target: str = "",
+        seen: int | None = None,
+    ) -> Iterator[Tx]:
         """One user action: state change plus its audit event, in one transaction.
 
         The caller may change ``tx.action``/``tx.target``/``tx.info`` before leaving the
         block. If nothing changed, nothing is written (no empty events)."""
         session = Session(self.engine)
         release: Callable[[], None] = lambda: None  # noqa: E731
+        committing = False
         try:
             # Take the write lock before reading anything: SQLite then never has to
             # upgrade a read lock (which fails without waiting), PostgreSQL locks the row.
@@ -317,32 +380,63 @@ class Database:
                 action=action,
                 target=target,
                 emit=self._append_event,
+                seen=seen,
             )
             yield tx
             if tx.changed:
                 self._append_event(tx)
-                session.commit()
-            elif tx.emitted:
+            if tx.changed or tx.emitted:
+                feed.notify(session, project_id, self._head_of(session, project_id))
+                committing = True
                 session.commit()
             else:
                 session.rollback()
-        except OperationalError as exc:
-            session.rollback()
-            reason = str(exc.orig).strip().splitlines()[0]
+        except DBAPIError as exc:
+            _quiet_rollback(session)
+            if isinstance(exc, IntegrityError):
+                raise Conflict(
+                    f"the change conflicts with the stored data: {_reason(exc)}"
+                ) from exc
+            if _connection_fault(exc):
+                # A commit cut off on its way may still have landed: ask the database
+                # (on a new connection) whether the event is there, and say which.
+                if committing and self._event_stored(project_id, tx.head):
+                    return
+                raise ConnectionLost(
+                    f"not stored: lost the connection to {self.label} ({_reason(exc)}); "
+                    "nothing of this change was saved"
+                ) from exc
+            if not isinstance(exc, OperationalError):
+                raise
+            reason = _reason(exc)
             if "readonly" in reason or "read-only" in reason:
                 raise StoreError(f"{self.label} is read-only: cannot save changes") from exc
             raise StoreError(f"cannot write to {self.label}: {reason}") from exc
-        except IntegrityError as exc:
-            session.rollback()
-            raise Conflict(
-                f"the change conflicts with the stored data: {str(exc.orig).strip().splitlines()[0]}"
-            ) from exc
         except BaseException:
-            session.rollback()
+            _quiet_rollback(session)
             raise
         finally:
             session.close()
             release()
+
+    @staticmethod
+    def _head_of(session: Session, project_id: int) -> int:
+        project = session.get(Project, project_id)
+        return project.last_seq if project is not None else 0
+
+    def _event_stored(self, project_id: int, digest: str) -> bool:
+        if not digest:
+            return False
+        try:
+            with Session(self.engine) as session:
+                found = session.exec(
+                    select(AuditEventRow.seq).where(
+                        AuditEventRow.project_id == project_id, AuditEventRow.hash == digest
+                    )
+                ).first()
+        except DBAPIError:
+            return False  # still unreachable: the caller reports "not stored"
+        return found is not None
 
     def _append_event(self, tx: Tx) -> None:
         session = tx.session
@@ -377,6 +471,7 @@ class Database:
         )
         project.last_seq = seq
         project.last_hash = digest
+        tx.head = digest
         session.add(project)
         session.flush()
 
@@ -413,6 +508,31 @@ def _coders_named(
         ).all()
         names.update(dict(found))
     return {str(i): names[i] for i in sorted(ids) if i in names}
+
+
+def _reason(exc: DBAPIError) -> str:
+    return explain(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
+
+
+def _connection_fault(exc: DBAPIError) -> bool:
+    """The connection itself failed (server gone, backend terminated, network cut), as
+    opposed to a statement the database refused."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError) or exc.orig is None:
+        return False
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return (
+        state.startswith("08")
+        or state in {"57P01", "57P02", "57P03"}
+        or (exc.orig.__class__.__module__.startswith("psycopg") and not state)
+    )
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back; on a dead connection that fails too, and the server has rolled back."""
+    with suppress(DBAPIError):
+        session.rollback()
 
 
 def load_json(text: str | None) -> Any:

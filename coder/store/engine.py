@@ -22,6 +22,11 @@ class StoreError(Exception):
     """A database problem the user can fix (bad URL, unreachable server, not a database)."""
 
 
+class ConnectionLost(StoreError):
+    """The database went away during an action. A write that raises this was not stored
+    (its transaction rolled back); the next action connects afresh."""
+
+
 def resolve_url(db: str | None) -> str:
     """``--db`` wins, then CODER_DB, then ``coder.db`` here. Paths become sqlite URLs."""
     value = db or os.environ.get("CODER_DB") or "coder.db"
@@ -94,5 +99,26 @@ def make_engine(url: str) -> Engine:
             raise StoreError(
                 f"{sqlite_path(url)} is not a coder project (not an SQLite database)"
             ) from exc
-        raise StoreError(f"cannot open {describe(url)}: {reason}") from exc
+        raise StoreError(f"cannot open {describe(url)}: {explain(reason)}") from exc
     return engine
+
+
+def explain(reason: str) -> str:
+    """A driver's connection message in words a user can act on (the driver's own words
+    stay in brackets where they add something)."""
+    low = reason.lower()
+    if "connection refused" in low or "could not connect" in low or "timeout expired" in low:
+        return "no database server answers there (is it running, and is the host:port right?)"
+    if "password authentication failed" in low:
+        return "the server refused the password (check the user and password in the URL)"
+    if "does not exist" in low and "database" in low:
+        name = reason.split('database "', 1)[-1].split('"', 1)[0]
+        return f'the server has no database "{name}" (create it first, e.g. createdb {name})'
+    if "role" in low and "does not exist" in low:
+        name = reason.split('role "', 1)[-1].split('"', 1)[0]
+        return f'the server has no user "{name}" (create the role first)'
+    if "terminating connection" in low or "server closed the connection" in low:
+        return "the connection to the database server was lost"
+    if "connection failed:" in low:
+        return reason.split("connection failed:", 1)[1].strip()
+    return reason

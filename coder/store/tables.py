@@ -259,6 +259,25 @@ class AttributeRow(SQLModel, table=True):
     value: str = Field(default="", sa_column=_text())
 
 
+class PresenceRow(SQLModel, table=True):
+    """Who has the project open right now, and where: one row per open workbench,
+    refreshed by a heartbeat and ignored once stale. Not audited, not analysis, and not
+    copied by ``coder db copy``."""
+
+    __tablename__ = "presence"
+    __table_args__ = (
+        UniqueConstraint("project_id", "instance"),
+        Index("ix_presence_seen", "project_id", "seen_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    instance: str  # one open workbench (a random token), so one coder may have two
+    coder: str
+    phase: str = ""
+    document: str | None = None  # the document key being read or coded
+    seen_at: str  # ISO UTC time of the last heartbeat
+
+
 class AuditEventRow(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("project_id", "seq"),)

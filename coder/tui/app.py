@@ -35,6 +35,7 @@ from coder.tui.disagreements import DisagreementScreen
 from coder.tui.help import HelpScreen, binding_rows
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, keymap_path, load_keymap
+from coder.tui.live import TeamLink
 from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
@@ -110,6 +111,7 @@ class CoderApp(App[None]):
         self._state_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._totals: Totals | None = None
+        self.team = TeamLink(self)  # presence and the live view of other coders' work
 
     # ---- an unexpected error ----------------------------------------------------------
 
@@ -155,6 +157,14 @@ class CoderApp(App[None]):
         self.query_one(PhaseStepper).set_current(self.phase)
         self.call_after_refresh(self._focus_phase, self._phase_widget(self.phase))
         self.refresh_progress(recount=True, delay=PROGRESS_DELAY)  # after the first frame
+        self.team.start()
+
+    def on_unmount(self) -> None:
+        self.team.stop()
+
+    def show_presence(self, text: str) -> None:
+        """Who else is here (or that the database is out of reach), in the header."""
+        self.query_one(ShellHeader).show_presence(text)
 
     def _load_keymap(self) -> None:
         path = keymap_path()
@@ -301,6 +311,7 @@ class CoderApp(App[None]):
 
     async def action_quit(self) -> None:
         self.save_all()
+        self.team.stop()
         self.exit()
 
     # ---- history, journal, audit, help -----------------------------------------------

@@ -131,7 +131,7 @@ class ShellHeader(Vertical):
         super().__init__(id="shell-header")
         self.ws = ws
 
-    def compose(self) -> ComposeResult:
+    def _title(self, presence: str = "") -> Text:
         title = Text(end="")
         title.append("coder", style="bold")
         title.append("  ·  ")
@@ -140,5 +140,16 @@ class ShellHeader(Vertical):
         title.append_text(one_line(self.ws.coder, style="bold"))
         title.append("  ·  ")
         title.append_text(one_line(database_name(self.ws.db.label), style="dim"))
-        yield Static(title, id="shell-title")
+        if presence:
+            title.append("  ·  ")
+            title.append_text(one_line(presence, style="italic"))
+        return title
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="shell-title")
         yield PhaseStepper(id="stepper")
+
+    def show_presence(self, text: str) -> None:
+        """Who else has the project open and where ('also here: bob (code: gray2024)'),
+        or that the database is out of reach; nothing when the coder is alone."""
+        self.query_one("#shell-title", Static).update(self._title(text))

@@ -126,7 +126,7 @@ def test_undo_refuses_to_overwrite_later_work(ws, keys):
     codes_svc.update_code(ws, "risk", definition="first")
     bob = as_coder(ws, "bob")
     codes_svc.update_code(bob, "risk", definition="bob's")
-    with pytest.raises(ServiceError, match="has changed since"):
+    with pytest.raises(ServiceError, match="bob changed code 'risk' later .*overwrite bob's work"):
         history.undo(ws)
 
 

@@ -21,6 +21,7 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.containers import Container
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 from coder.core.phases import PHASE_SLUGS
 from coder.services.errors import USER_ERRORS
@@ -103,6 +104,21 @@ class Phase(Container):
 
     def save_pending(self) -> None:
         """Save anything typed but not yet saved (the shell calls this before quitting)."""
+
+    # ---- other coders' work, live (coder.tui.live) ---------------------------------------
+
+    def live_refresh(self, views: frozenset[str]) -> None:
+        """Other coders changed what ``views`` names (coder.services.live). By default the
+        phase re-reads, unless the coder is typing in it: reloading would replace the text
+        box under their fingers, so it waits for the next change or the next visit."""
+        focused = self.app.focused
+        if isinstance(focused, Input | TextArea) and self in focused.ancestors:
+            return
+        self.refresh_data()
+
+    def presence_document(self) -> str | None:
+        """The key of the document this phase shows, for other coders' headers."""
+        return None
 
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette entries of the keys that name one, then ``extra_palette_commands``."""

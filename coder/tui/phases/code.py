@@ -397,6 +397,20 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             NewCodeScreen(create, parent=self.panel.highlighted, name=typed), created
         )
 
+    # ---- other coders' work, live ----------------------------------------------------
+
+    def presence_document(self) -> str | None:
+        return self.view.doc.key if self.view is not None else None
+
+    def live_refresh(self, views: frozenset[str]) -> None:
+        """Show other coders' changes in place: the document, segment, selection and
+        scroll stay where the coder has them. (Blind, others' codings never get here.)"""
+        if views & {"codebook", "counts"}:
+            self._load_codes()
+        if views & {"codings", "documents"}:
+            self._reload_codings()
+        self._show(scroll=False)
+
     def action_blind(self) -> None:
         self.blind = not self.blind
         self.remember({"code.blind": "1" if self.blind else "0"})

@@ -163,6 +163,15 @@ class FamiliarisePhase(Phase):
         if self.doc is not None:
             self._show_document(self.doc.key)
 
+    def live_refresh(self, views: frozenset[str]) -> None:
+        """Other coders' changes: the list re-reads (keeping its place); the open
+        document and the note being written stay as they are."""
+        if views & {"documents", "memos"}:
+            self.doc_list.reload()
+
+    def presence_document(self) -> str | None:
+        return self.doc.key if self.doc is not None else None
+
     def save_pending(self) -> None:
         """Save the note being written (the app calls this before quitting)."""
         if self.doc is None:
