@@ -105,9 +105,10 @@ def _moved_on(ws: Workspace, exc: Conflict, seq: int) -> str:
     last_seq, coder, action, target = later[-1]
     what = f"#{last_seq} {action} {target}".rstrip()
     if coder != ws.coder:
+        label = exc.label or "it"
         return (
-            f"{exc} by {coder} ({what}), which only {coder} can undo: ask {coder}, "
-            "or change it by hand"
+            f"{coder} changed {label} later ({what}); undoing would overwrite {coder}'s "
+            f"work, so nothing was changed: make the change by hand, or ask {coder}"
         )
     if action in NOT_UNDOABLE:
         return f"{exc} by your {what}, which cannot be undone: change it by hand"

@@ -177,9 +177,12 @@ class Tx:
         current = {table: self.fetch(table, ids) for table, ids in by_table.items()}
         for key, want in expect.items():
             table, row_id = audit.split_key(key)
-            if current[table].get(row_id) != want:
+            have = current[table].get(row_id)
+            if have != want:
+                named = (have or want or {}).get("name")
+                label = f"{table} {named!r}" if named else f"{table} {row_id}"
                 raise Conflict(
-                    f"{table} {row_id} has changed since", key=audit.row_key(table, row_id)
+                    f"{label} has changed since", key=audit.row_key(table, row_id), label=label
                 )
         order = sorted(by_table, key=audit.TABLE_ORDER.index)
         for table in reversed(order):
@@ -223,9 +226,10 @@ class Conflict(Exception):
     """A change that cannot be made because the data moved on (e.g. an outdated undo).
     ``key``: the row (``table:id``) that moved on, so the caller can say who moved it."""
 
-    def __init__(self, message: str, key: str | None = None) -> None:
+    def __init__(self, message: str, key: str | None = None, label: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+        self.label = label  # the row as a user names it: "code 'risk'"
 
 
 GUARDED = {"code", "theme"}

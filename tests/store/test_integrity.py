@@ -203,7 +203,7 @@ def test_undo_blocked_by_another_coder_names_them(ws):
     with pytest.raises(ServiceError) as info:
         history.undo(ws)
     message = str(info.value)
-    assert "by bob (#" in message and "which only bob can undo" in message
+    assert "bob changed code 'risk' later (#" in message and "ask bob" in message
     assert "step by step" not in message
 
 
