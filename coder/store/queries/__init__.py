@@ -14,7 +14,6 @@ from coder.store.queries.agreement import (
     coded_spans,
     document_decisions,
     document_units,
-    family_coverage,
     reading_units,
     unit_decisions,
 )
@@ -97,6 +96,7 @@ from coder.store.queries.progress import (
 from coder.store.queries.themes import (
     ThemeStats,
     count_theme_codings,
+    count_theme_extracts,
     count_unassigned_codes,
     exemplar_coding_ids,
     exemplar_codings,
@@ -108,6 +108,8 @@ from coder.store.queries.themes import (
     theme_code_row,
     theme_code_rows,
     theme_codings,
+    theme_extracts,
+    theme_families,
     theme_links_of_code,
     theme_row,
     theme_rows,
@@ -174,6 +176,9 @@ __all__ = [
     "theme_links_of_code",
     "next_theme_order",
     "count_theme_codings",
+    "count_theme_extracts",
+    "theme_extracts",
+    "theme_families",
     "theme_codings",
     "exemplar_codings",
     "exemplar_coding_ids",
@@ -205,5 +210,4 @@ __all__ = [
     "unit_decisions",
     "document_decisions",
     "coded_spans",
-    "family_coverage",
 ]
