@@ -73,9 +73,7 @@ def misfit_segments(codings: Iterable[Coding], misfit_ids: set[int]) -> set[int]
     return {c.segment_id for c in codings if c.id in misfit_ids}
 
 
-def theme_codings(
-    codings: Iterable[Coding], codes: set[str], misfit_ids: set[int]
-) -> list[Coding]:
+def theme_codings(codings: Iterable[Coding], codes: set[str], misfit_ids: set[int]) -> list[Coding]:
     """The codings that count for a theme whose family holds ``codes`` (input order kept)."""
     mine = [c for c in codings if c.code in codes]
     excluded = misfit_segments(mine, misfit_ids)
