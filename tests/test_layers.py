@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "coder"
 
 
@@ -55,11 +57,12 @@ def test_import_linter_contract():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_cli_imports_no_store():
-    """The CLI reaches the store only through the services (deferred imports included,
-    which import-linter sees too, but this names the line)."""
+@pytest.mark.parametrize("ui", ["cli", "tui"])
+def test_uis_import_no_store(ui):
+    """The CLI and the TUI reach the store only through the services (deferred imports
+    included, which import-linter sees too, but this names the line)."""
     offenders = []
-    for path in (PACKAGE / "cli").rglob("*.py"):
+    for path in (PACKAGE / ui).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = (
                 [alias.name for alias in node.names]

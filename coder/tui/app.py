@@ -2,17 +2,13 @@
 
 One factory (``make_app``) serves the CLI (``run_app``), the tests and the benchmarks.
 The app never writes analysis data itself: phases call the services, then post
-``DataChanged`` so the stepper (and, when asked, the visible phase) re-read the store.
-
-Phases 3-6 and the audit view live in modules written alongside this one; they are
-imported lazily, and a build without one of them shows a one-line notice instead.
+``DataChanged`` (``coder.tui.messages``) so the stepper (and, when asked, the visible
+phase) re-read the store. It reads and writes only through ``coder.services``.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
-import inspect
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -20,71 +16,49 @@ from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import Worker, WorkerState
 
+from coder.core.phases import PHASE_SLUGS, PHASES
 from coder.formats.errors import FormatError
-from coder.services import history
-from coder.services.notes import PHASES, set_phase_status
+from coder.services import history, ui_state
+from coder.services.notes import set_phase_status
+from coder.services.views import Totals
 from coder.services.workspace import Workspace
-from coder.store import queries as q
+from coder.tui.audit_view import AuditScreen
 from coder.tui.crash import crash_message, write_crash_log
+from coder.tui.disagreements import DisagreementScreen
+from coder.tui.help import HelpScreen, binding_rows
+from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, keymap_path, load_keymap
+from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
-from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, Totals, phase_progress
+from coder.tui.phases import PHASES_CSS
+from coder.tui.phases.base import Phase
+from coder.tui.phases.code import CodePhase
+from coder.tui.phases.define import DefinePhase
+from coder.tui.phases.familiarise import FamiliarisePhase
+from coder.tui.phases.report import ReportPhase
+from coder.tui.phases.review import ReviewPhase
+from coder.tui.phases.themes import ThemesPhase
+from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
+from coder.tui.widgets.codebook import CodeFilter, CodeTree
+from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.reader import SegmentReader, TextReader
+from coder.tui.widgets.search_code import SearchCodeScreen
+from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog
+from coder.tui.widgets.virtual_list import VirtualList
 
-PHASE_MODULES: dict[int, tuple[str, str]] = {
-    1: ("coder.tui.phase_familiarise", "FamiliarisePhase"),
-    2: ("coder.tui.phase_code", "CodePhase"),
-    3: ("coder.tui.phase_themes", "ThemesPhase"),
-    4: ("coder.tui.phase_review", "ReviewPhase"),
-    5: ("coder.tui.phase_define", "DefinePhase"),
-    6: ("coder.tui.phase_report", "ReportPhase"),
+PHASE_CLASSES: dict[int, type[Phase]] = {
+    cls.NUMBER: cls
+    for cls in (FamiliarisePhase, CodePhase, ThemesPhase, ReviewPhase, DefinePhase, ReportPhase)
 }
-PHASE_SLUGS = {1: "familiarise", 2: "code", 3: "themes", 4: "review", 5: "define", 6: "report"}
-AUDIT_MODULE = "coder.tui.audit_view"
 STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
 PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
-
-
-def phase_class(n: int) -> type[Widget] | None:
-    """The widget class of phase ``n``; None when its module is not in this build."""
-    module_name, class_name = PHASE_MODULES[n]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if n > 2 and exc.name == module_name:
-            return None
-        raise
-    return getattr(module, class_name)
-
-
-def audit_screen_class() -> type[Screen] | None:
-    try:
-        module = importlib.import_module(AUDIT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name == AUDIT_MODULE:
-            return None
-        raise
-    return module.AuditScreen
-
-
-class DataChanged(Message):
-    """A service wrote to the store: the stepper and the visible phase must re-read it.
-
-    Every phase posts this after its writes. ``refresh_phase=False`` says the poster has
-    already updated what it shows, so only the stepper is refreshed (keeps a key press
-    that applies a code at one service call and one small read).
-    """
-
-    def __init__(self, refresh_phase: bool = True) -> None:
-        super().__init__()
-        self.refresh_phase = refresh_phase
 
 
 def _phase_binding(n: int) -> Binding:
@@ -101,7 +75,7 @@ def _phase_binding(n: int) -> Binding:
 class CoderApp(App[None]):
     """The workbench on one open project (``self.ws``)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", PHASES_CSS]
     TITLE = "coder"
     COMMANDS = App.COMMANDS | {CoderCommands}
 
@@ -153,16 +127,14 @@ class CoderApp(App[None]):
 
     def _ensure_coder(self) -> int | None:
         try:
-            with self.ws.read() as session:
-                return q.ensure_coder(session, self.ws.coder)
+            return ui_state.register_coder(self.ws)
         except USER_ERRORS:
             return None  # a read-only store: the app still opens, and says so on first write
 
     def _read_ui_state(self) -> dict[str, str]:
         if self.coder_id is None:
             return {}
-        with self.ws.read() as session:
-            return q.ui_state(session, self.ws.project.id, self.coder_id)
+        return ui_state.load_ui_state(self.ws, self.coder_id)
 
     def compose(self) -> ComposeResult:
         yield ShellHeader(self.ws)
@@ -179,7 +151,7 @@ class CoderApp(App[None]):
     def _load_keymap(self) -> None:
         path = keymap_path()
         if not path.is_file():
-            return  # the common case: no need to import every phase to learn their ids
+            return
         try:
             keymap, warnings = load_keymap(path, known=binding_ids(binding_classes()))
         except FormatError as error:
@@ -192,19 +164,8 @@ class CoderApp(App[None]):
 
     # ---- phases ----------------------------------------------------------------------
 
-    def _make_phase(self, n: int) -> Widget:
-        cls = phase_class(n)
-        phase_id = f"phase-{n}"
-        if cls is None:
-            return Static(
-                f"phase {n} is not available in this build", id=phase_id, classes="phase-missing"
-            )
-        parameters = inspect.signature(cls).parameters
-        if "id" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-            return cls(self.ws, id=phase_id)
-        widget = cls(self.ws)
-        widget.id = phase_id
-        return widget
+    def _make_phase(self, n: int) -> Phase:
+        return PHASE_CLASSES[n](self.ws, id=f"phase-{n}")
 
     def _phase_widget(self, n: int) -> Widget | None:
         switcher = self.query_one("#phases", ContentSwitcher)
@@ -316,8 +277,7 @@ class CoderApp(App[None]):
             return
         values, self._pending_state = self._pending_state, {}
         try:
-            with self.ws.read() as session:
-                q.save_ui_state(session, self.ws.project.id, self.coder_id, values)
+            ui_state.save_ui_state(self.ws, self.coder_id, values)
         except USER_ERRORS as error:
             show_error(self, error)
 
@@ -348,26 +308,15 @@ class CoderApp(App[None]):
     def action_redo(self) -> None:
         self._history(history.redo, "redid")
 
-    # The journal, help, disagreement and audit screens are imported when first opened:
-    # they are not on the first frame, and their modules would lengthen every start.
-
     def action_journal(self) -> None:
-        from coder.tui.journal import JournalScreen
-
         if not isinstance(self.screen, JournalScreen):
             self.push_screen(JournalScreen(self.ws))
 
     def action_audit(self) -> None:
-        cls = audit_screen_class()
-        if cls is None:
-            self.notify("the audit view is not available in this build", severity="warning")
-            return
-        if not isinstance(self.screen, cls):
-            self.push_screen(cls(self.ws))
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen(self.ws))
 
     def action_help(self) -> None:
-        from coder.tui.help import HelpScreen, binding_rows
-
         if isinstance(self.screen, HelpScreen):
             return
         if self.screen is self.screen_stack[0]:
@@ -377,8 +326,6 @@ class CoderApp(App[None]):
         self.push_screen(HelpScreen(binding_rows(self.screen), context))
 
     def open_disagreements(self) -> None:
-        from coder.tui.disagreements import DisagreementScreen
-
         self.push_screen(DisagreementScreen(self.ws))
 
     def set_phase_mark(self, status: str) -> None:
@@ -438,29 +385,12 @@ class CoderApp(App[None]):
 
 def binding_classes() -> list[type]:
     """Every class whose bindings can be remapped (for checking a keys file)."""
-    from coder.tui.disagreements import DisagreementScreen
-    from coder.tui.help import HelpScreen
-    from coder.tui.journal import JournalScreen
-    from coder.tui.widgets.codebook import CodeFilter, CodeTree
-    from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
-    from coder.tui.widgets.reader import SegmentReader, TextReader
-    from coder.tui.widgets.search_code import SearchCodeScreen
-    from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog
-    from coder.tui.widgets.virtual_list import VirtualList
-
-    classes: list[type] = [
+    return [
         CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
         NewCodeScreen, TextScreen, SearchCodeScreen, HelpScreen, JournalScreen,
-        DisagreementScreen, LaterDialog, ConfirmDialog, PickDialog,
+        DisagreementScreen, LaterDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
+        AuditScreen,
     ]  # fmt: skip
-    for n in PHASES:
-        cls = phase_class(n)
-        if cls is not None:
-            classes.append(cls)
-    audit = audit_screen_class()
-    if audit is not None:
-        classes.append(audit)
-    return classes
 
 
 def make_app(ws: Workspace) -> CoderApp:

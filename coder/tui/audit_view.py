@@ -1,6 +1,6 @@
 """The audit trail, read-only: who did what, when, and what it changed.
 
-Events are listed newest first, one page at a time (OFFSET/LIMIT in SQL), filtered by
+Events are listed newest first, one page at a time (``views.audit_page``), filtered by
 coder, action and target. The highlighted event's before and after rows are shown as
 pretty JSON, literally (a coded extract may hold "[bold]"). ``v`` verifies the whole
 hash chain and replays it against the tables in a thread worker; when the check fails,
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -20,14 +19,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from coder.core.model import AuditEvent
-from coder.services import history
+from coder.services import history, views
+from coder.services.views import VerifyResult
 from coder.services.workspace import Workspace
-from coder.store import queries as q
-from coder.store.audit import VerifyResult
+from coder.tui.phases import PHASES_CSS
 from coder.tui.widgets.errors import USER_ERRORS, show_error
 from coder.tui.widgets.extract_table import clip
-from coder.tui.widgets.phase_kit import LATER_CSS
 from coder.tui.widgets.text import literal, one_line
+from coder.tui.workers import read_then_show
 
 PAGE_SIZE = 100
 DETAIL_CHARS = 20000
@@ -49,8 +48,7 @@ def short_time(iso: str) -> str:
 class AuditScreen(Screen):
     """A paged, filterable, read-only view of the project's audit trail."""
 
-    DEFAULT_CSS = LATER_CSS
-    SCOPED_CSS = False
+    CSS_PATH = PHASES_CSS
     BINDINGS = [
         Binding("escape", "close", "Close", id="audit.close", tooltip="Back to the phases"),
         Binding(
@@ -119,9 +117,7 @@ class AuditScreen(Screen):
             ("target", None),
         ):
             table.add_column(label, width=width)
-        with self.ws.read() as session:
-            coders = q.coder_names(session)
-            actions = q.audit_actions(session, self.ws.project.id)
+        coders, actions = views.audit_filter_choices(self.ws)
         with self.prevent(Select.Changed):
             self.query_one("#audit-coder", Select).set_options([(one_line(c), c) for c in coders])
             self.query_one("#audit-action", Select).set_options([(Text(a), a) for a in actions])
@@ -147,18 +143,14 @@ class AuditScreen(Screen):
 
     def load(self, page: int | None = None, row: int = 0) -> None:
         """Read one page of events matching the filters (newest first)."""
-        filters = self.filters
-        pid = self.ws.project.id
         try:
-            with self.ws.read() as session:
-                self.total = q.count_audit_events(session, pid, **filters)
-                self.page = max(0, min(self.page if page is None else page, self.pages - 1))
-                self.events = q.audit_events(
-                    session, pid, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, **filters
-                )
+            read = views.audit_page(
+                self.ws, self.page if page is None else page, PAGE_SIZE, **self.filters
+            )
         except USER_ERRORS as error:
             show_error(self, error)
             return
+        self.total, self.page, self.events = read.total, read.page, read.events
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for event in self.events:
@@ -242,16 +234,8 @@ class AuditScreen(Screen):
         status = self.query_one("#audit-verify", Static)
         status.remove_class("ok", "failed")
         status.update(Text("verifying the trail …", "dim"))
-        self._verify()
-
-    @work(thread=True, exclusive=True, group="audit-verify")
-    def _verify(self) -> None:
-        try:
-            result = history.verify(self.ws)
-        except USER_ERRORS as error:
-            self.app.call_from_thread(show_error, self, error)
-            return
-        self.app.call_from_thread(self._show_verify, result)
+        ws = self.ws
+        read_then_show(self, lambda: history.verify(ws), self._show_verify, group="audit-verify")
 
     def _show_verify(self, result: VerifyResult) -> None:
         self.result = result
@@ -278,7 +262,6 @@ class AuditScreen(Screen):
             self.query_one("#audit-coder", Select).clear()
             self.query_one("#audit-action", Select).clear()
             self.query_one("#audit-target", Input).value = ""
-        with self.ws.read() as session:
-            newest = q.count_audit_events(session, self.ws.project.id)
+        newest = views.count_audit_events(self.ws)
         offset = max(0, newest - self.result.seq)
         self.load(page=offset // PAGE_SIZE, row=offset % PAGE_SIZE)

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from coder.services import views
 from coder.services.agreement import (
     DEFAULT_CONSENSUS,
     Queue,
@@ -33,10 +33,11 @@ from coder.services.agreement import (
 )
 from coder.services.notes import add_memo
 from coder.services.workspace import Workspace
-from coder.store import queries as q
+from coder.tui.messages import DataChanged
 from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.text import literal, one_line
+from coder.tui.workers import read_then_show
 
 HIGHLIGHT = "bold reverse"
 REMINDER = (
@@ -169,8 +170,7 @@ class DisagreementScreen(Screen[None]):
 
     def _candidates(self) -> list[str]:
         """Everyone who could be A or B: the coders of the database, but the consensus."""
-        with self.ws.read() as session:
-            names = q.coder_names(session)
+        names = views.coder_names(self.ws)
         return [n for n in names if n != self.consensus]
 
     def _ask_coders(self) -> None:
@@ -213,17 +213,14 @@ class DisagreementScreen(Screen[None]):
         """Count in a thread; then show the unit ``keep`` (a segment id) if it is still a
         disagreement, else the first open one."""
         self.query_one("#dq-stats", Static).update(Text("counting agreement..."))
-        self._load(keep)
-
-    @work(thread=True, exclusive=True, group="disagreements")
-    def _load(self, keep: int | None) -> None:
         assert self.coder_a and self.coder_b
-        try:
-            queue = disagreement_queue(self.ws, self.coder_a, self.coder_b, self.consensus)
-        except USER_ERRORS as error:
-            self.app.call_from_thread(show_error, self, error)
-            return
-        self.app.call_from_thread(self._show_queue, queue, keep)
+        ws, a, b, consensus = self.ws, self.coder_a, self.coder_b, self.consensus
+        read_then_show(
+            self,
+            lambda: disagreement_queue(ws, a, b, consensus),
+            lambda queue: self._show_queue(queue, keep),
+            group="disagreements",
+        )
 
     def _show_queue(self, queue: Queue, keep: int | None) -> None:
         if not self.is_attached:  # closed while the thread was counting
@@ -348,8 +345,4 @@ class DisagreementScreen(Screen[None]):
 
     def _data_changed(self) -> None:
         """Tell the shell (when there is one) that the store changed under it."""
-        try:
-            from coder.tui.app import DataChanged
-        except ImportError:  # pragma: no cover - the shell is not in this build
-            return
         self.app.post_message(DataChanged())

@@ -18,9 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from coder.core.model import Memo
+from coder.services import views
 from coder.services.notes import add_memo
 from coder.services.workspace import Workspace
-from coder.store import queries as q
+from coder.tui.messages import DataChanged
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.text import literal, one_line
 
@@ -84,10 +85,7 @@ class JournalScreen(ModalScreen[None]):
         self.show_entries()
 
     def entries(self) -> list[Memo]:
-        with self.ws.read() as session:
-            return q.memos(
-                session, self.ws.project.id, target_type="project", kind="journal", limit=SHOWN
-            )
+        return views.journal_entries(self.ws, SHOWN)
 
     def show_entries(self) -> None:
         box = self.query_one("#journal-entries", VerticalScroll)
@@ -113,8 +111,6 @@ class JournalScreen(ModalScreen[None]):
         area.load_text("")
         self._keep_draft("")
         self.show_entries()
-        from coder.tui.app import DataChanged
-
         self.app.post_message(DataChanged(refresh_phase=False))
 
     def action_close(self) -> None:

@@ -2,7 +2,7 @@
 
 Braun and Clarke's phases are recursive, not a wizard, so the stepper shows all six with
 their progress and any one can be opened at any time. Progress comes from a handful of
-COUNT queries (``phase_progress``), run in a thread worker on start and after each change,
+COUNT queries (``views.phase_counts``), run in a thread worker on start and after each change,
 never per keystroke.
 """
 
@@ -17,9 +17,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from coder.services.notes import PHASES
+from coder.core.phases import PHASES
+from coder.services import views
+from coder.services.views import Totals
 from coder.services.workspace import Workspace
-from coder.store import queries as q
 from coder.tui.widgets.text import one_line
 
 # The key shown on each step: F2..F7 open phases 1..6 (F1 is help).
@@ -38,36 +39,15 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The corpus size: documents and reading units. They change only on import, and
-    counting 800,000 units takes a while, so the app counts them on start and on phase
-    switches, not after every coding."""
-
-    documents: int
-    segments: int
-
-
-def count_totals(ws: Workspace) -> Totals:
-    with ws.read() as session:
-        return Totals(
-            q.count_documents(session, ws.project.id), q.count_segments(session, ws.project.id)
-        )
-
-
 def phase_progress(
     ws: Workspace, coder_id: int | None, totals: Totals | None = None
 ) -> tuple[dict[int, PhaseProgress], Totals]:
     """Progress of every phase from COUNT queries (safe to run in a thread); ``totals``
     reuses an earlier corpus count. Returns the progress and the totals used."""
-    pid = ws.project.id
-    totals = totals or count_totals(ws)
-    with ws.read() as session:
-        read = q.count_read(session, pid, coder_id) if coder_id is not None else 0
-        coded = q.count_coded_segments(session, pid, coder_id) if coder_id is not None else 0
-        statuses = q.theme_status_counts(session, pid)
-        unassigned = q.count_unassigned_codes(session, pid)
-        marked = q.phase_statuses(session, pid)
+    totals = totals or views.count_totals(ws)
+    counts = views.phase_counts(ws, coder_id)
+    read, coded, unassigned = counts.read, counts.coded, counts.unassigned_codes
+    statuses, marked = counts.theme_statuses, counts.marked
     themes = sum(statuses.values())
     reviewed = statuses.get("reviewed", 0) + statuses.get("defined", 0)
     defined = statuses.get("defined", 0)

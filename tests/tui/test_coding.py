@@ -11,7 +11,7 @@ from coder.services.importing import add_records
 from coder.services.search import search_segments
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_code import CodePhase
+from coder.tui.phases.code import CodePhase
 from coder.tui.widgets.codebook import CodebookPanel
 from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.reader import Mark

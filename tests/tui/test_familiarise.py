@@ -10,7 +10,7 @@ from coder.core.model import DocumentRecord, Section
 from coder.services.importing import add_records
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_familiarise import FamiliarisePhase
+from coder.tui.phases.familiarise import FamiliarisePhase
 from coder.tui.widgets.reader import TextReader
 from coder.tui.widgets.text import visible, wrap_offsets
 from coder.tui.widgets.virtual_list import VirtualList

@@ -10,7 +10,7 @@ from coder.services import history
 from coder.services.coding import apply_code
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_define import DefinePhase
+from coder.tui.phases.define import DefinePhase
 from coder.tui.widgets.extract_table import ExtractTable
 from coder.tui.widgets.theme_dialogs import PromptDialog
 from tests.tui.conftest import drive, press, settle

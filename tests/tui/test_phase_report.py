@@ -19,7 +19,7 @@ from coder.services.exports import THEME_FORMATS
 from coder.services.notes import add_memo
 from coder.services.quality import gather, quality_check
 from coder.tui.app import make_app
-from coder.tui.phase_report import ReportPhase, render_preview
+from coder.tui.phases.report import ReportPhase, render_preview
 from tests.services.helpers import seed
 from tests.tui.conftest import drive, notices, press, settle
 

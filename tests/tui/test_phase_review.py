@@ -15,7 +15,7 @@ from coder.services.quality import missed_data
 from coder.services.themes import create_theme
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_review import ReviewPhase
+from coder.tui.phases.review import ReviewPhase
 from coder.tui.widgets import extract_table
 from coder.tui.widgets.extract_table import ExtractTable
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, PickDialog

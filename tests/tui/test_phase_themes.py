@@ -15,10 +15,10 @@ from coder.store import queries as q
 from coder.tui.app import binding_classes, make_app
 from coder.tui.audit_view import AuditScreen
 from coder.tui.keymap import binding_ids
-from coder.tui.phase_define import DefinePhase
-from coder.tui.phase_report import ReportPhase
-from coder.tui.phase_review import ReviewPhase
-from coder.tui.phase_themes import MISCELLANEOUS, ThemesPhase
+from coder.tui.phases.define import DefinePhase
+from coder.tui.phases.report import ReportPhase
+from coder.tui.phases.review import ReviewPhase
+from coder.tui.phases.themes import MISCELLANEOUS, ThemesPhase
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
 from tests.services.helpers import seed
 from tests.tui.conftest import drive, press, screen_text, settle

@@ -3,7 +3,6 @@ and where the coder left off. Driven through the Pilot on the demo project."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,11 @@ from coder.services.coding import apply_code
 from coder.services.notes import mark_read
 from coder.store import queries as q
 from coder.tui import app as app_module
-from coder.tui.app import CoderApp, make_app, phase_class
+from coder.tui.app import PHASE_CLASSES, CoderApp, make_app
 from coder.tui.help import HelpScreen
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, parse_keymap
+from coder.tui.messages import DataChanged
 from coder.tui.shell import PhaseStepper
 from tests.conftest import as_coder
 from tests.tui.conftest import drive, notices, press, screen_text, settle
@@ -67,11 +67,7 @@ def test_function_and_alt_keys_open_every_phase(demo_ws):
             assert switcher.current == f"phase-{n}"
             assert pilot.app.phase == n
             shown = switcher.query_one(f"#phase-{n}")
-            cls = phase_class(n)
-            if cls is None:
-                assert f"phase {n} is not available in this build" in screen_text(pilot.app)
-            else:
-                assert isinstance(shown, cls)
+            assert isinstance(shown, PHASE_CLASSES[n])
         await press(pilot, "alt+2")
         assert switcher.current == "phase-2"
         await press(pilot, "alt+1")
@@ -81,28 +77,6 @@ def test_function_and_alt_keys_open_every_phase(demo_ws):
         assert switcher.current == "phase-2"
 
     drive(make_app(demo_ws), steps)
-
-
-def test_missing_phase_module_shows_a_notice(demo_ws, monkeypatch):
-    monkeypatch.setitem(app_module.PHASE_MODULES, 4, ("coder.tui.phase_nowhere", "ReviewPhase"))
-    assert phase_class(4) is None
-
-    async def steps(pilot) -> None:
-        await press(pilot, "f5")
-        assert "phase 4 is not available in this build" in screen_text(pilot.app)
-
-    drive(make_app(demo_ws), steps)
-
-
-def test_a_phase_module_with_a_broken_import_is_not_hidden(tmp_path, monkeypatch):
-    """Only the phase module itself may be missing: a missing dependency inside it is a
-    bug to report, not a phase to hide."""
-    (tmp_path / "phase_broken_for_test.py").write_text("import no_such_dependency_xyz\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(app_module.PHASE_MODULES, 5, ("phase_broken_for_test", "DefinePhase"))
-    with pytest.raises(ModuleNotFoundError):
-        phase_class(5)
-    sys.modules.pop("phase_broken_for_test", None)
 
 
 def test_help_lists_the_keys_of_the_current_screen_with_ids(demo_ws):
@@ -238,16 +212,6 @@ def test_phase_status_can_be_marked_from_the_palette(demo_ws):
         assert q.phase_statuses(session, demo_ws.project.id) == {1: "done"}
 
 
-def test_audit_key_without_the_audit_module_says_so(demo_ws, monkeypatch):
-    monkeypatch.setattr(app_module, "AUDIT_MODULE", "coder.tui.audit_nowhere")
-
-    async def steps(pilot) -> None:
-        await press(pilot, "f9")
-        assert "the audit view is not available in this build" in notices(pilot.app)
-
-    drive(make_app(demo_ws), steps)
-
-
 def test_quitting_and_reopening_returns_to_the_same_phase_document_and_segment(demo_ws):
     async def first(pilot) -> None:
         await press(pilot, "j", "j")  # phase 1: third document
@@ -339,7 +303,7 @@ def test_every_binding_has_an_id_a_tooltip_and_is_documented():
 
 
 OWN_MODULES = {
-    "app", "phase_familiarise", "phase_code", "help", "journal", "virtual_list", "codebook", "dialogs",
+    "app", "familiarise", "code", "help", "journal", "virtual_list", "codebook", "dialogs",
     "search_code", "reader",
 }  # fmt: skip
 
@@ -347,7 +311,7 @@ OWN_MODULES = {
 def test_data_changed_from_another_coder_refreshes_the_stepper(demo_ws):
     async def steps(pilot) -> None:
         apply_code(demo_ws, "gray2024:1", "us and them")
-        pilot.app.post_message(app_module.DataChanged())
+        pilot.app.post_message(DataChanged())
         await press(pilot)
         assert "1/" in pilot.app.query_one(PhaseStepper).text_of(2)
 

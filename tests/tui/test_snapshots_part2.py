@@ -14,7 +14,7 @@ from coder.services import themes as theme_service
 from coder.services.coding import apply_code
 from coder.store import queries as q
 from coder.tui.app import make_app
-from coder.tui.phase_themes import ThemesPhase
+from coder.tui.phases.themes import ThemesPhase
 from tests.tui.conftest import SIZE, press, steady
 
 BRIDGING = "Bridging the us-and-them divide"

@@ -1,34 +1,12 @@
-"""One document as the phases show it: its text split into headed blocks, its reading
-units and its codings, read in one session.
+"""One document's text as the phases draw it: headed blocks over the stored offsets.
 
 Shared by phase 1 (reading) and phase 2 (coding), so both draw the same headings over
-the same offsets.
+the same offsets. The document itself comes from ``coder.services.views``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from coder.core.model import Coding, Document, Segment, SegmentKind
-from coder.services.workspace import Workspace
-from coder.store import queries as q
-
-
-@dataclass
-class DocView:
-    """One document as the coding phase needs it, read in one session."""
-
-    doc: Document
-    ordinal: int  # the document's place in reading order (for next_uncoded)
-    units: list[Segment]
-    kinds: dict[int, SegmentKind]
-    codings: list[Coding] = field(default_factory=list)
-
-    def unit_index(self, ordinal: int) -> int:
-        for index, unit in enumerate(self.units):
-            if unit.ordinal == ordinal:
-                return index
-        return 0
+from coder.core.model import Document
 
 
 def text_blocks(doc: Document) -> list[tuple[str | None, int, int]]:
@@ -49,21 +27,3 @@ def text_blocks(doc: Document) -> list[tuple[str | None, int, int]]:
     if doc.text[pos:].strip():
         spans.append((None, pos, len(doc.text)))
     return spans
-
-
-def load_view(ws: Workspace, key: str) -> DocView | None:
-    with ws.read() as session:
-        row = q.document_row(session, ws.project.id, key)
-        if row is None or row.id is None:
-            return None
-        segments = q.segments_of(session, row.id, ("unit", "span", "document"))
-        view = DocView(
-            doc=q.to_document(row),
-            ordinal=row.ordinal,
-            units=sorted(
-                (s for s in segments if s.kind == SegmentKind.UNIT), key=lambda s: s.ordinal or 0
-            ),
-            kinds={s.id: s.kind for s in segments},
-        )
-        view.codings = q.codings(session, ws.project.id, document_id=row.id)
-    return view

@@ -12,12 +12,9 @@ from typing import TypeVar
 
 from textual.dom import DOMNode
 
-from coder.formats.errors import FormatError
-from coder.services.workspace import ServiceError
-from coder.store.db import Conflict
-from coder.store.engine import StoreError
+from coder.services.errors import USER_ERRORS
 
-USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError, Conflict, FormatError)
+__all__ = ["USER_ERRORS", "attempt", "show_error"]
 
 R = TypeVar("R")
 

@@ -1,7 +1,7 @@
 """A theme's coded extracts, one page at a time (phases 4 and 5).
 
 A theme on a large project can hold thousands of extracts; the table only ever holds one
-page of them (read with OFFSET/LIMIT), grouped by code, with each extract's citation key
+page of them (``views.theme_extracts``), grouped by code, with each extract's citation key
 and section. Marks show what the reviewer decided: ✗ does not fit the theme, ★ exemplar.
 """
 
@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from coder.core.model import Coding
+from coder.services import views
 from coder.services.workspace import Workspace
-from coder.store import queries as q
 from coder.tui.widgets.text import literal, one_line
 
 PAGE_SIZE = 100
@@ -90,15 +90,9 @@ class ExtractTable(DataTable):
         if theme_id is None:
             self.total, self.page = 0, 0
             return
-        pid = self.ws.project.id
-        with self.ws.read() as session:
-            self.total = q.count_theme_codings(session, pid, theme_id)
-            self.page = max(0, min(page, self.pages - 1))
-            self.codings = q.theme_codings(
-                session, pid, theme_id, offset=self.page * PAGE_SIZE, limit=PAGE_SIZE
-            )
-            self.exemplars = q.exemplar_coding_ids(session, theme_id)
-            self.misfits = q.misfit_coding_ids(session, theme_id)
+        read = views.theme_extracts(self.ws, theme_id, page, PAGE_SIZE)
+        self.total, self.page, self.codings = read.total, read.page, read.codings
+        self.exemplars, self.misfits = read.exemplars, read.misfits
         previous_code = None
         for coding in self.codings:
             code = one_line(coding.code, "bold") if coding.code != previous_code else Text("")

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from coder.core.matching import filter_codes
 from coder.core.model import Code
-from coder.tui.widgets.phase_kit import LATER_CSS
+from coder.tui.phases import PHASES_CSS
 from coder.tui.widgets.text import one_line
 
 Ranker = Callable[[str], list[str]]
@@ -40,8 +40,7 @@ def rank_codes(codes: Sequence[Code]) -> Ranker:
 class LaterDialog(ModalScreen):
     """Base of the dialogs: shared CSS, escape cancels."""
 
-    DEFAULT_CSS = LATER_CSS
-    SCOPED_CSS = False
+    CSS_PATH = PHASES_CSS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without choosing")
     ]

@@ -1,6 +1,6 @@
 """Phase 1, familiarising yourself with the data: read every abstract, note first ideas.
 
-The document list is a virtual list over ``queries.document_page`` (paged and filtered in
+The document list is a virtual list over ``views.document_page`` (paged and filtered in
 SQL, so 100,000 documents cost one page); the reader shows the metadata and the headed
 sections; the familiarisation note is one note per coder and document, saved through
 ``notes.set_note`` when the coder leaves it (not on every keystroke, which would flood the
@@ -9,23 +9,22 @@ audit trail with half-sentences).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Container, Vertical
+from textual.containers import Vertical
 from textual.events import DescendantBlur
 from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
 from coder.core.model import Document
+from coder.services import views
 from coder.services.notes import mark_read, set_note
+from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
-from coder.store import queries as q
-from coder.store.queries import DocumentListItem
-from coder.tui.app import DataChanged
+from coder.tui.messages import DataChanged
+from coder.tui.phases.base import Key, Phase
 from coder.tui.widgets.document import text_blocks
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.reader import Block, TextReader
@@ -79,21 +78,26 @@ def document_row_text(item: DocumentListItem, width: int) -> Text:
     return text
 
 
-class FamiliarisePhase(Container):
+class FamiliarisePhase(Phase):
     """Phase 1: the document list, the reader and the familiarisation note."""
 
-    BINDINGS = [
-        Binding("space", "toggle_read", "Read ✓", id="familiarise.toggle_read", tooltip="Mark the document read (or unread)"),
-        Binding("slash", "search", "Search", id="familiarise.search", tooltip="Search titles and abstracts"),
-        Binding("f", "unread_only", "Unread only", id="familiarise.unread_only", tooltip="Show only documents you have not read"),
-        Binding("n", "edit_note", "Note", id="familiarise.note", tooltip="Write the familiarisation note of this document"),
-        Binding("r", "focus_reader", "Reader", show=False, id="familiarise.reader", tooltip="Scroll the reader"),
-        Binding("escape", "back_to_list", "List", show=False, id="familiarise.back", tooltip="Back to the document list (saves the note)"),
-    ]  # fmt: skip
+    NUMBER = 1
+    KEYS = (
+        Key("space", "toggle_read", "Read ✓", "familiarise.toggle_read", "Mark the document read (or unread)",
+            palette="familiarise: toggle read", palette_help="Mark the document read or unread"),
+        Key("slash", "search", "Search", "familiarise.search", "Search titles and abstracts",
+            palette="familiarise: search"),
+        Key("f", "unread_only", "Unread only", "familiarise.unread_only", "Show only documents you have not read",
+            palette="familiarise: unread only", palette_help="Show only unread documents (or all)"),
+        Key("n", "edit_note", "Note", "familiarise.note", "Write the familiarisation note of this document",
+            palette="familiarise: edit note", palette_help="Write the familiarisation note"),
+        Key("r", "focus_reader", "Reader", "familiarise.reader", "Scroll the reader", show=False),
+        Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note)",
+            show=False),
+    )  # fmt: skip
 
-    def __init__(self, ws: Workspace, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.ws = ws
+    def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(ws, id=id, classes=classes)
         self.unread_only = False
         self.search = ""
         self.doc: Document | None = None
@@ -136,8 +140,7 @@ class FamiliarisePhase(Container):
 
     def _locate(self, key: str) -> int | None:
         """The remembered document's row (in the list's worker thread)."""
-        with self.ws.read() as session:
-            return q.document_index(session, self.ws.project.id, key)
+        return views.document_index(self.ws, key)
 
     # ---- the contract with the app ---------------------------------------------------
 
@@ -160,22 +163,6 @@ class FamiliarisePhase(Container):
             self.saved_note = text
             self.post_message(DataChanged(refresh_phase=False))
 
-    def palette_commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        return [
-            (
-                "familiarise: toggle read",
-                self.action_toggle_read,
-                "Mark the document read or unread",
-            ),
-            (
-                "familiarise: unread only",
-                self.action_unread_only,
-                "Show only unread documents (or all)",
-            ),
-            ("familiarise: search", self.action_search, "Search titles and abstracts"),
-            ("familiarise: edit note", self.action_edit_note, "Write the familiarisation note"),
-        ]
-
     # ---- parts -----------------------------------------------------------------------
 
     @property
@@ -193,16 +180,9 @@ class FamiliarisePhase(Container):
     def _fetch(self, offset: int, limit: int) -> tuple[int, list[DocumentListItem]]:
         """Runs in a worker thread: only reads, and only values captured as plain data."""
         unread, search, coder = self.unread_only, self.search, self._coder_id
-        with self.ws.read() as session:
-            return q.document_page(
-                session,
-                self.ws.project.id,
-                coder,
-                offset,
-                limit,
-                unread_only=unread,
-                search=search or None,
-            )
+        return views.document_page(
+            self.ws, coder, offset, limit, unread_only=unread, search=search or None
+        )
 
     def _update_status(self, total: int | None = None) -> None:
         parts = [f"{total if total is not None else self.doc_list.total} documents"]
@@ -265,21 +245,13 @@ class FamiliarisePhase(Container):
     def _show_document(self, key: str) -> None:
         self.save_pending()
         try:
-            with self.ws.read() as session:
-                row = q.document_row(session, self.ws.project.id, key)
-                if row is None:
-                    return
-                doc = q.to_document(row)
-                memo = (
-                    q.memo_row(
-                        session, self.ws.project.id, self._coder_id, "document", row.id, NOTE_KIND
-                    )
-                    if self._coder_id is not None
-                    else None
-                )
+            found = views.document_with_note(self.ws, key, self._coder_id, NOTE_KIND)
         except USER_ERRORS as error:
             show_error(self, error)
             return
+        if found is None:
+            return
+        doc, note = found
         self.doc = doc
         label = self.reader.get_component_rich_style("reader--label")
         blocks = [Block(line) for line in metadata_lines(doc, label)]
@@ -291,17 +263,15 @@ class FamiliarisePhase(Container):
         if not doc.text.strip():
             blocks += [Block(Text("")), Block(Text("(no abstract)"), style="label")]
         self.reader.set_blocks(blocks)
-        self.saved_note = memo.text if memo is not None else ""
+        self.saved_note = note if note is not None else ""
         self.note.load_text(self.saved_note)
-        remember = getattr(self.app, "remember", None)
-        if remember is not None:
-            row = self.doc_list.cursor if not (self.search or self.unread_only) else None
-            remember(
-                {
-                    "familiarise.document": key,
-                    **({"familiarise.row": str(row)} if row is not None else {}),
-                }
-            )
+        row = self.doc_list.cursor if not (self.search or self.unread_only) else None
+        self.remember(
+            {
+                "familiarise.document": key,
+                **({"familiarise.row": str(row)} if row is not None else {}),
+            }
+        )
 
     # ---- actions ---------------------------------------------------------------------
 

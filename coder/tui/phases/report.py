@@ -16,9 +16,7 @@ from pathlib import Path
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
@@ -28,9 +26,8 @@ from coder.core.report import ThemeEntry, ThemeTable, no_exemplars_note
 from coder.services import exports
 from coder.services.quality import quality_check
 from coder.services.workspace import Workspace
-from coder.tui.widgets.errors import USER_ERRORS
+from coder.tui.phases.base import Key, PaletteCommand, Phase, read_then_show
 from coder.tui.widgets.extract_table import clip
-from coder.tui.widgets.phase_kit import LaterPhase, PaletteCommand
 from coder.tui.widgets.text import one_line
 
 PREVIEW_EXEMPLAR_CHARS = 240
@@ -148,29 +145,32 @@ def render_quality(findings: list[Finding]) -> Group:
     return Group(summary, table)
 
 
-class ReportPhase(LaterPhase):
+def write_export(ws: Workspace, fmt: str, path: Path) -> str | None:
+    """Write the theme table to ``path``; None when written, else why not (one line).
+    Exports into memory first, so a failed export never leaves half a file."""
+    if path.is_dir():
+        return f"{path} is a folder: give a file name such as {default_path(fmt).name}"
+    if not path.parent.is_dir():
+        return f"cannot write {path}: folder {path.parent} does not exist"
+    try:
+        buffer = io.BytesIO()
+        exports.export_themes(ws, fmt, buffer)
+        path.write_bytes(buffer.getvalue())
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror or error}"
+    return None
+
+
+class ReportPhase(Phase):
     """Phase 6: the theme table preview, exports to every format, the quality check."""
 
-    BINDINGS = [
-        Binding(
-            "e",
-            "export",
-            "Export",
-            id="report.export",
-            tooltip="Write the theme table to the file in the path box",
-        ),
-        Binding(
-            "f", "next_format", "Format", id="report.format", tooltip="Cycle the export format"
-        ),
-        Binding(
-            "v",
-            "switch_view",
-            "Table/Check",
-            id="report.view",
-            tooltip="Switch between preview and quality check",
-        ),
-        Binding("slash", "edit_path", "Path", id="report.path", tooltip="Edit the export path"),
-    ]
+    NUMBER = 6
+    KEYS = (
+        Key("e", "export", "Export", "report.export", "Write the theme table to the file in the path box"),
+        Key("f", "next_format", "Format", "report.format", "Cycle the export format"),
+        Key("v", "switch_view", "Table/Check", "report.view", "Switch between preview and quality check"),
+        Key("slash", "edit_path", "Path", "report.path", "Edit the export path"),
+    )  # fmt: skip
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(ws, id=id, classes=classes)
@@ -218,15 +218,10 @@ class ReportPhase(LaterPhase):
         self.query_one("#preview", Static).update(render_preview(table))
         self._compute_quality()
 
-    @work(thread=True, exclusive=True, group="quality")
     def _compute_quality(self) -> None:
         """The checklist reads the whole trail and every document's coverage: a thread."""
-        try:
-            findings = quality_check(self.ws)
-        except USER_ERRORS as error:
-            self.app.call_from_thread(self.show_error, error)
-            return
-        self.app.call_from_thread(self._show_quality, findings)
+        ws = self.ws
+        read_then_show(self, lambda: quality_check(ws), self._show_quality, group="quality")
 
     def _show_quality(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -285,32 +280,16 @@ class ReportPhase(LaterPhase):
         if not path.is_absolute():
             path = Path.cwd() / path
         self.query_one("#export-result", Label).update(Text(f"writing {path} …", "dim"))
-        self._write(self.format, path)
-
-    @work(thread=True, exclusive=True, group="export")
-    def _write(self, fmt: str, path: Path) -> None:
-        """Export into memory first, so a failed export never leaves half a file."""
-        problem = None
-        if path.is_dir():
-            problem = f"{path} is a folder: give a file name such as {default_path(fmt).name}"
-        elif not path.parent.is_dir():
-            problem = f"cannot write {path}: folder {path.parent} does not exist"
-        if problem:
-            self.app.call_from_thread(self._export_failed, problem)
-            return
-        try:
-            buffer = io.BytesIO()
-            exports.export_themes(self.ws, fmt, buffer)
-            path.write_bytes(buffer.getvalue())
-        except USER_ERRORS as error:
-            self.app.call_from_thread(self._export_failed, str(error))
-            return
-        except OSError as error:
-            self.app.call_from_thread(
-                self._export_failed, f"cannot write {path}: {error.strerror or error}"
-            )
-            return
-        self.app.call_from_thread(self._exported, fmt, path)
+        ws, fmt = self.ws, self.format
+        read_then_show(
+            self,
+            lambda: write_export(ws, fmt, path),
+            lambda problem: (
+                self._exported(fmt, path) if problem is None else self._export_failed(problem)
+            ),
+            group="export",
+            on_error=lambda error: self._export_failed(str(error)),
+        )
 
     def _exported(self, fmt: str, path: Path) -> None:
         self.last_written = path
@@ -323,7 +302,7 @@ class ReportPhase(LaterPhase):
         self.query_one("#export-result", Label).update(Text(message, "bold red"))
         self.app.notify(message, severity="error", markup=False)
 
-    def palette_commands(self) -> list[PaletteCommand]:
+    def extra_palette_commands(self) -> list[PaletteCommand]:
         commands: list[PaletteCommand] = [
             (
                 f"report: export {fmt}",

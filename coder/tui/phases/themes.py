@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static, Tree
@@ -23,10 +21,11 @@ from textual.widgets.tree import TreeNode
 from coder.core.matching import filter_codes
 from coder.core.model import Code, Theme
 from coder.services import themes as theme_service
+from coder.services import views
 from coder.services.cooccurrence import CoOccurrence, cooccurring
+from coder.services.views import CodeCount
 from coder.services.workspace import Workspace
-from coder.store import queries as q
-from coder.tui.widgets.phase_kit import FAILED, USER_ERRORS, LaterPhase, PaletteCommand
+from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PickDialog, PromptDialog, rank_codes, rank_names
 
@@ -37,78 +36,33 @@ PILE = "Unassigned"
 NodeData = tuple[str, str | None, str | None]
 
 
-class ThemesPhase(LaterPhase):
+class ThemesPhase(Phase):
     """Phase 3: codes with counts and co-occurrence beside a board of candidate themes."""
 
-    BINDINGS = [
-        Binding(
-            "space",
-            "toggle_mark",
-            "Mark",
-            id="themes.mark",
-            tooltip="Mark or unmark the highlighted code",
-        ),
-        Binding(
-            "t", "assign", "To theme", id="themes.assign", tooltip="Put the marked codes in a theme"
-        ),
-        Binding(
-            "n",
-            "new_theme",
-            "New theme",
-            id="themes.new",
-            tooltip="Create a candidate theme (with marked codes)",
-        ),
-        Binding(
-            "s",
-            "new_subtheme",
-            "Sub-theme",
-            id="themes.new_sub",
-            tooltip="Create a sub-theme of the theme highlighted on the board",
-        ),
-        Binding(
-            "a",
-            "add_codes",
-            "Add codes",
-            id="themes.add_codes",
-            tooltip="Pick codes (fuzzy) to add to the theme highlighted on the board",
-        ),
-        Binding(
-            "m",
-            "miscellaneous",
-            "Misc.",
-            id="themes.miscellaneous",
-            tooltip="Put the marked codes in a 'Miscellaneous' theme (created on demand)",
-        ),
-        Binding(
-            "x,delete",
-            "unassign",
-            "Remove",
-            id="themes.unassign",
-            tooltip="Take the code highlighted on the board out of its theme",
-        ),
-        Binding(
-            "u",
-            "toggle_pile",
-            "Unassigned only",
-            id="themes.pile",
-            tooltip="Show only codes in no theme",
-        ),
-        Binding(
-            "slash", "filter", "Filter", id="themes.filter", tooltip="Filter the codes (fuzzy)"
-        ),
-        Binding(
-            "escape",
-            "clear",
-            "Clear",
-            show=False,
-            id="themes.clear",
-            tooltip="Unmark all codes, clear the filter",
-        ),
-    ]
+    NUMBER = 3
+    KEYS = (
+        Key("space", "toggle_mark", "Mark", "themes.mark", "Mark or unmark the highlighted code"),
+        Key("t", "assign", "To theme", "themes.assign", "Put the marked codes in a theme",
+            palette="themes: assign codes"),
+        Key("n", "new_theme", "New theme", "themes.new", "Create a candidate theme (with marked codes)",
+            palette="themes: new theme", palette_help="Create a candidate theme from the marked codes"),
+        Key("s", "new_subtheme", "Sub-theme", "themes.new_sub", "Create a sub-theme of the theme highlighted on the board",
+            palette="themes: new sub-theme", palette_help="Create a sub-theme of the highlighted theme"),
+        Key("a", "add_codes", "Add codes", "themes.add_codes", "Pick codes (fuzzy) to add to the theme highlighted on the board",
+            palette="themes: add codes to theme", palette_help="Pick codes for the highlighted theme"),
+        Key("m", "miscellaneous", "Misc.", "themes.miscellaneous", "Put the marked codes in a 'Miscellaneous' theme (created on demand)",
+            palette="themes: miscellaneous", palette_help="Put the marked codes in 'Miscellaneous'"),
+        Key("x,delete", "unassign", "Remove", "themes.unassign", "Take the code highlighted on the board out of its theme",
+            palette="themes: remove code from theme", palette_help="Take the highlighted code out of its theme"),
+        Key("u", "toggle_pile", "Unassigned only", "themes.pile", "Show only codes in no theme",
+            palette="themes: unassigned codes only", palette_help="Show only the codes in no theme"),
+        Key("slash", "filter", "Filter", "themes.filter", "Filter the codes (fuzzy)"),
+        Key("escape", "clear", "Clear", "themes.clear", "Unmark all codes, clear the filter", show=False),
+    )  # fmt: skip
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(ws, id=id, classes=classes)
-        self.counts: list[q.CodeCount] = []
+        self.counts: list[CodeCount] = []
         self.themes: list[Theme] = []
         self.marked: set[str] = set()
         self.unassigned_only = False
@@ -138,12 +92,10 @@ class ThemesPhase(LaterPhase):
         """What the shell focuses when it opens this phase."""
         return self.query_one("#codes", DataTable)
 
-    def read_data(self) -> tuple[list[q.CodeCount], list[Theme]]:
-        pid = self.ws.project.id
-        with self.ws.read() as session:
-            return q.code_counts(session, pid), q.themes(session, pid)
+    def read_data(self) -> tuple[list[CodeCount], list[Theme]]:
+        return views.codes_and_themes(self.ws)
 
-    def show_data(self, data: tuple[list[q.CodeCount], list[Theme]]) -> None:
+    def show_data(self, data: tuple[list[CodeCount], list[Theme]]) -> None:
         """Show codes, counts and themes; keep the cursors where they were."""
         self.counts, self.themes = data
         active = {c.code.name for c in self.counts}
@@ -289,15 +241,15 @@ class ThemesPhase(LaterPhase):
         if code is None:
             self.query_one("#cooccurrence", Static).update(Text("No code highlighted.", "dim"))
             return
-        self._load_cooccurrence(code)
-
-    @work(thread=True, exclusive=True, group="cooccurrence")
-    def _load_cooccurrence(self, code: str) -> None:
-        try:
-            found = cooccurring(self.ws, code)
-        except USER_ERRORS:
-            return  # the code vanished meanwhile (merged by another coder): nothing to show
-        self.app.call_from_thread(self._render_cooccurrence, code, found)
+        ws = self.ws
+        read_then_show(
+            self,
+            lambda: cooccurring(ws, code),
+            lambda found: self._render_cooccurrence(code, found),
+            group="cooccurrence",
+            # the code vanished meanwhile (merged by another coder): nothing to show
+            on_error=lambda _error: None,
+        )
 
     def _render_cooccurrence(self, code: str, found: CoOccurrence) -> None:
         if code != self.current_code():
@@ -457,38 +409,3 @@ class ThemesPhase(LaterPhase):
         self.service(
             theme_service.unassign_codes, theme, [code], done=f"{code} taken out of {theme}"
         )
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            (
-                "themes: new theme",
-                self.action_new_theme,
-                "Create a candidate theme from the marked codes",
-            ),
-            (
-                "themes: new sub-theme",
-                self.action_new_subtheme,
-                "Create a sub-theme of the highlighted theme",
-            ),
-            ("themes: assign codes", self.action_assign, "Put the marked codes in a theme"),
-            (
-                "themes: add codes to theme",
-                self.action_add_codes,
-                "Pick codes for the highlighted theme",
-            ),
-            (
-                "themes: miscellaneous",
-                self.action_miscellaneous,
-                "Put the marked codes in 'Miscellaneous'",
-            ),
-            (
-                "themes: remove code from theme",
-                self.action_unassign,
-                "Take the highlighted code out of its theme",
-            ),
-            (
-                "themes: unassigned codes only",
-                self.action_toggle_pile,
-                "Show only the codes in no theme",
-            ),
-        ]

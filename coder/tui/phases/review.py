@@ -12,9 +12,7 @@ hit can be coded with one of the theme's codes (a or enter).
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
@@ -23,13 +21,13 @@ from coder.core.matching import suggest_codes
 from coder.core.model import Theme, ThemeStatus
 from coder.services import codes as code_service
 from coder.services import themes as theme_service
+from coder.services import views
 from coder.services.coding import apply_code
 from coder.services.quality import MissedData, MissedHit, missed_data
+from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
-from coder.store import queries as q
-from coder.tui.widgets.errors import USER_ERRORS
+from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
 from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail
-from coder.tui.widgets.phase_kit import FAILED, LaterPhase, PaletteCommand
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.theme_dialogs import (
     ConfirmDialog,
@@ -43,89 +41,36 @@ STATUS_CYCLE = [s.value for s in ThemeStatus]  # candidate -> reviewed -> define
 MISSED_LIMIT = 25
 
 
-class ReviewPhase(LaterPhase):
+class ReviewPhase(Phase):
     """Phase 4: each theme's extracts, misfit marks, reshaping and the data-set check."""
 
-    BINDINGS = [
-        Binding(
-            "x",
-            "misfit",
-            "Not fitting",
-            id="review.misfit",
-            tooltip="Mark the extract as not fitting the theme",
-        ),
-        Binding(
-            "s",
-            "cycle_status",
-            "Status",
-            id="review.status",
-            tooltip="Candidate → reviewed → defined",
-        ),
-        Binding(
-            "g", "merge_themes", "Merge", id="review.merge", tooltip="Merge this theme into another"
-        ),
-        Binding(
-            "p",
-            "split_theme",
-            "Split",
-            id="review.split",
-            tooltip="Move some of its codes into a new theme",
-        ),
-        Binding(
-            "v",
-            "move_codes",
-            "Move codes",
-            id="review.move",
-            tooltip="Move some of its codes to another theme",
-        ),
-        Binding(
-            "d",
-            "discard",
-            "Discard",
-            id="review.discard",
-            tooltip="Discard the theme; its codes return to the pile",
-        ),
-        Binding(
-            "c",
-            "merge_codes",
-            "Merge codes",
-            id="review.merge_codes",
-            tooltip="Merge one code into another",
-        ),
-        Binding(
-            "k",
-            "check",
-            "Check data",
-            id="review.check",
-            tooltip="Find uncoded units resembling this theme",
-        ),
-        Binding(
-            "a",
-            "apply_hit",
-            "Code hit",
-            id="review.apply",
-            tooltip="Apply one of the theme's codes to the hit",
-        ),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "Next page",
-            id="review.next_page",
-            tooltip="Next page of extracts",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Prev page",
-            id="review.prev_page",
-            tooltip="Previous page of extracts",
-        ),
-    ]
+    NUMBER = 4
+    KEYS = (
+        Key("x", "misfit", "Not fitting", "review.misfit", "Mark the extract as not fitting the theme",
+            palette="review: mark extract as not fitting", palette_help="Toggle the misfit mark of the extract"),
+        Key("s", "cycle_status", "Status", "review.status", "Candidate → reviewed → defined",
+            palette="review: next theme status"),
+        Key("g", "merge_themes", "Merge", "review.merge", "Merge this theme into another",
+            palette="review: merge themes", palette_help="Merge the highlighted theme into another"),
+        Key("p", "split_theme", "Split", "review.split", "Move some of its codes into a new theme",
+            palette="review: split theme", palette_help="Move some codes of the theme into a new theme"),
+        Key("v", "move_codes", "Move codes", "review.move", "Move some of its codes to another theme",
+            palette="review: move codes", palette_help="Move codes from this theme to another"),
+        Key("d", "discard", "Discard", "review.discard", "Discard the theme; its codes return to the pile",
+            palette="review: discard theme"),
+        Key("c", "merge_codes", "Merge codes", "review.merge_codes", "Merge one code into another",
+            palette="review: merge codes"),
+        Key("k", "check", "Check data", "review.check", "Find uncoded units resembling this theme",
+            palette="review: check against the data set", palette_help="Uncoded units resembling the theme"),
+        Key("a", "apply_hit", "Code hit", "review.apply", "Apply one of the theme's codes to the hit"),
+        Key("right_square_bracket", "page(1)", "Next page", "review.next_page", "Next page of extracts"),
+        Key("left_square_bracket", "page(-1)", "Prev page", "review.prev_page", "Previous page of extracts"),
+    )  # fmt: skip
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(ws, id=id, classes=classes)
         self.themes: list[Theme] = []
-        self.stats: dict[int, q.ThemeStats] = {}
+        self.stats: dict[int, ThemeStats] = {}
         self.theme_name: str | None = None
         self.hits: list[MissedHit] = []
         self.hits_theme: str | None = None
@@ -169,12 +114,10 @@ class ReviewPhase(LaterPhase):
         """What the shell focuses when it opens this phase."""
         return self.query_one("#review-themes", DataTable)
 
-    def read_data(self) -> tuple[list[Theme], dict[int, q.ThemeStats]]:
-        pid = self.ws.project.id
-        with self.ws.read() as session:
-            return q.themes(session, pid), q.theme_stats(session, pid)
+    def read_data(self) -> tuple[list[Theme], dict[int, ThemeStats]]:
+        return views.themes_with_stats(self.ws)
 
-    def show_data(self, data: tuple[list[Theme], dict[int, q.ThemeStats]]) -> None:
+    def show_data(self, data: tuple[list[Theme], dict[int, ThemeStats]]) -> None:
         self.themes, self.stats = data
         names = [t.name for t in self.themes]
         if self.theme_name not in names:
@@ -202,7 +145,7 @@ class ReviewPhase(LaterPhase):
                 depth[t.name] += 1
                 cursor = parents[cursor]
         for t in self.themes:
-            s = self.stats.get(t.id or -1) or q.ThemeStats()
+            s = self.stats.get(t.id or -1) or ThemeStats()
             name = Text("  " * depth[t.name])
             name.append_text(one_line(t.name))
             table.add_row(
@@ -397,8 +340,7 @@ class ReviewPhase(LaterPhase):
 
     def action_merge_codes(self) -> None:
         theme = self.theme
-        with self.ws.read() as session:
-            codes = q.codes(session, self.ws.project.id)
+        codes = views.codes(self.ws)
         names = [c.name for c in codes]
         current = self.query_one("#review-extracts", ExtractTable).current()
         first = ([current.code] if current and current.code in names else []) + (
@@ -445,16 +387,13 @@ class ReviewPhase(LaterPhase):
         title.append_text(one_line(theme.name, "bold"))
         title.append(" …")
         self.query_one("#missed-title", Label).update(title)
-        self._run_check(theme.name)
-
-    @work(thread=True, exclusive=True, group="review-check")
-    def _run_check(self, theme: str) -> None:
-        try:
-            found = missed_data(self.ws, theme, limit=MISSED_LIMIT)
-        except USER_ERRORS as error:
-            self.app.call_from_thread(self.show_error, error)
-            return
-        self.app.call_from_thread(self._found, theme, found)
+        ws, name = self.ws, theme.name
+        read_then_show(
+            self,
+            lambda: missed_data(ws, name, limit=MISSED_LIMIT),
+            lambda found: self._found(name, found),
+            group="review-check",
+        )
 
     def _found(self, theme: str, found: MissedData) -> None:
         if theme != self.hits_theme:
@@ -507,8 +446,7 @@ class ReviewPhase(LaterPhase):
         theme = next((t for t in self.themes if t.name == self.hits_theme), None)
         if theme is None or not theme.codes:
             return
-        with self.ws.read() as session:
-            codes = [c for c in q.codes(session, self.ws.project.id) if c.name in theme.codes]
+        codes = [c for c in views.codes(self.ws) if c.name in theme.codes]
         ranked = [
             c.name for c, _score in suggest_codes(hit.text, codes, limit=len(codes), cutoff=0)
         ]
@@ -539,42 +477,6 @@ class ReviewPhase(LaterPhase):
         preview = literal(hit.text)
         title = f"Apply which code of {theme.name} to {hit.ref}? “{clip(preview, 60).plain}”"
         self.app.push_screen(PickDialog(title, choices, rank_codes(codes)), chosen)
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            (
-                "review: merge themes",
-                self.action_merge_themes,
-                "Merge the highlighted theme into another",
-            ),
-            (
-                "review: split theme",
-                self.action_split_theme,
-                "Move some codes of the theme into a new theme",
-            ),
-            ("review: move codes", self.action_move_codes, "Move codes from this theme to another"),
-            (
-                "review: discard theme",
-                self.action_discard,
-                "Discard the theme; its codes return to the pile",
-            ),
-            ("review: merge codes", self.action_merge_codes, "Merge one code into another"),
-            (
-                "review: mark extract as not fitting",
-                self.action_misfit,
-                "Toggle the misfit mark of the extract",
-            ),
-            (
-                "review: next theme status",
-                self.action_cycle_status,
-                "Candidate → reviewed → defined",
-            ),
-            (
-                "review: check against the data set",
-                self.action_check,
-                "Uncoded units resembling the theme",
-            ),
-        ]
 
 
 def _status_style(status: str) -> str:

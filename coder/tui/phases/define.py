@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantBlur
 from textual.widget import Widget
@@ -18,67 +17,36 @@ from textual.widgets import DataTable, Label, Static, TextArea
 
 from coder.core.model import Theme, ThemeStatus
 from coder.services import themes as theme_service
+from coder.services import views
 from coder.services.workspace import Workspace
-from coder.store import queries as q
+from coder.tui.phases.base import FAILED, Key, Phase
 from coder.tui.widgets.extract_table import ExtractTable, extract_detail
-from coder.tui.widgets.phase_kit import FAILED, LaterPhase, PaletteCommand
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PromptDialog
 
 STATUS_CYCLE = [s.value for s in ThemeStatus]
 
 
-class DefinePhase(LaterPhase):
+class DefinePhase(Phase):
     """Phase 5: name, definition, scope, exemplars and report order of each theme."""
 
-    BINDINGS = [
-        Binding(
-            "ctrl+s", "save", "Save", id="define.save", tooltip="Save the definition and scope"
-        ),
-        Binding("r", "rename", "Rename", id="define.rename", tooltip="Rename the theme"),
-        Binding(
-            "e",
-            "exemplar",
-            "Exemplar",
-            id="define.exemplar",
-            tooltip="Mark or unmark the extract as an exemplar",
-        ),
-        Binding(
-            "ctrl+up,less_than_sign",
-            "reorder(-1)",
-            "Move up",
-            id="define.move_up",
-            tooltip="Move the theme up in the report",
-        ),
-        Binding(
-            "ctrl+down,greater_than_sign",
-            "reorder(1)",
-            "Move down",
-            id="define.move_down",
-            tooltip="Move the theme down in the report",
-        ),
-        Binding(
-            "s",
-            "cycle_status",
-            "Status",
-            id="define.status",
-            tooltip="Candidate → reviewed → defined",
-        ),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "Next page",
-            id="define.next_page",
-            tooltip="Next page of extracts",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Prev page",
-            id="define.prev_page",
-            tooltip="Previous page of extracts",
-        ),
-    ]
+    NUMBER = 5
+    KEYS = (
+        Key("ctrl+s", "save", "Save", "define.save", "Save the definition and scope",
+            palette="define: save definition", palette_help="Save the theme's definition and scope"),
+        Key("r", "rename", "Rename", "define.rename", "Rename the theme",
+            palette="define: rename theme", palette_help="Give the theme a new name"),
+        Key("e", "exemplar", "Exemplar", "define.exemplar", "Mark or unmark the extract as an exemplar",
+            palette="define: toggle exemplar", palette_help="Mark the extract as an exemplar"),
+        Key("ctrl+up,less_than_sign", "reorder(-1)", "Move up", "define.move_up", "Move the theme up in the report",
+            palette="define: move theme up", palette_help="Earlier in the report"),
+        Key("ctrl+down,greater_than_sign", "reorder(1)", "Move down", "define.move_down",
+            "Move the theme down in the report", palette="define: move theme down", palette_help="Later in the report"),
+        Key("s", "cycle_status", "Status", "define.status", "Candidate → reviewed → defined",
+            palette="define: next theme status"),
+        Key("right_square_bracket", "page(1)", "Next page", "define.next_page", "Next page of extracts"),
+        Key("left_square_bracket", "page(-1)", "Prev page", "define.prev_page", "Previous page of extracts"),
+    )  # fmt: skip
 
     def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(ws, id=id, classes=classes)
@@ -122,13 +90,7 @@ class DefinePhase(LaterPhase):
         self.save()
 
     def read_data(self) -> tuple[list[Theme], dict[int, int]]:
-        pid = self.ws.project.id
-        with self.ws.read() as session:
-            themes = q.themes(session, pid)
-            exemplars = {
-                t.id: len(q.exemplar_rows(session, t.id)) for t in themes if t.id is not None
-            }
-        return themes, exemplars
+        return views.themes_with_exemplar_counts(self.ws)
 
     def show_data(self, data: tuple[list[Theme], dict[int, int]]) -> None:
         self.themes, self.exemplar_counts = data
@@ -319,17 +281,3 @@ class DefinePhase(LaterPhase):
         target = self.query_one("#define-extracts", ExtractTable).page_after(delta)
         if target is not None:
             self._show_extracts(target)
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        return [
-            ("define: save definition", self.action_save, "Save the theme's definition and scope"),
-            ("define: rename theme", self.action_rename, "Give the theme a new name"),
-            ("define: toggle exemplar", self.action_exemplar, "Mark the extract as an exemplar"),
-            ("define: move theme up", lambda: self.action_reorder(-1), "Earlier in the report"),
-            ("define: move theme down", lambda: self.action_reorder(1), "Later in the report"),
-            (
-                "define: next theme status",
-                self.action_cycle_status,
-                "Candidate → reviewed → defined",
-            ),
-        ]

@@ -1,0 +1,291 @@
+"""The read models the UIs show: plain objects read in one session each.
+
+The TUI never opens a session or sees a table row: each screen asks one function here for
+what it shows (a document with its units and codings, a page of the document list, a
+theme's extracts, a page of the audit trail, the stepper's counts) and gets dataclasses and
+core objects back. Every function reads only, so it is safe in a thread worker; pages are
+cut in SQL, so a 100,000-document project costs one page per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coder.core.model import AuditEvent, Code, Coding, Document, Memo, Segment, SegmentKind, Theme
+from coder.services.workspace import Workspace
+from coder.store import queries as q
+from coder.store.audit import VerifyResult
+from coder.store.queries import CodeCount, DocumentListItem, ThemeStats
+
+__all__ = [
+    "AuditPage",
+    "CodeCount",
+    "DocView",
+    "DocumentListItem",
+    "ExtractPage",
+    "PhaseCounts",
+    "ThemeStats",
+    "Totals",
+    "VerifyResult",
+]
+
+# ---- the phase stepper ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The corpus size: documents and reading units. They change only on import, and
+    counting 800,000 units takes a while, so the app counts them on start and on phase
+    switches, not after every coding."""
+
+    documents: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class PhaseCounts:
+    """The figures behind each phase's progress line (one COUNT query each)."""
+
+    read: int
+    coded: int
+    theme_statuses: dict[str, int]
+    unassigned_codes: int
+    marked: dict[int, str]  # phase number -> the status the coder set ("in progress", "done")
+
+
+def count_totals(ws: Workspace) -> Totals:
+    with ws.read() as session:
+        return Totals(
+            q.count_documents(session, ws.project.id), q.count_segments(session, ws.project.id)
+        )
+
+
+def phase_counts(ws: Workspace, coder_id: int | None) -> PhaseCounts:
+    pid = ws.project.id
+    with ws.read() as session:
+        return PhaseCounts(
+            read=q.count_read(session, pid, coder_id) if coder_id is not None else 0,
+            coded=q.count_coded_segments(session, pid, coder_id) if coder_id is not None else 0,
+            theme_statuses=q.theme_status_counts(session, pid),
+            unassigned_codes=q.count_unassigned_codes(session, pid),
+            marked=q.phase_statuses(session, pid),
+        )
+
+
+# ---- documents: the list, one document, reading order ---------------------------------
+
+
+@dataclass
+class DocView:
+    """One document as the reading and coding phases need it, read in one session."""
+
+    doc: Document
+    ordinal: int  # the document's place in reading order (for next_uncoded)
+    units: list[Segment]
+    kinds: dict[int, SegmentKind]
+    codings: list[Coding] = field(default_factory=list)
+
+    def unit_index(self, ordinal: int) -> int:
+        for index, unit in enumerate(self.units):
+            if unit.ordinal == ordinal:
+                return index
+        return 0
+
+
+def document_view(ws: Workspace, key: str) -> DocView | None:
+    """The document ``key`` with its units, segment kinds and every coder's codings."""
+    with ws.read() as session:
+        row = q.document_row(session, ws.project.id, key)
+        if row is None or row.id is None:
+            return None
+        segments = q.segments_of(session, row.id, ("unit", "span", "document"))
+        view = DocView(
+            doc=q.to_document(row),
+            ordinal=row.ordinal,
+            units=sorted(
+                (s for s in segments if s.kind == SegmentKind.UNIT), key=lambda s: s.ordinal or 0
+            ),
+            kinds={s.id: s.kind for s in segments},
+        )
+        view.codings = q.codings(session, ws.project.id, document_id=row.id)
+    return view
+
+
+def document_with_note(
+    ws: Workspace, key: str, coder_id: int | None, kind: str
+) -> tuple[Document, str | None] | None:
+    """The document ``key`` and the coder's note of ``kind`` on it (None: no note yet)."""
+    with ws.read() as session:
+        row = q.document_row(session, ws.project.id, key)
+        if row is None:
+            return None
+        memo = (
+            q.memo_row(session, ws.project.id, coder_id, "document", row.id, kind)
+            if coder_id is not None
+            else None
+        )
+        return q.to_document(row), memo.text if memo is not None else None
+
+
+def document_page(
+    ws: Workspace,
+    coder_id: int | None,
+    offset: int,
+    limit: int,
+    unread_only: bool = False,
+    search: str | None = None,
+) -> tuple[int, list[DocumentListItem]]:
+    """(total matching, one page of list rows): what the virtual document list shows."""
+    with ws.read() as session:
+        return q.document_page(
+            session,
+            ws.project.id,
+            coder_id,
+            offset,
+            limit,
+            unread_only=unread_only,
+            search=search,
+        )
+
+
+def document_index(ws: Workspace, key: str) -> int | None:
+    """The document's row in the unfiltered list (to reopen where the coder left off)."""
+    with ws.read() as session:
+        return q.document_index(session, ws.project.id, key)
+
+
+def first_document(ws: Workspace) -> str | None:
+    with ws.read() as session:
+        return q.end_document_key(session, ws.project.id)
+
+
+def neighbour_document(ws: Workspace, key: str, step: int) -> str | None:
+    """The key ``step`` documents on in reading order (None past either end)."""
+    with ws.read() as session:
+        return q.document_neighbour(session, ws.project.id, key, step)
+
+
+def next_uncoded(
+    ws: Workspace, coder_id: int, doc_ordinal: int, doc_id: int, after_unit: int
+) -> tuple[str, int] | None:
+    """(document key, unit ordinal) of the next unit the coder has not coded, wrapping
+    round to the start of the project."""
+    pid = ws.project.id
+    with ws.read() as session:
+        found = q.next_uncoded(session, pid, coder_id, doc_ordinal, doc_id, after_unit)
+        if found is None:
+            found = q.next_uncoded(session, pid, coder_id, -1, -1, 0)
+    return found
+
+
+# ---- codes and themes -----------------------------------------------------------------
+
+
+def codes(ws: Workspace) -> list[Code]:
+    """The active codes."""
+    with ws.read() as session:
+        return q.codes(session, ws.project.id)
+
+
+def code_counts(ws: Workspace, coder_ids: list[int] | None = None) -> list[CodeCount]:
+    """Active codes with how much data they hold (of ``coder_ids`` only, if given)."""
+    with ws.read() as session:
+        return q.code_counts(session, ws.project.id, coder_ids=coder_ids)
+
+
+def codes_and_themes(ws: Workspace) -> tuple[list[CodeCount], list[Theme]]:
+    """Phase 3's board: code counts and the live themes, in one session."""
+    with ws.read() as session:
+        return q.code_counts(session, ws.project.id), q.themes(session, ws.project.id)
+
+
+def themes_with_stats(ws: Workspace) -> tuple[list[Theme], dict[int, ThemeStats]]:
+    """Phase 4's list: the themes and the counts over each one's codes (by theme id)."""
+    with ws.read() as session:
+        return q.themes(session, ws.project.id), q.theme_stats(session, ws.project.id)
+
+
+def themes_with_exemplar_counts(ws: Workspace) -> tuple[list[Theme], dict[int, int]]:
+    """Phase 5's list: the themes in report order and how many exemplars each has."""
+    with ws.read() as session:
+        themes = q.themes(session, ws.project.id)
+        exemplars = {t.id: len(q.exemplar_rows(session, t.id)) for t in themes if t.id is not None}
+    return themes, exemplars
+
+
+@dataclass
+class ExtractPage:
+    """One page of a theme's coded extracts, with the reviewer's marks on them."""
+
+    total: int
+    page: int  # the page read: the one asked for, kept within the pages there are
+    codings: list[Coding]
+    exemplars: set[int]  # coding ids
+    misfits: set[int]
+
+
+def theme_extracts(ws: Workspace, theme_id: int, page: int, page_size: int) -> ExtractPage:
+    pid = ws.project.id
+    with ws.read() as session:
+        total = q.count_theme_codings(session, pid, theme_id)
+        page = max(0, min(page, max(1, -(-total // page_size)) - 1))
+        return ExtractPage(
+            total=total,
+            page=page,
+            codings=q.theme_codings(
+                session, pid, theme_id, offset=page * page_size, limit=page_size
+            ),
+            exemplars=q.exemplar_coding_ids(session, theme_id),
+            misfits=q.misfit_coding_ids(session, theme_id),
+        )
+
+
+# ---- memos, coders, the audit trail ---------------------------------------------------
+
+
+def journal_entries(ws: Workspace, limit: int) -> list[Memo]:
+    """The newest ``limit`` entries of the project's reflexive journal."""
+    with ws.read() as session:
+        return q.memos(session, ws.project.id, target_type="project", kind="journal", limit=limit)
+
+
+def coder_names(ws: Workspace) -> list[str]:
+    with ws.read() as session:
+        return q.coder_names(session)
+
+
+def audit_filter_choices(ws: Workspace) -> tuple[list[str], list[str]]:
+    """(coder names, actions) the audit trail can be filtered by."""
+    with ws.read() as session:
+        return q.coder_names(session), q.audit_actions(session, ws.project.id)
+
+
+@dataclass
+class AuditPage:
+    """One page of the audit trail, newest first."""
+
+    total: int
+    page: int  # the page read: the one asked for, kept within the pages there are
+    events: list[AuditEvent]
+
+
+def audit_page(
+    ws: Workspace,
+    page: int,
+    page_size: int,
+    coder: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+) -> AuditPage:
+    pid = ws.project.id
+    filters = {"coder": coder, "action": action, "target": target}
+    with ws.read() as session:
+        total = q.count_audit_events(session, pid, **filters)
+        page = max(0, min(page, max(1, -(-total // page_size)) - 1))
+        events = q.audit_events(session, pid, limit=page_size, offset=page * page_size, **filters)
+    return AuditPage(total, page, events)
+
+
+def count_audit_events(ws: Workspace) -> int:
+    with ws.read() as session:
+        return q.count_audit_events(session, ws.project.id)

@@ -1,0 +1,418 @@
+"""Phase 2, generating initial codes: segment by segment, by keyboard.
+
+The current segment is highlighted inside its whole abstract (meaning depends on
+context); the codes already on it are listed beside it with their colours and coders; the
+codebook panel filters with rapidfuzz; suggestions are numbered and applied with 1-9.
+Every key that changes data is one service call, and the screen is updated from the store
+straight after it, so what is shown is what was saved.
+
+The phase is split by concern: moving in reading order (``code_navigation``), selecting
+words for a sub-span (``code_selection``) and the coder's own codings, removed or
+memoed (``code_memos``); this module loads, shows and applies.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from coder.core.matching import suggest_codes
+from coder.core.model import Code, Coding, Segment, SegmentKind
+from coder.services import views
+from coder.services.codes import create_code
+from coder.services.coding import UnitRef, apply_code
+from coder.services.views import DocView
+from coder.services.workspace import Workspace
+from coder.tui.messages import DataChanged
+from coder.tui.phases.base import Key, Phase
+from coder.tui.phases.code_memos import OwnCodings
+from coder.tui.phases.code_navigation import ReadingOrder
+from coder.tui.phases.code_selection import WordSelection
+from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
+from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
+from coder.tui.widgets.dialogs import NewCodeScreen
+from coder.tui.widgets.document import text_blocks
+from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
+from coder.tui.widgets.search_code import SearchCodeScreen
+from coder.tui.widgets.text import literal, one_line, safe_style
+
+SUGGESTIONS = 9
+
+
+class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
+    """Phase 2: read a segment, apply codes, move on."""
+
+    NUMBER = 2
+    KEYS = (
+        Key("j,down", "segment(1)", "Next seg", "code.next_segment", "Next segment (then the next document)"),
+        Key("k,up", "segment(-1)", "Prev seg", "code.prev_segment", "Previous segment"),
+        Key("J,pagedown", "document(1)", "Next doc", "code.next_document", "First segment of the next document",
+            palette="coding: next document", palette_help="Go to the next document"),
+        Key("K,pageup", "document(-1)", "Prev doc", "code.prev_document", "The previous document", show=False,
+            palette="coding: previous document", palette_help="Go to the previous document"),
+        Key("u", "next_uncoded", "Uncoded", "code.next_uncoded", "Next segment you have not coded",
+            palette="coding: next uncoded", palette_help="Jump to the next segment you have not coded"),
+        Key("slash,f", "filter", "Find code", "code.filter", "Type to filter the codebook",
+            palette="coding: find code", palette_help="Filter the codebook"),
+        Key("enter", "apply", "Apply", "code.apply", "Apply the highlighted code"),
+        *[
+            Key(str(n), f"suggestion({n})", f"Suggestion {n}", f"code.suggestion_{n}", f"Apply suggestion {n}",
+                show=False)
+            for n in range(1, SUGGESTIONS + 1)
+        ],
+        Key("n", "new_code", "New code", "code.new", "Create a code (under the highlighted one) and apply it",
+            palette="coding: new code", palette_help="Create a code and apply it to this segment"),
+        Key("x,delete", "remove", "Remove", "code.remove", "Remove one of your codes from this segment",
+            palette="coding: remove code"),
+        Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", show=False,
+            palette="coding: memo on coding"),
+        Key("v", "select", "Select", "code.select", "Select words within the segment to code a part",
+            palette="coding: select words", palette_help="Select words within the segment (sub-span coding)"),
+        Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: one more word"),
+        Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: one word fewer"),
+        Key("L,shift+right", "move_start(1)", "Start →", "code.select_start_right", "Selection: start one word later",
+            show=False),
+        Key("H,shift+left", "move_start(-1)", "Start ←", "code.select_start_left",
+            "Selection: start one word earlier", show=False),
+        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave word selection"),
+        Key("b", "blind", "Blind", "code.blind", "Hide or show other coders' codings", show=False,
+            palette="coding: toggle blind"),
+        Key("s", "search_code", "Search+code", "code.search", "Search segments and code the hits",
+            palette="coding: search and code", palette_help="Find segments by words or regex and code the hits"),
+    )  # fmt: skip
+
+    def __init__(self, ws: Workspace, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(ws, id=id, classes=classes)
+        self.view: DocView | None = None
+        self.index = 0
+        self.words: list[tuple[int, int]] = []
+        self.selection: tuple[int, int] | None = None  # word indices, inclusive
+        self.blind = False
+        self.codes: list[Code] = []
+        self.counts: dict[str, int] = {}
+        self.suggestions: list[Code] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="code-main"):
+            yield Static(id="code-title")
+            yield SegmentReader(id="code-reader")
+            yield Static(id="code-applied")
+        with Vertical(id="code-side"):
+            yield CodebookPanel(id="codebook")
+            yield Static(id="code-suggestions")
+
+    def on_mount(self) -> None:
+        state: dict[str, str] = getattr(self.app, "ui_state", {}) or {}
+        self.blind = state.get("code.blind") == "1"
+        self._load_codes()
+        key = state.get("code.document")
+        ordinal = int(state["code.segment"]) if state.get("code.segment", "").isdigit() else 1
+        if not key or not self._open(key, ordinal):
+            self._open_first()
+
+    # ---- the contract with the app ---------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Re-read everything shown (after undo/redo or another phase's change)."""
+        self._load_codes()
+        if self.view is None:
+            self._open_first()
+            return
+        ordinal = self.current.ordinal if self.current else 1
+        if not self._open(self.view.doc.key, ordinal or 1, keep_scroll=True):
+            self._open_first()
+
+    # ---- loading ---------------------------------------------------------------------
+
+    @property
+    def reader(self) -> TextReader:
+        return self.query_one("#code-reader", TextReader)
+
+    @property
+    def panel(self) -> CodebookPanel:
+        return self.query_one(CodebookPanel)
+
+    @property
+    def current(self) -> Segment | None:
+        if self.view is None or not self.view.units:
+            return None
+        return self.view.units[min(self.index, len(self.view.units) - 1)]
+
+    def _coder_filter(self) -> list[int] | None:
+        if not self.blind:
+            return None
+        own = self.ws.coder_id()
+        return [own] if own is not None else []
+
+    def _load_codes(self) -> None:
+        try:
+            counts = views.code_counts(self.ws, coder_ids=self._coder_filter())
+        except USER_ERRORS as error:
+            show_error(self, error)
+            return
+        self.codes = [c.code for c in counts]
+        self.counts = {c.code.name: c.codings for c in counts}
+        self.panel.set_codes(self.codes, dict(self.counts))
+
+    def _show_empty(self) -> None:
+        self.view = None
+        self.reader.set_blocks(
+            [Block(Text("This project has no documents yet: import some with 'coder import'."))]
+        )
+        self._show_panels()
+
+    def _open(self, key: str, ordinal: int, keep_scroll: bool = False) -> bool:
+        """Show a document with unit ``ordinal`` current (-1: the last unit)."""
+        try:
+            view = views.document_view(self.ws, key)
+        except USER_ERRORS as error:
+            show_error(self, error)
+            return False
+        if view is None:
+            return False
+        self.view = view
+        self.selection = None
+        self.index = len(view.units) - 1 if ordinal < 0 else view.unit_index(ordinal)
+        self.reader.set_blocks(self._blocks(view), self._marks(), keep_scroll=keep_scroll)
+        self._show()
+        return True
+
+    def _blocks(self, view: DocView) -> list[Block]:
+        blocks: list[Block] = []
+        for heading, start, end in text_blocks(view.doc):
+            if blocks:
+                blocks.append(Block(Text("")))
+            if heading:
+                blocks.append(Block(one_line(heading), style="heading"))
+            blocks.append(Block(literal(view.doc.text[start:end]), offset=start))
+        if not blocks:
+            blocks.append(
+                Block(
+                    Text(
+                        "(this record has no abstract: code the whole document, or J for the next)"
+                    ),
+                    style="label",
+                )
+            )
+        return blocks
+
+    def _reload_codings(self) -> None:
+        if self.view is None:
+            return
+        fresh = views.document_view(self.ws, self.view.doc.key)
+        if fresh is not None:
+            self.view.codings, self.view.kinds = fresh.codings, fresh.kinds
+
+    # ---- showing ---------------------------------------------------------------------
+
+    def _visible_codings(self) -> list[Coding]:
+        if self.view is None:
+            return []
+        codings = self.view.codings
+        if self.blind:
+            codings = [c for c in codings if c.coder == self.ws.coder]
+        return codings
+
+    def _here(self) -> list[Coding]:
+        """Codings on the current segment: the unit itself, spans inside it, the document."""
+        if self.view is None:
+            return []
+        unit = self.current
+        here = []
+        for coding in self._visible_codings():
+            kind = self.view.kinds.get(coding.segment_id)
+            if (
+                kind == SegmentKind.DOCUMENT
+                or unit is not None
+                and (
+                    coding.segment_id == unit.id
+                    or (coding.start < unit.end and coding.end > unit.start)
+                )
+            ):
+                here.append(coding)
+        return here
+
+    def _marks(self) -> list[Mark]:
+        colours = {c.name: c.colour for c in self.codes}
+        marks = []
+        if self.view is not None:
+            for coding in self._visible_codings():
+                if self.view.kinds.get(coding.segment_id) == SegmentKind.SPAN:
+                    style = safe_style(
+                        colours.get(coding.code)
+                    ) + self.reader.get_component_rich_style("reader--coded")
+                    marks.append(Mark(coding.start, coding.end, style))
+        unit = self.current
+        if unit is not None:
+            marks.insert(0, Mark(unit.start, unit.end, "highlight"))
+        span = self._selection_span()
+        if span is not None:
+            marks.append(Mark(span[0], span[1], "selection"))
+        return marks
+
+    def _show(self, scroll: bool = True) -> None:
+        self.reader.set_marks(self._marks())
+        unit = self.current
+        if scroll and unit is not None:
+            self.reader.show_span(unit.start, unit.end)
+        self._show_panels()
+        if self.view is not None:
+            self.remember(
+                {
+                    "code.document": self.view.doc.key,
+                    "code.segment": str(unit.ordinal if unit else 1),
+                }
+            )
+
+    def _show_panels(self) -> None:
+        self.query_one("#code-title", Static).update(self._title())
+        self.query_one("#code-applied", Static).update(self._applied_text())
+        self._update_suggestions()
+
+    def _title(self) -> Text:
+        if self.view is None:
+            return Text("no document")
+        return title_text(
+            self.view.doc,
+            self.index,
+            len(self.view.units),
+            self.current,
+            self.selection is not None,
+            self.blind,
+        )
+
+    def _coding_line(self, coding: Coding) -> Text:
+        kind = self.view.kinds.get(coding.segment_id) if self.view else None
+        return coding_line(coding, self._colours().get(coding.code), kind)
+
+    def _colours(self) -> dict[str, str | None]:
+        return {c.name: c.colour for c in self.codes}
+
+    def _applied_text(self) -> Text:
+        if self.view is None:
+            return Text("")
+        return applied_text([self._coding_line(c) for c in self._here()])
+
+    def _update_suggestions(self) -> None:
+        unit = self.current
+        span = self._selection_span()
+        text = ""
+        if self.view is not None:
+            if span is not None:
+                text = self.view.doc.text[span[0] : span[1]]
+            elif unit is not None:
+                text = unit.text
+        found = suggest_codes(text, self.codes, limit=SUGGESTIONS) if text else []
+        self.suggestions = [code for code, _score in found]
+        mine = {c.code for c in self._here() if c.coder == self.ws.coder}
+        self.query_one("#code-suggestions", Static).update(suggestions_text(self.suggestions, mine))
+
+    # ---- applying, removing, memos ---------------------------------------------------
+
+    def target(self) -> UnitRef | None:
+        """What a code applies to now: the selected words, else the segment, else the
+        whole document (a record with no abstract)."""
+        if self.view is None:
+            return None
+        span = self._selection_span()
+        if span is not None:
+            return UnitRef(self.view.doc.key, start=span[0], end=span[1])
+        unit = self.current
+        if unit is not None:
+            return UnitRef(self.view.doc.key, unit.ordinal)
+        return UnitRef(self.view.doc.key)
+
+    def apply(self, code: str) -> bool:
+        """Apply ``code`` to the target: one service call, then the screen from the store."""
+        ref = self.target()
+        if ref is None:
+            return False
+        ok, added = attempt(self, apply_code, self.ws, ref, code)
+        if not ok:
+            return False
+        if added:
+            self.counts[code] = self.counts.get(code, 0) + 1
+            self.panel.set_count(code, self.counts[code])
+        else:
+            self.notify(f"{code!r} is already on {ref}", severity="warning", markup=False)
+        self.selection = None
+        self.refresh_bindings()
+        self._reload_codings()
+        self._show(scroll=False)
+        self.post_message(DataChanged(refresh_phase=False))
+        return bool(added)
+
+    def action_apply(self) -> None:
+        code = self.panel.highlighted
+        if code is None:
+            self.notify(
+                "no code highlighted: type to filter the codebook ( / )", severity="warning"
+            )
+            return
+        self.apply(code)
+
+    def action_suggestion(self, number: int) -> None:
+        if number <= len(self.suggestions):
+            self.apply(self.suggestions[number - 1].name)
+
+    def action_filter(self) -> None:
+        self.panel.filter.focus()
+
+    def on_codebook_panel_chosen(self, event: CodebookPanel.Chosen) -> None:
+        event.stop()
+        from_filter = isinstance(self.app.focused, CodeFilter)
+        self.apply(event.code)
+        if from_filter:
+            self.panel.filter.value = ""
+            self.reader.focus()
+
+    def on_code_filter_leave(self, event: CodeFilter.Leave) -> None:
+        event.stop()
+        self.reader.focus()
+
+    def action_new_code(self) -> None:
+        if self.view is None:
+            return
+        typed = self.panel.filter.value.strip()
+
+        def create(name: str, definition: str, parent: str | None) -> str | None:
+            try:
+                create_code(self.ws, Code(name=name, definition=definition, parent=parent))
+            except USER_ERRORS as error:
+                return str(error)
+            return None
+
+        def created(name: str | None) -> None:
+            if name is None:
+                return
+            self.panel.filter.value = ""
+            self._load_codes()
+            self.apply(" ".join(name.split()))
+            self.reader.focus()
+
+        self.app.push_screen(
+            NewCodeScreen(create, parent=self.panel.highlighted, name=typed), created
+        )
+
+    def action_blind(self) -> None:
+        self.blind = not self.blind
+        self.remember({"code.blind": "1" if self.blind else "0"})
+        self._load_codes()
+        self._show(scroll=False)
+        self.notify(
+            "blind: other coders' codings hidden" if self.blind else "showing every coder's codings"
+        )
+
+    def action_search_code(self) -> None:
+        def done(added: int | None) -> None:
+            if added:
+                self.refresh_data()
+                self.post_message(DataChanged(refresh_phase=False))
+
+        self.app.push_screen(
+            SearchCodeScreen(self.ws, [c.name for c in self.codes], code=self.panel.highlighted),
+            done,
+        )

@@ -1,0 +1,103 @@
+"""The coder's own codings on the current segment in phase 2: remove one, write its memo.
+
+Both act on one of the coder's codings here: directly when there is one, through a short
+choice when there are several. Kept apart from the phase so memo handling can grow
+(issues: memos, the memo browser) without touching the coding loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from coder.core.model import Coding, SegmentKind
+from coder.services.coding import UnitRef, remove_code, set_coding_memo
+from coder.tui.messages import DataChanged
+from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
+from coder.tui.widgets.errors import attempt
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from coder.services.views import DocView
+    from coder.services.workspace import Workspace
+    from coder.tui.widgets.codebook import CodebookPanel
+
+
+class OwnCodings:
+    """Mixin of ``CodePhase``: remove (x) and memo (m) on the coder's own codings.
+
+    The host provides the open document (``view``), the codings here (``_here``), their
+    display line (``_coding_line``), the code counts and panel, and the redraw helpers."""
+
+    if TYPE_CHECKING:
+        ws: Workspace
+        view: DocView | None
+        counts: dict[str, int]
+        app: App[None]
+
+        @property
+        def panel(self) -> CodebookPanel: ...
+        def _here(self) -> list[Coding]: ...
+        def _coding_line(self, coding: Coding) -> Text: ...
+        def _reload_codings(self) -> None: ...
+        def _show(self, scroll: bool = True) -> None: ...
+        def notify(self, message: str, *, severity: str = "information") -> None: ...
+        def post_message(self, message: DataChanged) -> bool: ...
+
+    def _ref_of(self, coding: Coding) -> UnitRef:
+        assert self.view is not None
+        kind = self.view.kinds.get(coding.segment_id)
+        if kind == SegmentKind.UNIT:
+            return UnitRef(coding.document_key, coding.ordinal)
+        if kind == SegmentKind.DOCUMENT:
+            return UnitRef(coding.document_key)
+        return UnitRef(coding.document_key, start=coding.start, end=coding.end)
+
+    def _choose_own(self, title: str, then: Callable[[Coding], None]) -> None:
+        """Act on one of the coder's codings here: directly if there is one, else ask."""
+        mine = [c for c in self._here() if c.coder == self.ws.coder]
+        if not mine:
+            self.notify("you have no codes on this segment", severity="warning")
+            return
+        if len(mine) == 1:
+            then(mine[0])
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                then(mine[index])
+
+        self.app.push_screen(ChoiceScreen(title, [self._coding_line(c) for c in mine]), chosen)
+
+    def action_remove(self) -> None:
+        self._choose_own("Remove which code?", self._remove)
+
+    def _remove(self, coding: Coding) -> None:
+        ok, _ = attempt(self, remove_code, self.ws, self._ref_of(coding), coding.code)  # type: ignore[arg-type]
+        if not ok:
+            return
+        self.counts[coding.code] = max(0, self.counts.get(coding.code, 0) - 1)
+        self.panel.set_count(coding.code, self.counts[coding.code])
+        self._reload_codings()
+        self._show(scroll=False)
+        self.post_message(DataChanged(refresh_phase=False))
+
+    def action_memo(self) -> None:
+        self._choose_own("Memo on which coding?", self._edit_memo)
+
+    def _edit_memo(self, coding: Coding) -> None:
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            ok, _ = attempt(self, set_coding_memo, self.ws, self._ref_of(coding), coding.code, text)  # type: ignore[arg-type]
+            if ok:
+                self._reload_codings()
+                self._show(scroll=False)
+                self.post_message(DataChanged(refresh_phase=False))
+
+        self.app.push_screen(
+            TextScreen(f"Memo on {coding.code} ({self._ref_of(coding)})", coding.memo or ""), save
+        )
