@@ -154,12 +154,12 @@ def codes(
             )
         )  # fmt: skip
         return
-    depth: dict[str, int] = {}
-    for c in counts:
-        depth[c.code.name] = depth.get(c.code.parent, -1) + 1 if c.code.parent else 0
+    from coder.core.code_tree import tree_order
+
+    for c, depth in tree_order(counts, lambda c: c.code.name, lambda c: c.code.parent):
         status = "" if c.code.status == "active" else f"  [{c.code.status}]"
         typer.echo(
-            f"{'  ' * depth[c.code.name]}{c.code.name:<40} {c.codings:>5} codings {c.documents:>4} docs{status}"
+            f"{'  ' * depth}{c.code.name:<40} {c.codings:>5} codings {c.documents:>4} docs{status}"
         )
 
 
