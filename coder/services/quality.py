@@ -105,7 +105,7 @@ def missed_data(
     theme: str,
     limit: int = 20,
     max_units: int = MAX_SCANNED_UNITS,
-    cutoff: float = 60.0,
+    cutoff: float = 50.0,
 ) -> MissedData:
     """Units that carry none of a theme's codes but resemble its extracts or its codes'
     keywords: data the coding may have missed. Bounded in cues, in units scanned (in
