@@ -558,7 +558,7 @@ STOPWORDS = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may "
     "new now see two who did she use that with have this will your from they been were said "
     "each which their there what about would these other into more some than them then also "
-    "only such when where while being both between after before over under most very".split()
+    "only such when where while being both between after before over under most very".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"\w+")
 
