@@ -554,12 +554,13 @@ KEYWORD_CUTOFF = 90.0  # a keyword must all but appear in the segment
 KEYWORD_BASE = 0.4  # n keywords found: 1 - 0.4**n (one: 60, two: 84, three: 94)
 EXTRACT_WEIGHT = 0.9  # an extract's likeness counts slightly less than a keyword hit
 MIN_WORD = 3
-STOPWORDS = frozenset(
+_STOPWORDS = (
     "the and for are but not you all any can had her was one our out has him his how its may "
     "new now see two who did she use that with have this will your from they been were said "
     "each which their there what about would these other into more some than them then also "
-    "only such when where while being both between after before over under most very".split()  # noqa: SIM905
+    "only such when where while being both between after before over under most very"
 )
+STOPWORDS = frozenset(_STOPWORDS.split())
 _WORD = re.compile(r"\w+")
 
 
