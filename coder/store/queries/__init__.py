@@ -29,6 +29,7 @@ from coder.store.queries.coders import (
     coder_id,
     coder_names,
     ensure_coder,
+    project_coder_names,
 )
 from coder.store.queries.codes import (
     CodeCount,
@@ -148,6 +149,7 @@ __all__ = [
     "document_keys_by_hash",
     "coder_id",
     "coder_names",
+    "project_coder_names",
     "ensure_coder",
     "code_rows",
     "code_row",

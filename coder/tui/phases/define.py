@@ -20,7 +20,7 @@ from coder.services import themes as theme_service
 from coder.services import views
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase
-from coder.tui.widgets.extract_table import ExtractTable, extract_detail
+from coder.tui.widgets.extract_table import ExtractTable, extract_detail, unit_label
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PromptDialog
 
@@ -170,7 +170,11 @@ class DefinePhase(Phase):
             detail.update(Text("No coded extract in this theme yet.", "dim"))
             return
         detail.update(
-            extract_detail(coding, "★ exemplar" if coding.id in extracts.exemplars else "")
+            extract_detail(
+                coding,
+                "★ exemplar" if extracts.is_marked(extracts.exemplars) else "",
+                extracts.current_extract(),
+            )
         )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -252,14 +256,16 @@ class DefinePhase(Phase):
 
     def action_exemplar(self) -> None:
         theme = self.theme
-        coding = self.query_one("#define-extracts", ExtractTable).current()
+        table = self.query_one("#define-extracts", ExtractTable)
+        coding = table.current()
         if theme is None or coding is None:
             self.app.notify("Highlight an extract of the theme first.", severity="warning")
             return
-        marked = self.service(theme_service.toggle_exemplar, theme.name, coding.id)
+        target = table.target_id(table.exemplars)
+        marked = self.service(theme_service.toggle_exemplar, theme.name, target)
         if marked is not FAILED:
             what = "is now an exemplar of" if marked else "is no longer an exemplar of"
-            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+            self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
 
     def action_reorder(self, delta: int) -> None:
         theme = self.theme

@@ -27,7 +27,7 @@ from coder.services.quality import MissedData, MissedHit, missed_data
 from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
-from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail
+from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail, unit_label
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.theme_dialogs import (
     ConfirmDialog,
@@ -93,7 +93,14 @@ class ReviewPhase(Phase):
 
     def on_mount(self) -> None:
         themes = self.query_one("#review-themes", DataTable)
-        for label, width in (("theme", 24), ("status", 9), ("ext.", 4), ("docs", 4), ("✗", 2)):
+        # Counts size their own columns (None): 16084 extracts must never show as 1608.
+        for label, width in (
+            ("theme", 24),
+            ("status", 9),
+            ("ext.", None),
+            ("docs", None),
+            ("✗", 2),
+        ):
             themes.add_column(label, width=width)
         missed = self.query_one("#missed", DataTable)
         for label, width in (
@@ -151,7 +158,7 @@ class ReviewPhase(Phase):
             table.add_row(
                 name,
                 Text(t.status.value, _status_style(t.status.value)),
-                Text(str(s.codings), justify="right"),
+                Text(str(s.extracts), justify="right"),
                 Text(str(s.documents), justify="right"),
                 Text(str(s.misfits or ""), justify="right"),
                 key=t.name,
@@ -181,11 +188,11 @@ class ReviewPhase(Phase):
             detail.update(Text("No coded extract in this theme yet.", "dim"))
             return
         marks = []
-        if coding.id in extracts.misfits:
+        if extracts.is_marked(extracts.misfits):
             marks.append("✗ does not fit")
-        if coding.id in extracts.exemplars:
+        if extracts.is_marked(extracts.exemplars):
             marks.append("★ exemplar")
-        detail.update(extract_detail(coding, ", ".join(marks)))
+        detail.update(extract_detail(coding, ", ".join(marks), extracts.current_extract()))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table_id = event.data_table.id
@@ -219,16 +226,18 @@ class ReviewPhase(Phase):
 
     def action_misfit(self) -> None:
         theme = self._need_theme()
-        coding = self.query_one("#review-extracts", ExtractTable).current()
+        table = self.query_one("#review-extracts", ExtractTable)
+        coding = table.current()
         if theme is None:
             return
         if coding is None:
             self.app.notify("Highlight an extract first.", severity="warning")
             return
-        marked = self.service(theme_service.toggle_misfit, theme.name, coding.id)
+        target = table.target_id(table.misfits)
+        marked = self.service(theme_service.toggle_misfit, theme.name, target)
         if marked is not FAILED:
             what = "marked as not fitting" if marked else "fits again"
-            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+            self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
 
     def action_cycle_status(self) -> None:
         theme = self._need_theme()
