@@ -353,6 +353,13 @@ def test_two_coders_one_row_per_extract_with_coders_and_wide_counts(demo_ws):
         assert str(phase.query_one("#review-themes", DataTable).get_row(BRIDGING)[2]) == "5"
         await press(pilot, "x")
         assert not extracts.is_marked(extracts.misfits)
+        await press(pilot, "o")  # alice's extracts only, bob's, then all again
+        assert extracts.coder == "alice" and len(extracts.extracts) == 6
+        await press(pilot, "o")
+        assert extracts.coder == "bob" and len(extracts.extracts) == 1
+        assert "bob's codings" in screen_text(pilot.app)
+        await press(pilot, "o")
+        assert extracts.coder is None and len(extracts.extracts) == 6
         phase.stats[themes_by_name(demo_ws)[BRIDGING].id].extracts = 16084
         phase.show_data((phase.themes, phase.stats))
         await settle(pilot)

@@ -42,6 +42,8 @@ class DefinePhase(Phase):
             palette="define: move theme up", palette_help="Earlier in the report"),
         Key("ctrl+down,greater_than_sign", "reorder(1)", "Move down", "define.move_down",
             "Move the theme down in the report", palette="define: move theme down", palette_help="Later in the report"),
+        Key("o", "cycle_coder", "Coder", "define.coder", "Show one coder's extracts, then the next, then all",
+            show=False, palette="define: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("s", "cycle_status", "Status", "define.status", "Candidate → reviewed → defined",
             palette="define: next theme status"),
         Key("right_square_bracket", "page(1)", "Next page", "define.next_page", "Next page of extracts"),
@@ -281,6 +283,14 @@ class DefinePhase(Phase):
         status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
         self.service(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
+        )
+
+    def action_cycle_coder(self) -> None:
+        table = self.query_one("#define-extracts", ExtractTable)
+        coder = table.next_coder()
+        self._show_extracts(0)
+        self.app.notify(
+            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
         )
 
     def action_page(self, delta: int) -> None:

@@ -60,6 +60,8 @@ class ReviewPhase(Phase):
             palette="review: discard theme"),
         Key("c", "merge_codes", "Merge codes", "review.merge_codes", "Merge one code into another",
             palette="review: merge codes"),
+        Key("o", "cycle_coder", "Coder", "review.coder", "Show one coder's extracts, then the next, then all",
+            show=False, palette="review: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("k", "check", "Check data", "review.check", "Find uncoded units resembling this theme",
             palette="review: check against the data set", palette_help="Uncoded units resembling the theme"),
         Key("a", "apply_hit", "Code hit", "review.apply", "Apply one of the theme's codes to the hit"),
@@ -210,6 +212,14 @@ class ReviewPhase(Phase):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "missed":
             self.action_apply_hit()
+
+    def action_cycle_coder(self) -> None:
+        table = self.query_one("#review-extracts", ExtractTable)
+        coder = table.next_coder()
+        self._show_extracts(0)
+        self.app.notify(
+            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
+        )
 
     def action_page(self, delta: int) -> None:
         target = self.query_one("#review-extracts", ExtractTable).page_after(delta)

@@ -150,12 +150,20 @@ class ExtractTable(DataTable):
         return next((i for i in extract.coding_ids if i in marked), extract.coding.id)
 
     def position(self) -> str:
-        """ "extracts 101-200 of 345 (page 2/4)" for the pane title."""
+        """ "extracts 101-200 of 345 (page 2/4)" for the pane title (and whose, if filtered)."""
+        whose = f"{self.coder}'s codings: " if self.coder else ""  # first: titles get cut
         if not self.total:
-            return "no coded extracts"
+            return whose + "no coded extracts"
         first = self.page * PAGE_SIZE + 1
-        last = first + len(self.codings) - 1
-        return f"extracts {first}-{last} of {self.total} (page {self.page + 1}/{self.pages})"
+        last = first + len(self.extracts) - 1
+        return f"{whose}extracts {first}-{last} of {self.total} (page {self.page + 1}/{self.pages})"
+
+    def next_coder(self) -> str | None:
+        """Cycle the coder filter: all coders, then each coder of the project in turn."""
+        choices: list[str | None] = [None, *views.project_coders(self.ws)]
+        at = choices.index(self.coder) if self.coder in choices else 0
+        self.coder = choices[(at + 1) % len(choices)]
+        return self.coder
 
     def page_after(self, delta: int) -> int | None:
         """The page ``delta`` pages on (1 next, -1 previous), or None if there is none."""
