@@ -366,3 +366,14 @@ def test_two_coders_one_row_per_extract_with_coders_and_wide_counts(demo_ws):
         assert "16084" in screen_text(pilot.app)
 
     drive(Harness(demo_ws), steps, size=(140, 45))
+
+
+def test_merge_codes_without_codes_says_so(ws):
+    """An empty codebook: c explains instead of opening an empty picker."""
+
+    async def steps(pilot):
+        await press(pilot, "c")
+        assert not isinstance(pilot.app.screen, PickDialog)
+        assert any("No codes to merge" in n for n in notices(pilot.app))
+
+    drive(Harness(ws), steps)

@@ -361,6 +361,14 @@ class ReviewPhase(Phase):
         theme = self.theme
         codes = views.codes(self.ws)
         names = [c.name for c in codes]
+        if len(names) < 2:
+            self.app.notify(
+                "No codes to merge: merging needs two active codes"
+                + (f" (there is only {names[0]!r})." if names else " (the codebook is empty)."),
+                severity="warning",
+                markup=False,
+            )
+            return
         current = self.query_one("#review-extracts", ExtractTable).current()
         first = ([current.code] if current and current.code in names else []) + (
             theme.codes if theme else []
