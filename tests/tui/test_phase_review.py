@@ -377,3 +377,19 @@ def test_merge_codes_without_codes_says_so(ws):
         assert any("No codes to merge" in n for n in notices(pilot.app))
 
     drive(Harness(ws), steps)
+
+
+def test_home_and_end_go_to_the_first_and_last_row(demo_ws):
+    code_some(demo_ws)
+
+    async def steps(pilot):
+        phase = await choose_theme(pilot, BRIDGING)
+        for table_id in ("#review-themes", "#review-extracts"):
+            table = phase.query_one(table_id, DataTable)
+            table.focus()
+            await press(pilot, "end")
+            assert table.cursor_row == table.row_count - 1 > 0
+            await press(pilot, "home")
+            assert table.cursor_row == 0
+
+    drive(Harness(demo_ws), steps)

@@ -21,6 +21,7 @@ from coder.services import views
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase
 from coder.tui.widgets.extract_table import ExtractTable, extract_detail, unit_label
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PromptDialog
 
@@ -61,7 +62,7 @@ class DefinePhase(Phase):
         with Horizontal(id="define-body"):
             with Vertical(id="define-themes-pane"):
                 yield Label("Themes in report order", classes="pane-title")
-                yield DataTable(id="define-themes", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="define-themes", cursor_type="row", zebra_stripes=True)
             with Vertical(id="define-form"):
                 yield Label("", id="theme-name")
                 yield Label(

@@ -28,6 +28,7 @@ from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
 from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail, unit_label
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.theme_dialogs import (
     ConfirmDialog,
@@ -82,7 +83,7 @@ class ReviewPhase(Phase):
         with Horizontal(id="review-body"):
             with Vertical(id="review-themes-pane"):
                 yield Label("Themes", classes="pane-title")
-                yield DataTable(id="review-themes", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="review-themes", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-extracts-pane"):
                 yield Label("Extracts", classes="pane-title", id="review-extracts-title")
                 yield ExtractTable(self.ws, id="review-extracts")

@@ -10,12 +10,12 @@ what the reviewer decided: ✗ does not fit the theme, ★ exemplar.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from coder.core.extracts import ThemeExtract
 from coder.core.model import Coding
 from coder.services import views
 from coder.services.workspace import Workspace
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
 
 PAGE_SIZE = 100
@@ -59,7 +59,7 @@ def extract_detail(coding: Coding, marks: str = "", extract: ThemeExtract | None
     return head
 
 
-class ExtractTable(DataTable):
+class ExtractTable(RowTable):
     """The coded extracts of one theme, paged in SQL."""
 
     def __init__(self, ws: Workspace, *, id: str | None = None) -> None:
