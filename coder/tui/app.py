@@ -183,18 +183,29 @@ class CoderApp(App[None]):
         if n not in PHASES:
             return
         switcher = self.query_one("#phases", ContentSwitcher)
+        reading = self._document_being_read() if n == 2 and self.phase == 1 else None
+        if reading and self.ui_state.get("code.document") != reading:
+            # From reading to coding: phase 2 opens the document being read (at its start).
+            self.ui_state.update({"code.document": reading, "code.segment": "1"})
         widget = self._phase_widget(n)
         if widget is None:
             widget = self._make_phase(n)
             await switcher.mount(widget)
         elif n != self.phase:
             self._refresh_phase(widget)
+            if reading and hasattr(widget, "show_document"):
+                widget.show_document(reading)
         switcher.current = f"phase-{n}"
         self.phase = n
         self.query_one(PhaseStepper).set_current(n)
         self.remember({"phase": str(n)})
         self._focus_phase(widget)
         self.refresh_progress(recount=True)
+
+    def _document_being_read(self) -> str | None:
+        """The key of the document open in phase 1, if phase 1 is showing one."""
+        doc = getattr(self._phase_widget(1), "doc", None)
+        return getattr(doc, "key", None)
 
     async def action_phase(self, n: int) -> None:
         await self.show_phase(n)
