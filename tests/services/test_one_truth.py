@@ -110,3 +110,17 @@ def test_counts_of_one_coder(two_coders):
     assert all(e.coders == ["bob"] for e in rows)
     assert total == len(rows) == 4  # a:1, b:1, b:2 and the misfit c:1
     assert (stats.extracts, stats.documents) == (3, 2)
+
+
+def test_audit_names_the_unit_not_the_coding_id(two_coders):
+    from coder.services import history
+    from coder.services.themes import toggle_exemplar
+
+    ws = two_coders
+    with ws.read() as session:
+        theme = q.theme_row(session, ws.project.id, THEME)
+        first = q.theme_extracts(session, ws.project.id, theme.id)[0]
+    toggle_exemplar(ws, THEME, first.id)
+    event = history.log(ws, limit=1)[0]
+    unit = f"{first.coding.document_key}:{first.coding.ordinal}"
+    assert event.target == f"{THEME}: {unit}" and "coding" not in event.target

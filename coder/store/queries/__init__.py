@@ -45,6 +45,7 @@ from coder.store.queries.codes import (
 )
 from coder.store.queries.codings import (
     coding_row,
+    coding_unit_label,
     codings,
     codings_of_code,
     count_coded_segments,
@@ -163,6 +164,7 @@ __all__ = [
     "code_cooccurrence",
     "count_coded_segments",
     "coding_row",
+    "coding_unit_label",
     "codings",
     "rows_for_coding",
     "codings_of_code",
