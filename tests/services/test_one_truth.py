@@ -124,3 +124,26 @@ def test_audit_names_the_unit_not_the_coding_id(two_coders):
     event = history.log(ws, limit=1)[0]
     unit = f"{first.coding.document_key}:{first.coding.ordinal}"
     assert event.target == f"{THEME}: {unit}" and "coding" not in event.target
+
+
+def test_memo_lists_name_targets_as_the_user_sees_them(two_coders):
+    from typer.testing import CliRunner
+
+    from coder.cli import app
+    from coder.services.notes import add_memo, list_memos
+
+    ws = two_coders
+    with ws.read() as session:
+        theme = q.theme_row(session, ws.project.id, THEME)
+        first = q.theme_extracts(session, ws.project.id, theme.id)[0]
+    key = first.coding.document_key
+    add_memo(ws, "on the document", "document", key)
+    add_memo(ws, "on the coding", "coding", first.id)
+    add_memo(ws, "on the code", "code", "us and them")
+    labels = {m.text: m.label for m in list_memos(ws)}
+    assert labels["on the document"] == key
+    assert labels["on the coding"] == f"{key}:{first.coding.ordinal}"
+    assert labels["on the code"] == "us and them"
+    out = CliRunner().invoke(app, ["memo", "list", "--db", ws.db.url]).output
+    assert f"note on coding {key}:{first.coding.ordinal}: on the coding" in out
+    assert f"on document {key}: on the document" in out

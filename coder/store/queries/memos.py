@@ -9,8 +9,13 @@ from coder.core.model import (
     Memo,
 )
 from coder.store.tables import (
+    CodeRow,
     CoderRow,
+    CodingRow,
+    DocumentRow,
     MemoRow,
+    SegmentRow,
+    ThemeRow,
 )
 
 
@@ -36,6 +41,8 @@ def memos(
     query = query.order_by(col(MemoRow.created_at).desc(), col(MemoRow.id).desc())
     if limit is not None:
         query = query.limit(limit)
+    rows = session.exec(query).all()
+    labels = _target_labels(session, [(m.target_type, m.target_id) for m, _n in rows])
     return [
         Memo(
             m.id,
@@ -46,9 +53,52 @@ def memos(
             name,
             m.created_at,
             m.updated_at,
+            labels.get((m.target_type, m.target_id)),
         )
-        for m, name in session.exec(query)
+        for m, name in rows
     ]
+
+
+def _target_labels(
+    session: Session, targets: list[tuple[str, int | None]]
+) -> dict[tuple[str, int | None], str]:
+    """Memo targets as the user sees them (a document's key, a code's or theme's name, a
+    coding's unit "key:3"), one query per kind of target, never the internal id."""
+    wanted: dict[str, set[int]] = {}
+    for kind, target_id in targets:
+        if target_id:
+            wanted.setdefault(kind, set()).add(target_id)
+    out: dict[tuple[str, int | None], str] = {}
+    for kind, model in (("document", DocumentRow), ("code", CodeRow), ("theme", ThemeRow)):
+        ids = list(wanted.get(kind, ()))
+        if ids:
+            column = model.key if model is DocumentRow else model.name
+            for row_id, label in session.exec(
+                select(model.id, column).where(col(model.id).in_(ids))
+            ):
+                out[(kind, row_id)] = label
+    ids = list(wanted.get("coding", ()))
+    if ids:
+        for coding_id, key, kind, ordinal, start, end in session.exec(
+            select(
+                CodingRow.id,
+                DocumentRow.key,
+                SegmentRow.kind,
+                SegmentRow.ordinal,
+                SegmentRow.start,
+                SegmentRow.end,
+            )
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(col(CodingRow.id).in_(ids))
+        ):
+            unit = (
+                f"{key}:{ordinal}"
+                if kind == "unit" and ordinal is not None
+                else f"{key}@{start}-{end}"
+            )
+            out[("coding", coding_id)] = unit
+    return out
 
 
 def memo_row(
