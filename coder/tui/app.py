@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -70,6 +71,10 @@ def _phase_binding(n: int) -> Binding:
         id=f"phase.{PHASE_SLUGS[n]}",
         tooltip=f"Open phase {n}: {PHASES[n]}",
     )
+
+
+SHORT = 32  # rows: below this, secondary panes collapse
+NARROW = 110  # columns: below this, side panes narrow
 
 
 class CoderApp(App[None]):
@@ -143,6 +148,7 @@ class CoderApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._size_classes()
         self._load_keymap()
         self.query_one(PhaseStepper).set_current(self.phase)
         self.call_after_refresh(self._focus_phase, self._phase_widget(self.phase))
@@ -201,6 +207,17 @@ class CoderApp(App[None]):
         self.remember({"phase": str(n)})
         self._focus_phase(widget)
         self.refresh_progress(recount=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._size_classes()
+
+    def _size_classes(self) -> None:
+        """``-short`` and ``-narrow`` on the app below SHORT rows and NARROW columns: the
+        phases' CSS collapses secondary panes under them, so every phase stays usable on
+        an 80x24 terminal (the default of many SSH sessions)."""
+        width, height = self.size
+        self.set_class(height < SHORT, "-short")
+        self.set_class(width < NARROW, "-narrow")
 
     def _document_being_read(self) -> str | None:
         """The key of the document open in phase 1, if phase 1 is showing one."""
