@@ -35,6 +35,7 @@ from coder.tui.disagreements import DisagreementScreen
 from coder.tui.help import HelpScreen, binding_rows
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, keymap_path, load_keymap
+from coder.tui.memos import MemoScreen
 from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
@@ -89,6 +90,7 @@ class CoderApp(App[None]):
         *[_phase_binding(n) for n in PHASES],
         Binding("ctrl+z", "undo", "Undo", id="history.undo", tooltip="Undo your last change"),
         Binding("ctrl+y", "redo", "Redo", show=False, id="history.redo", tooltip="Redo what you undid"),
+        Binding("f10", "memos", "Memos", show=False, id="memos.open", tooltip="Browse, search and edit all memos and notes"),
         Binding("f8,ctrl+o", "journal", "Journal", id="journal.open", tooltip="Open the reflexive journal"),
         Binding("f9,ctrl+t", "audit", "Audit", show=False, id="audit.view", tooltip="Open the audit trail"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
@@ -340,6 +342,22 @@ class CoderApp(App[None]):
         if not isinstance(self.screen, JournalScreen):
             self.push_screen(JournalScreen(self.ws))
 
+    def action_memos(self) -> None:
+        if not isinstance(self.screen, MemoScreen):
+            self.push_screen(MemoScreen(self.ws))
+
+    def open_passage(self, key: str, ordinal: int = 1) -> None:
+        """Phase 2 at a document's unit (the memo browser's Enter)."""
+        self.ui_state.update({"code.document": key, "code.segment": str(ordinal)})
+
+        async def go() -> None:
+            await self.show_phase(2)
+            widget = self._phase_widget(2)
+            if hasattr(widget, "show_document"):
+                widget.show_document(key, ordinal)
+
+        self.call_later(go)
+
     def action_audit(self) -> None:
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.ws))
@@ -376,6 +394,11 @@ class CoderApp(App[None]):
         ]
         commands += [
             ("journal: open", self.action_journal, "Write in or read the reflexive journal"),
+            (
+                "memos: browse",
+                self.action_memos,
+                "All memos and notes: filter, search, edit, go to",
+            ),
             ("history: undo", self.action_undo, "Undo your last change"),
             ("history: redo", self.action_redo, "Redo what you undid"),
             ("audit: view", self.action_audit, "Browse the audit trail"),

@@ -26,7 +26,11 @@ def memos(
     target_id: int | None = None,
     kind: str | None = None,
     limit: int | None = None,
+    search: str | None = None,
+    coder: str | None = None,
 ) -> list[Memo]:
+    """Memos newest first; ``search`` finds words in the text (case-insensitive, on both
+    backends), ``coder`` keeps one coder's."""
     query = (
         select(MemoRow, CoderRow.name)
         .join(CoderRow, CoderRow.id == MemoRow.coder_id)
@@ -38,6 +42,11 @@ def memos(
         query = query.where(MemoRow.target_id == target_id)
     if kind is not None:
         query = query.where(MemoRow.kind == kind)
+    if coder is not None:
+        query = query.where(CoderRow.name == coder)
+    for word in (search or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(MemoRow.text).like(f"%{escaped.lower()}%", escape="\\"))
     query = query.order_by(col(MemoRow.created_at).desc(), col(MemoRow.id).desc())
     if limit is not None:
         query = query.limit(limit)
