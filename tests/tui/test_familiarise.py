@@ -243,3 +243,22 @@ def test_f3_codes_the_document_being_read(demo_ws):
         assert code.view.doc.key == keys[3]
 
     drive(make_app(demo_ws), steps)
+
+
+def test_escape_clears_the_search(demo_ws):
+    async def steps(pilot) -> None:
+        await press(pilot, "slash")
+        search = pilot.app.query_one("#fam-search", Input)
+        search.value = "wounded healer"
+        await press(pilot, "enter")
+        doc_list = pilot.app.query_one("#fam-list", VirtualList)
+        assert doc_list.total < 20
+        await press(pilot, "escape")  # in the list, with a search on
+        assert search.value == "" and doc_list.total == 20
+        await press(pilot, "slash")
+        search.value = "peer"
+        await press(pilot, "escape")  # in the search box itself
+        assert search.value == "" and doc_list.total == 20
+        assert pilot.app.focused is doc_list
+
+    drive(make_app(demo_ws), steps)

@@ -92,7 +92,7 @@ class FamiliarisePhase(Phase):
         Key("n", "edit_note", "Note", "familiarise.note", "Write the familiarisation note of this document",
             palette="familiarise: edit note", palette_help="Write the familiarisation note"),
         Key("r", "focus_reader", "Reader", "familiarise.reader", "Scroll the reader", show=False),
-        Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note)",
+        Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note; clears a search)",
             show=False),
     )  # fmt: skip
 
@@ -302,5 +302,11 @@ class FamiliarisePhase(Phase):
         self.reader.focus()
 
     def action_back_to_list(self) -> None:
+        """Esc: from the note or reader back to the list; from the search box, or in the
+        list while a search is on, it also clears the search."""
         self.save_pending()
+        search = self.query_one("#fam-search", Input)
+        if search.value and (search.has_focus or self.doc_list.has_focus):
+            search.value = ""
+            self._apply_search()
         self.doc_list.focus()
