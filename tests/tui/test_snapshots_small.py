@@ -50,3 +50,19 @@ def test_a_big_terminal_has_no_size_classes(coded_demo):  # noqa: F811
         assert pilot.app.query_one("#cooccurrence").display
 
     drive(make_app(coded_demo), steps, size=(140, 45))
+
+
+def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
+    async def steps(pilot) -> None:
+        await press(pilot, "f5")
+        pane = pilot.app.query_one("#review-themes-pane")
+        extracts = pilot.app.query_one("#review-extracts", ExtractTable)
+        narrow = extracts.size.width
+        pilot.app.query_one("#review-themes").focus()
+        await press(pilot, "w")
+        assert not pane.display and extracts.size.width > narrow + 20
+        assert pilot.app.focused is extracts
+        await press(pilot, "w")
+        assert pane.display
+
+    drive(make_app(coded_demo), steps, size=SMALL)

@@ -43,6 +43,8 @@ class DefinePhase(Phase):
             palette="define: move theme up", palette_help="Earlier in the report"),
         Key("ctrl+down,greater_than_sign", "reorder(1)", "Move down", "define.move_down",
             "Move the theme down in the report", palette="define: move theme down", palette_help="Later in the report"),
+        Key("w", "toggle_pane", "One pane", "define.one_pane", "Hide or show the theme list (one wide pane on a small terminal)",
+            show=False, palette="define: one pane", palette_help="Hide or show the theme list"),
         Key("o", "cycle_coder", "Coder", "define.coder", "Show one coder's extracts, then the next, then all",
             show=False, palette="define: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("s", "cycle_status", "Status", "define.status", "Candidate → reviewed → defined",
@@ -285,6 +287,16 @@ class DefinePhase(Phase):
         self.service(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
         )
+
+    def action_toggle_pane(self) -> None:
+        """One pane: the theme list folds away so the extracts (and the form) get the
+        whole width; the highlighted theme stays the one shown."""
+        pane = self.query_one("#define-themes-pane")
+        pane.display = not pane.display
+        if not pane.display:
+            self.query_one("#define-extracts", ExtractTable).focus()
+        else:
+            self.query_one("#define-themes").focus()
 
     def action_cycle_coder(self) -> None:
         table = self.query_one("#define-extracts", ExtractTable)

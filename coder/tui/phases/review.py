@@ -61,6 +61,8 @@ class ReviewPhase(Phase):
             palette="review: discard theme"),
         Key("c", "merge_codes", "Merge codes", "review.merge_codes", "Merge one code into another",
             palette="review: merge codes"),
+        Key("w", "toggle_pane", "One pane", "review.one_pane", "Hide or show the theme list (one wide pane on a small terminal)",
+            show=False, palette="review: one pane", palette_help="Hide or show the theme list"),
         Key("o", "cycle_coder", "Coder", "review.coder", "Show one coder's extracts, then the next, then all",
             show=False, palette="review: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("k", "check", "Check data", "review.check", "Find uncoded units resembling this theme",
@@ -213,6 +215,16 @@ class ReviewPhase(Phase):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "missed":
             self.action_apply_hit()
+
+    def action_toggle_pane(self) -> None:
+        """One pane: the theme list folds away so the extracts (and the form) get the
+        whole width; the highlighted theme stays the one shown."""
+        pane = self.query_one("#review-themes-pane")
+        pane.display = not pane.display
+        if not pane.display:
+            self.query_one("#review-extracts", ExtractTable).focus()
+        else:
+            self.query_one("#review-themes").focus()
 
     def action_cycle_coder(self) -> None:
         table = self.query_one("#review-extracts", ExtractTable)
