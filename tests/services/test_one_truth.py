@@ -147,3 +147,18 @@ def test_memo_lists_name_targets_as_the_user_sees_them(two_coders):
     out = CliRunner().invoke(app, ["memo", "list", "--db", ws.db.url]).output
     assert f"note on coding {key}:{first.coding.ordinal}: on the coding" in out
     assert f"on document {key}: on the document" in out
+
+
+def test_memo_events_name_the_unit(two_coders):
+    from coder.services import history
+    from coder.services.notes import add_memo, edit_memo
+
+    ws = two_coders
+    with ws.read() as session:
+        theme = q.theme_row(session, ws.project.id, THEME)
+        first = q.theme_extracts(session, ws.project.id, theme.id)[0]
+    unit = f"{first.coding.document_key}:{first.coding.ordinal}"
+    memo_id = add_memo(ws, "why this fits", "coding", first.id)
+    assert history.log(ws, limit=1)[0].target == f"note on coding {unit}"
+    edit_memo(ws, memo_id, "why this fits, on reflection")
+    assert history.log(ws, limit=1)[0].target == f"note on coding {unit}"

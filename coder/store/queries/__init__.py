@@ -84,6 +84,7 @@ from coder.store.queries.memos import (
     memo_counts,
     memo_row,
     memos,
+    target_label,
 )
 from coder.store.queries.progress import (
     count_read,
@@ -193,6 +194,7 @@ __all__ = [
     "theme_status_counts",
     "count_unassigned_codes",
     "memos",
+    "target_label",
     "memo_row",
     "memo_counts",
     "audit_events",

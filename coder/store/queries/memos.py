@@ -139,3 +139,8 @@ def memo_counts(session: Session, project_id: int) -> dict[tuple[str, str], int]
             .group_by(MemoRow.target_type, MemoRow.kind)
         )
     }
+
+
+def target_label(session: Session, target_type: str, target_id: int | None) -> str | None:
+    """One memo target as the user sees it (see ``_target_labels``)."""
+    return _target_labels(session, [(target_type, target_id)]).get((target_type, target_id))
