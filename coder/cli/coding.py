@@ -215,13 +215,12 @@ def codes(
     if as_json:
         typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
         return
-    depth: dict[str, int] = {}
-    for c in listing:
-        name, parent = c["name"], c["parent"]
-        depth[name] = depth.get(parent, -1) + 1 if parent else 0
+    from coder.core.code_tree import tree_order
+
+    for c, depth in tree_order(listing, lambda c: c["name"], lambda c: c["parent"]):
         status = "" if c["status"] == "active" else f"  [{c['status']}]"
         typer.echo(
-            f"{'  ' * depth[name]}{name:<40} {c['codings']:>5} codings {c['documents']:>4} docs{status}"
+            f"{'  ' * depth}{c['name']:<40} {c['codings']:>5} codings {c['documents']:>4} docs{status}"
         )
 
 

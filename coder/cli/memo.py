@@ -45,5 +45,5 @@ def memo_list(
     with workspace(db, None, project) as ws:
         for m in list_memos(ws, kind=kind):
             typer.echo(
-                f"{m.created_at[:16]}  {m.coder}  {m.kind} on {m.target_type}{' ' + m.target if m.target else ''}: {m.text}"
+                f"{m.created_at[:16]}  {m.coder}  {m.kind} on {m.target_type}{' ' + (m.label or m.target) if m.target else ''}: {m.text}"
             )

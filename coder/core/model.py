@@ -293,6 +293,7 @@ class Memo:
     coder: str
     created_at: str
     updated_at: str
+    label: str | None = None  # the target as the user sees it: key, name, "key:3"
 
 
 @dataclass

@@ -15,6 +15,7 @@ coverage too, and pure.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -551,37 +552,74 @@ def _active(data: QualityInputs) -> Result:
 K = TypeVar("K")
 
 KEYWORD_CUTOFF = 90.0  # a keyword must all but appear in the segment
+KEYWORD_BASE = 0.4  # n keywords found: 1 - 0.4**n (one: 60, two: 84, three: 94)
 EXTRACT_WEIGHT = 0.9  # an extract's likeness counts slightly less than a keyword hit
+MIN_WORD = 3
+_STOPWORDS = (
+    "the and for are but not you all any can had her was one our out has him his how its may "
+    "new now see two who did she use that with have this will your from they been were said "
+    "each which their there what about would these other into more some than them then also "
+    "only such when where while being both between after before over under most very"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class Resemblance:
-    score: float
-    cue: str  # the keyword or extract the segment resembles most
+    score: float  # 0-100: graded, so hits rank (100 only for the same words and keywords)
+    cue: str  # the keyword(s) or extract the segment resembles most
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The words that carry meaning: casefolded, three letters or more, no stopwords."""
+    return frozenset(
+        w for w in _WORD.findall(text.casefold()) if len(w) >= MIN_WORD and w not in STOPWORDS
+    )
 
 
 def resemblance(text: str, keywords: Sequence[str], extracts: Sequence[str]) -> Resemblance | None:
-    """How much a segment resembles a theme: a keyword found (almost) verbatim, or the
-    words of one of its extracts. None when nothing scores."""
+    """How much a segment resembles a theme, as a graded score that ranks hits.
+
+    Two kinds of evidence: the theme's keywords found (almost) verbatim, where each more
+    keyword found raises the score (1 - 0.4**n, times how exactly they matched), and the
+    overlap of content words with the theme's closest extract (the Dice coefficient, so a
+    long segment does not match everything the way a token-set ratio does). Evidence of
+    both kinds combines like independent chances: 1 - (1 - k)(1 - e). None when nothing
+    scores."""
     target = utils.default_process(text)
     if not target:
         return None
-    best: Resemblance | None = None
+    found: list[tuple[str, float]] = []
     for kw in keywords:
         cue = utils.default_process(kw)
-        if len(cue) < 3:
+        if len(cue) < MIN_WORD:
             continue
         score = fuzz.partial_ratio(cue, target, score_cutoff=KEYWORD_CUTOFF)
-        if score and (best is None or score > best.score):
-            best = Resemblance(score, kw)
-    for extract in extracts:
-        cue = utils.default_process(extract)
-        if not cue:
-            continue
-        score = EXTRACT_WEIGHT * fuzz.token_set_ratio(cue, target)
-        if score and (best is None or score > best.score):
-            best = Resemblance(score, extract)
-    return best
+        if score:
+            found.append((kw, score))
+    keyword = 0.0
+    if found:
+        exactness = sum(score for _kw, score in found) / len(found) / 100
+        keyword = (1 - KEYWORD_BASE ** len(found)) * exactness
+    words = content_words(text)
+    extract, extract_cue = 0.0, ""
+    if words:
+        for cue in extracts:
+            theirs = content_words(cue)
+            if not theirs:
+                continue
+            dice = EXTRACT_WEIGHT * 2 * len(words & theirs) / (len(words) + len(theirs))
+            if dice > extract:
+                extract, extract_cue = dice, cue
+    if not keyword and not extract:
+        return None
+    score = round(100 * (1 - (1 - keyword) * (1 - extract)), 1)
+    if keyword >= extract:
+        cue = ", ".join(kw for kw, _s in sorted(found, key=lambda f: -f[1]))
+    else:
+        cue = extract_cue
+    return Resemblance(score, cue)
 
 
 def rank_resembling(
@@ -589,7 +627,7 @@ def rank_resembling(
     keywords: Sequence[str],
     extracts: Sequence[str],
     limit: int = 20,
-    cutoff: float = 60.0,
+    cutoff: float = 50.0,
 ) -> list[tuple[Resemblance, K]]:
     """The ``limit`` candidates (item, text) that most resemble the cues, best first.
     Memory stays bounded by ``limit`` however many candidates stream past."""

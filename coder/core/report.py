@@ -8,9 +8,9 @@ the TUI preview) can never disagree about what the table says.
 
 Decisions worth knowing:
 
-* Counts of a theme cover its own codes and those of its sub-themes (a sub-theme is part
-  of its theme). An extract is a coded span: coded by two coders, it counts once. Extracts
-  marked as misfits of the theme (phase 4) are left out of its counts and extracts.
+* Counts follow the one definition in ``coder.core.extracts`` (shared with every screen):
+  a theme's own codes and its sub-themes' codes; an extract is a coded span, counted once
+  whoever coded it; spans marked as misfits (phase 4) are left out.
 * When the analyst has chosen no exemplars for a theme yet, the table says so and shows
   up to ``FALLBACK_EXTRACTS`` coded extracts instead, each flagged ``chosen=False`` so
   every writer labels them "not chosen".
@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from coder.core.extracts import count_extracts, misfit_segments, theme_codings
 from coder.core.model import Code, Coding, Document, Theme, citation_authors, surname
 
 FALLBACK_EXTRACTS = 2
@@ -367,10 +368,9 @@ class _Index:
         self.position = {c.id: i for i, c in enumerate(codings)}  # reading order
 
     def covered(self, code_names: set[str], misfits: set[int]) -> list[Coding]:
-        found = [
-            c for name in code_names for c in self.by_code.get(name, []) if c.id not in misfits
-        ]
-        return sorted(found, key=lambda c: self.position[c.id])
+        """The codings that count for a theme, by the one definition in core.extracts."""
+        found = [c for name in code_names for c in self.by_code.get(name, [])]
+        return sorted(theme_codings(found, code_names, misfits), key=lambda c: self.position[c.id])
 
 
 def _extract(
@@ -483,11 +483,13 @@ def build_theme_table(
         covered_codes = {c for name in family for c in by_name[name].codes}
         excluded = set().union(*(misfits.get(name, set()) for name in family))
         covered = index.covered(covered_codes, excluded)
+        own_misfits = misfit_segments(index.by_id.values(), misfits.get(theme.name, set()))
         chosen = [
             index.by_id[i]
             for i in exemplars.get(theme.name, [])
-            if i in index.by_id and i not in misfits.get(theme.name, set())
+            if i in index.by_id and index.by_id[i].segment_id not in own_misfits
         ]
+        counts = count_extracts(covered)
         shown = chosen or _fallback(covered, fallback)
         extracts = [_extract(c, covered_codes, index, bibliography, bool(chosen)) for c in shown]
         cited += [e.key for e in extracts]
@@ -502,8 +504,8 @@ def build_theme_table(
                 scope=theme.scope,
                 subthemes=children.get(theme.name, []),
                 codes=list(theme.codes),
-                documents=len({c.document_key for c in covered}),
-                extracts=len({c.segment_id for c in covered}),
+                documents=counts.documents,
+                extracts=counts.extracts,
                 exemplars=extracts,
                 exemplars_chosen=bool(chosen),
             )

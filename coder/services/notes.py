@@ -81,7 +81,12 @@ def add_memo(
     if not text.strip():
         raise ServiceError("the memo is empty")
     with ws.write("memo.add", memo_target(kind, target_type, target)) as tx:
-        return add_memo_in(tx, ws.project.id, text, target_type, target, kind)
+        memo_id = add_memo_in(tx, ws.project.id, text, target_type, target, kind)
+        if target_type == "coding":  # "note on coding gray2024:3", not the internal id
+            row = tx.get("memo", memo_id)
+            label = q.target_label(tx.session, "coding", row.target_id)
+            tx.target = memo_target(kind, target_type, label or target)
+        return memo_id
 
 
 def set_note_in(
@@ -115,6 +120,8 @@ def edit_memo(ws: Workspace, memo_id: int, text: str) -> None:
         row = tx.get("memo", memo_id)
         if row is None:
             raise ServiceError(f"no memo {memo_id}")
+        label = q.target_label(tx.session, row.target_type, row.target_id)
+        tx.target = memo_target(row.kind, row.target_type, label)
         tx.update("memo", row, text=text.strip(), updated_at=tx.time)
 
 

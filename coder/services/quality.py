@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from coder.core.model import Theme
 from coder.core.quality import (
     DocumentCoverage,
     Finding,
@@ -42,24 +41,18 @@ def gather(ws: Workspace) -> QualityInputs:
     with ws.read() as session:
         themes = q.themes(session, pid)
         stats = q.theme_stats(session, pid)
-        code_ids = {c.name: c.id for c in q.codes(session, pid, include_inactive=True)}
         names = {t.id: t.name for t in themes}
         facts = []
         for t in themes:
-            family = [t, *_descendants(t, themes)]
-            family_codes = {code_ids[c] for member in family for c in member.codes if c in code_ids}
-            extracts, documents = q.family_coverage(
-                session, pid, sorted(family_codes), [m.id for m in family if m.id is not None]
-            )
             s = stats.get(t.id) or q.ThemeStats()
             facts.append(
                 ThemeFacts(
                     name=t.name,
                     status=t.status.value,
                     codes=len(t.codes),
-                    extracts=extracts,
+                    extracts=s.extracts,
                     segments=s.segments,
-                    documents=documents,
+                    documents=s.documents,
                     exemplars=s.exemplars,
                     misfits=s.misfits,
                     definition=t.definition,
@@ -79,17 +72,6 @@ def gather(ws: Workspace) -> QualityInputs:
             phase_seconds=phase_seconds(q.iter_audit_times(session, pid)),
             phase_statuses=q.phase_statuses(session, pid),
         )
-
-
-def _descendants(theme: Theme, themes: list[Theme]) -> list[Theme]:
-    out: list[Theme] = []
-    stack = [t for t in themes if t.parent == theme.name]
-    while stack:
-        child = stack.pop(0)
-        if child.name != theme.name and child not in out:
-            out.append(child)
-            stack.extend(t for t in themes if t.parent == child.name)
-    return out
 
 
 def quality_check(ws: Workspace) -> list[Finding]:
@@ -123,7 +105,7 @@ def missed_data(
     theme: str,
     limit: int = 20,
     max_units: int = MAX_SCANNED_UNITS,
-    cutoff: float = 60.0,
+    cutoff: float = 50.0,
 ) -> MissedData:
     """Units that carry none of a theme's codes but resemble its extracts or its codes'
     keywords: data the coding may have missed. Bounded in cues, in units scanned (in

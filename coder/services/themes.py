@@ -241,6 +241,7 @@ def toggle_exemplar(ws: Workspace, theme: str, coding_id: int) -> bool:
         row = find_theme(tx, ws.project.id, theme)
         if tx.get("coding", coding_id) is None:
             raise ServiceError(f"no coding {coding_id}")
+        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
         existing = q.exemplar_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_exemplar", existing)
@@ -256,6 +257,7 @@ def toggle_misfit(ws: Workspace, theme: str, coding_id: int, note: str = "") -> 
         row = find_theme(tx, ws.project.id, theme)
         if tx.get("coding", coding_id) is None:
             raise ServiceError(f"no coding {coding_id}")
+        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
         existing = q.misfit_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_misfit", existing)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from coder.core.extracts import ThemeExtract
 from coder.core.model import AuditEvent, Code, Coding, Document, Memo, Segment, SegmentKind, Theme
 from coder.services.workspace import Workspace
 from coder.store import queries as q
@@ -215,29 +216,53 @@ def themes_with_exemplar_counts(ws: Workspace) -> tuple[list[Theme], dict[int, i
 
 @dataclass
 class ExtractPage:
-    """One page of a theme's coded extracts, with the reviewer's marks on them."""
+    """One page of a theme's extracts (one row per coded span, whoever coded it: see
+    ``coder.core.extracts``), with the reviewer's marks on them."""
 
     total: int
     page: int  # the page read: the one asked for, kept within the pages there are
-    codings: list[Coding]
+    extracts: list[ThemeExtract]
     exemplars: set[int]  # coding ids
     misfits: set[int]
 
+    @property
+    def codings(self) -> list[Coding]:
+        """The representative coding of each extract."""
+        return [e.coding for e in self.extracts]
 
-def theme_extracts(ws: Workspace, theme_id: int, page: int, page_size: int) -> ExtractPage:
+
+def theme_extracts(
+    ws: Workspace, theme_id: int, page: int, page_size: int, coder: str | None = None
+) -> ExtractPage:
+    """A page of a theme's extracts, of one coder's codings only if ``coder`` is given."""
     pid = ws.project.id
     with ws.read() as session:
-        total = q.count_theme_codings(session, pid, theme_id)
+        coder_ids = None
+        if coder is not None:
+            found = q.coder_id(session, coder)
+            coder_ids = [found] if found is not None else []
+        total = q.count_theme_extracts(session, pid, theme_id, coder_ids=coder_ids)
         page = max(0, min(page, max(1, -(-total // page_size)) - 1))
         return ExtractPage(
             total=total,
             page=page,
-            codings=q.theme_codings(
-                session, pid, theme_id, offset=page * page_size, limit=page_size
+            extracts=q.theme_extracts(
+                session,
+                pid,
+                theme_id,
+                offset=page * page_size,
+                limit=page_size,
+                coder_ids=coder_ids,
             ),
             exemplars=q.exemplar_coding_ids(session, theme_id),
             misfits=q.misfit_coding_ids(session, theme_id),
         )
+
+
+def project_coders(ws: Workspace) -> list[str]:
+    """The coders who coded something in this project (the choices of a coder filter)."""
+    with ws.read() as session:
+        return q.project_coder_names(session, ws.project.id)
 
 
 # ---- memos, coders, the audit trail ---------------------------------------------------
@@ -289,3 +314,29 @@ def audit_page(
 def count_audit_events(ws: Workspace) -> int:
     with ws.read() as session:
         return q.count_audit_events(session, ws.project.id)
+
+
+# ---- the memo browser -----------------------------------------------------------------
+
+MEMO_TARGETS = ("project", "document", "code", "theme", "coding")
+
+
+def memo_browser(
+    ws: Workspace,
+    target_type: str | None = None,
+    coder: str | None = None,
+    search: str = "",
+    limit: int = 500,
+) -> list[Memo]:
+    """All memos and notes, newest first, filtered by what they are on (the journal is on
+    the project), by coder and by words in their text."""
+    with ws.read() as session:
+        return q.memos(
+            session, ws.project.id, target_type=target_type, coder=coder, search=search, limit=limit
+        )
+
+
+def memo_coders(ws: Workspace) -> list[str]:
+    """The coders who wrote a memo in the project."""
+    with ws.read() as session:
+        return sorted({m.coder for m in q.memos(session, ws.project.id)})

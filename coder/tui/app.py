@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -36,6 +37,7 @@ from coder.tui.help import HelpScreen, binding_rows
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, keymap_path, load_keymap
 from coder.tui.live import TeamLink
+from coder.tui.memos import MemoScreen
 from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
@@ -76,6 +78,8 @@ def _phase_binding(n: int) -> Binding:
 
 
 TUI_LOCK_WAIT = 2.0  # seconds
+SHORT = 32  # rows: below this, secondary panes collapse
+NARROW = 110  # columns: below this, side panes narrow
 
 
 class CoderApp(App[None]):
@@ -90,6 +94,7 @@ class CoderApp(App[None]):
         *[_phase_binding(n) for n in PHASES],
         Binding("ctrl+z", "undo", "Undo", id="history.undo", tooltip="Undo your last change"),
         Binding("ctrl+y", "redo", "Redo", show=False, id="history.redo", tooltip="Redo what you undid"),
+        Binding("f10", "memos", "Memos", show=False, id="memos.open", tooltip="Browse, search and edit all memos and notes"),
         Binding("f8,ctrl+o", "journal", "Journal", id="journal.open", tooltip="Open the reflexive journal"),
         Binding("f9,ctrl+t", "audit", "Audit", show=False, id="audit.view", tooltip="Open the audit trail"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
@@ -153,6 +158,7 @@ class CoderApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._size_classes()
         self._load_keymap()
         self.query_one(PhaseStepper).set_current(self.phase)
         self.call_after_refresh(self._focus_phase, self._phase_widget(self.phase))
@@ -201,18 +207,40 @@ class CoderApp(App[None]):
         if n not in PHASES:
             return
         switcher = self.query_one("#phases", ContentSwitcher)
+        reading = self._document_being_read() if n == 2 and self.phase == 1 else None
+        if reading and self.ui_state.get("code.document") != reading:
+            # From reading to coding: phase 2 opens the document being read (at its start).
+            self.ui_state.update({"code.document": reading, "code.segment": "1"})
         widget = self._phase_widget(n)
         if widget is None:
             widget = self._make_phase(n)
             await switcher.mount(widget)
         elif n != self.phase:
             self._refresh_phase(widget)
+            if reading and hasattr(widget, "show_document"):
+                widget.show_document(reading)
         switcher.current = f"phase-{n}"
         self.phase = n
         self.query_one(PhaseStepper).set_current(n)
         self.remember({"phase": str(n)})
         self._focus_phase(widget)
         self.refresh_progress(recount=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._size_classes()
+
+    def _size_classes(self) -> None:
+        """``-short`` and ``-narrow`` on the app below SHORT rows and NARROW columns: the
+        phases' CSS collapses secondary panes under them, so every phase stays usable on
+        an 80x24 terminal (the default of many SSH sessions)."""
+        width, height = self.size
+        self.set_class(height < SHORT, "-short")
+        self.set_class(width < NARROW, "-narrow")
+
+    def _document_being_read(self) -> str | None:
+        """The key of the document open in phase 1, if phase 1 is showing one."""
+        doc = getattr(self._phase_widget(1), "doc", None)
+        return getattr(doc, "key", None)
 
     async def action_phase(self, n: int) -> None:
         await self.show_phase(n)
@@ -333,6 +361,22 @@ class CoderApp(App[None]):
         if not isinstance(self.screen, JournalScreen):
             self.push_screen(JournalScreen(self.ws))
 
+    def action_memos(self) -> None:
+        if not isinstance(self.screen, MemoScreen):
+            self.push_screen(MemoScreen(self.ws))
+
+    def open_passage(self, key: str, ordinal: int = 1) -> None:
+        """Phase 2 at a document's unit (the memo browser's Enter)."""
+        self.ui_state.update({"code.document": key, "code.segment": str(ordinal)})
+
+        async def go() -> None:
+            await self.show_phase(2)
+            widget = self._phase_widget(2)
+            if hasattr(widget, "show_document"):
+                widget.show_document(key, ordinal)
+
+        self.call_later(go)
+
     def action_audit(self) -> None:
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.ws))
@@ -386,6 +430,11 @@ class CoderApp(App[None]):
         ]
         commands += [
             ("journal: open", self.action_journal, "Write in or read the reflexive journal"),
+            (
+                "memos: browse",
+                self.action_memos,
+                "All memos and notes: filter, search, edit, go to",
+            ),
             ("history: undo", self.action_undo, "Undo your last change"),
             ("history: redo", self.action_redo, "Redo what you undid"),
             ("audit: view", self.action_audit, "Browse the audit trail"),

@@ -98,3 +98,19 @@ def test_codebook_validate_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     assert str(bad) in result.output
     good = runner.invoke(app, ["codebook", "validate", str(CODEBOOKS / "peer-support.yaml")])
     assert good.exit_code == 0, good.output
+
+
+def test_codes_prints_a_new_sub_code_under_its_real_parent(project: str) -> None:
+    """Codes listed in codebook order put a later sub-code at the end; the listing is a tree."""
+    for args in (
+        ["risk"],
+        ["care"],
+        ["staff risk", "--parent", "risk"],  # created last: its parent is not the last code
+    ):
+        result = runner.invoke(app, ["code", "create", *args, "--db", project])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["codes", "--db", project])
+    assert result.exit_code == 0, result.output
+    names = [line.split("  ")[0] if not line.startswith(" ") else line[:12] for line in
+             result.output.splitlines()]  # fmt: skip
+    assert [n.rstrip() for n in names] == ["risk", "  staff risk", "care"]

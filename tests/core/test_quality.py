@@ -237,7 +237,7 @@ def test_format_duration():
 
 def test_resemblance_prefers_a_keyword_hit_and_ignores_unrelated_text():
     hit = resemblance("Staff emphasised the RISKS of peer support.", ["risks", "ok"], [])
-    assert hit is not None and hit.score == 100 and hit.cue == "risks"
+    assert hit is not None and hit.score == 60 and hit.cue == "risks"
     assert resemblance("Nothing to see here at all.", ["risks"], []) is None
     assert resemblance("", ["risks"], ["anything"]) is None
     like = resemblance(
@@ -246,6 +246,24 @@ def test_resemblance_prefers_a_keyword_hit_and_ignores_unrelated_text():
         ["Peer workers must bridge this gap."],
     )
     assert like is not None and like.score > 60
+
+
+def test_resemblance_is_graded_so_hits_rank():
+    """Not 100 for every hit: more keywords, closer wording and both kinds of evidence
+    score higher; a long unit sharing one word with a short extract scores low."""
+    keywords = ["risk", "coercion", "restraint"]
+    one = resemblance("Staff talked of risk.", keywords, [])
+    two = resemblance("Staff talked of risk and restraint.", keywords, [])
+    three = resemblance("Risk, restraint and coercion on the ward.", keywords, [])
+    assert one and two and three and one.score < two.score < three.score < 100
+    extract = ["Staff saw risk where patients saw care."]
+    close = resemblance("Staff saw risk, patients saw care.", [], extract)
+    far = resemblance("Patients met in the garden and talked about care and food.", [], extract)
+    assert close and far and far.score < 50 < close.score
+    both = resemblance("Staff saw risk, patients saw care.", keywords, extract)
+    assert both and both.score > max(close.score, one.score)
+    scores = {r.score for r in (one, two, three, close, far, both) if r is not None}
+    assert len(scores) == 6
 
 
 def test_rank_resembling_is_bounded_ordered_and_stable():

@@ -10,6 +10,7 @@ from coder.core.model import DocumentRecord, Section
 from coder.services.importing import add_records
 from coder.store import queries as q
 from coder.tui.app import make_app
+from coder.tui.phases.code import CodePhase
 from coder.tui.phases.familiarise import FamiliarisePhase
 from coder.tui.widgets.reader import TextReader
 from coder.tui.widgets.text import visible, wrap_offsets
@@ -226,3 +227,38 @@ def test_wrap_offsets_fit_the_width_break_between_words_and_lose_nothing():
                 word = left + text[b:].split()[0]
                 assert cell_len(word) > width
     assert wrap_offsets("", 10) == [(0, 0)]
+
+
+def test_f3_codes_the_document_being_read(demo_ws):
+    """Reading the third document, F3 opens phase 2 on it, the first time and later too."""
+    keys = keys_in_order(demo_ws)
+
+    async def steps(pilot) -> None:
+        await press(pilot, "down", "down")
+        assert pilot.app.query_one(FamiliarisePhase).doc.key == keys[2]
+        await press(pilot, "f3")
+        code = pilot.app.query_one(CodePhase)
+        assert code.view.doc.key == keys[2]
+        await press(pilot, "f2", "down", "f3")
+        assert code.view.doc.key == keys[3]
+
+    drive(make_app(demo_ws), steps)
+
+
+def test_escape_clears_the_search(demo_ws):
+    async def steps(pilot) -> None:
+        await press(pilot, "slash")
+        search = pilot.app.query_one("#fam-search", Input)
+        search.value = "wounded healer"
+        await press(pilot, "enter")
+        doc_list = pilot.app.query_one("#fam-list", VirtualList)
+        assert doc_list.total < 20
+        await press(pilot, "escape")  # in the list, with a search on
+        assert search.value == "" and doc_list.total == 20
+        await press(pilot, "slash")
+        search.value = "peer"
+        await press(pilot, "escape")  # in the search box itself
+        assert search.value == "" and doc_list.total == 20
+        assert pilot.app.focused is doc_list
+
+    drive(make_app(demo_ws), steps)

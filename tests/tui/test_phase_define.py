@@ -141,3 +141,15 @@ def test_status_and_an_unsaved_definition_survives_quitting_through_the_app(demo
     theme = themes_by_name(demo_ws)[BRIDGING]
     assert theme.status.value == "defined"
     assert theme.definition == "Written, never saved by hand"
+
+
+def test_home_and_end_in_the_theme_list(demo_ws):
+    async def steps(pilot):
+        table = pilot.app.query_one("#define-themes", DataTable)
+        table.focus()
+        await press(pilot, "end")
+        assert table.cursor_row == table.row_count - 1 > 0
+        await press(pilot, "home")
+        assert table.cursor_row == 0
+
+    drive(Harness(demo_ws), steps)

@@ -21,6 +21,7 @@ from coder.services.notes import add_memo
 from coder.services.quality import gather, quality_check
 from coder.tui.app import make_app
 from coder.tui.phases.report import ReportPhase, render_preview
+from coder.tui.widgets.theme_dialogs import ConfirmDialog
 from tests.services.helpers import seed
 from tests.tui.conftest import drive, notices, press, settle
 
@@ -218,5 +219,29 @@ def test_palette_offers_an_export_per_format(demo_ws, tmp_path, monkeypatch, fmt
         commands[f"report: export {fmt}"]()
         await settle(pilot)
         assert phase.last_written == Path(tmp_path / f"themes.{fmt}")
+
+    drive(Harness(demo_ws), steps)
+
+
+def test_export_never_overwrites_an_existing_file_silently(demo_ws, tmp_path, monkeypatch):
+    """./themes.md from last week: e asks first; n keeps it, y overwrites it."""
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "themes.md"
+    old.write_text("last week's table", encoding="utf-8")
+
+    async def steps(pilot):
+        phase = pilot.app.query_one(ReportPhase)
+        phase.focus_target().focus()
+        await press(pilot, "e")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await press(pilot, "n")
+        assert old.read_text(encoding="utf-8") == "last week's table"
+        assert "kept" in str(phase.query_one("#export-result").render())
+        await press(pilot, "e")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await press(pilot, "y")
+        assert BRIDGING in old.read_text(encoding="utf-8")
+        await press(pilot, "e")  # the file it just wrote: no question this time
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
 
     drive(Harness(demo_ws), steps)

@@ -19,6 +19,7 @@ from coder.tui.phases.review import ReviewPhase
 from coder.tui.widgets import extract_table
 from coder.tui.widgets.extract_table import ExtractTable
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, PickDialog
+from tests.conftest import as_coder
 from tests.services.helpers import seed
 from tests.tui.conftest import drive, notices, press, screen_text, settle
 
@@ -114,11 +115,13 @@ def test_extracts_grouped_by_code_with_citation_and_detail(demo_ws):
     async def steps(pilot):
         phase = await choose_theme(pilot, BRIDGING)
         extracts = phase.query_one("#review-extracts", ExtractTable)
-        assert [c.code for c in extracts.codings] == [
-            "us and them", "us and them", "tread carefully", "tread carefully", "staff emphasis on risk",
+        # one row per coded span; the sub-theme's codes are part of the theme
+        assert [e.codes for e in extracts.extracts] == [
+            ["us and them"], ["us and them", "tread carefully"], ["tread carefully"],
+            ["staff emphasis on risk"], ["boundaries and role conflict"], ["power imbalance"],
         ]  # fmt: skip
         text = screen_text(pilot.app)
-        assert "extracts 1-5 of 5" in text
+        assert "extracts 1-6 of 6" in text
         assert "researchpeer_nd:8" in text and "gray2024:3" in text
         assert "code: us and them  by alice" in text  # the detail of the highlighted extract
 
@@ -136,9 +139,10 @@ def test_extracts_are_paged(demo_ws, monkeypatch):
         phase.query_one("#review-extracts").focus()
         await press(pilot, "right_square_bracket", "right_square_bracket")
         assert extracts.page == 2 and [c.code for c in extracts.codings] == [
-            "staff emphasis on risk"
+            "boundaries and role conflict",
+            "power imbalance",
         ]
-        assert "extracts 5-5 of 5 (page 3/3)" in screen_text(pilot.app)
+        assert "extracts 5-6 of 6 (page 3/3)" in screen_text(pilot.app)
         await press(pilot, "left_square_bracket")
         assert extracts.page == 1
 
@@ -322,5 +326,70 @@ def test_imported_markup_and_escapes_in_extracts_show_literally(demo_ws):
         detail = str(phase.query_one("#review-detail").render())
         assert "[link=http://x]click[/link] and [bold]us and them[/] ␛[2J loudly." in detail
         assert "[bold]us and them[/]" in screen_text(pilot.app)
+
+    drive(Harness(demo_ws), steps)
+
+
+def test_two_coders_one_row_per_extract_with_coders_and_wide_counts(demo_ws):
+    """Bob codes Alice's sentence too: one extract, both coders named; the ext. column
+    shows the same figure as the report, never cut."""
+    code_some(demo_ws)
+    bob = as_coder(demo_ws, "bob")
+    apply_code(bob, "gray2024:1", "us and them")
+
+    async def steps(pilot):
+        phase = await choose_theme(pilot, BRIDGING)
+        extracts = phase.query_one("#review-extracts", ExtractTable)
+        assert extracts.extracts[0].coders == ["alice", "bob"]
+        assert len(extracts.extracts) == 6
+        row = phase.query_one("#review-themes", DataTable).get_row(BRIDGING)
+        assert str(row[2]) == "6"
+        assert "alice, bob" in screen_text(pilot.app)
+        # misfit on the shared extract: one press marks it, a second unmarks it
+        extracts.focus()
+        extracts.move_cursor(row=0)
+        await press(pilot, "x")
+        assert extracts.is_marked(extracts.misfits)
+        assert str(phase.query_one("#review-themes", DataTable).get_row(BRIDGING)[2]) == "5"
+        await press(pilot, "x")
+        assert not extracts.is_marked(extracts.misfits)
+        await press(pilot, "o")  # alice's extracts only, bob's, then all again
+        assert extracts.coder == "alice" and len(extracts.extracts) == 6
+        await press(pilot, "o")
+        assert extracts.coder == "bob" and len(extracts.extracts) == 1
+        assert "bob's codings" in screen_text(pilot.app)
+        await press(pilot, "o")
+        assert extracts.coder is None and len(extracts.extracts) == 6
+        phase.stats[themes_by_name(demo_ws)[BRIDGING].id].extracts = 16084
+        phase.show_data((phase.themes, phase.stats))
+        await settle(pilot)
+        assert "16084" in screen_text(pilot.app)
+
+    drive(Harness(demo_ws), steps, size=(140, 45))
+
+
+def test_merge_codes_without_codes_says_so(ws):
+    """An empty codebook: c explains instead of opening an empty picker."""
+
+    async def steps(pilot):
+        await press(pilot, "c")
+        assert not isinstance(pilot.app.screen, PickDialog)
+        assert any("No codes to merge" in n for n in notices(pilot.app))
+
+    drive(Harness(ws), steps)
+
+
+def test_home_and_end_go_to_the_first_and_last_row(demo_ws):
+    code_some(demo_ws)
+
+    async def steps(pilot):
+        phase = await choose_theme(pilot, BRIDGING)
+        for table_id in ("#review-themes", "#review-extracts"):
+            table = phase.query_one(table_id, DataTable)
+            table.focus()
+            await press(pilot, "end")
+            assert table.cursor_row == table.row_count - 1 > 0
+            await press(pilot, "home")
+            assert table.cursor_row == 0
 
     drive(Harness(demo_ws), steps)

@@ -282,3 +282,28 @@ def test_every_binding_of_phases_3_to_6_has_an_id_and_a_tooltip():
     assert {ThemesPhase, ReviewPhase, DefinePhase, ReportPhase, AuditScreen} <= set(
         binding_classes()
     )
+
+
+def test_a_new_sub_code_is_listed_under_its_real_parent(demo_ws):
+    """Created last, a sub-code is last in codebook order: the table is a tree anyway,
+    and the unassigned pile too."""
+    code_service.create_code(demo_ws, Code(name="zz late child", parent="forms of peer support"))
+
+    async def steps(pilot):
+        phase = await open_themes(pilot)
+        for unassigned in (False, True):
+            if unassigned:
+                await press(pilot, "u")
+            shown = phase.shown
+            at = shown.index("forms of peer support")
+            children = [
+                c.name
+                for c in phase.codes
+                if c.parent == "forms of peer support" and c.name in shown
+            ]
+            assert set(shown[at + 1 : at + 1 + len(children)]) == set(children)
+            assert "zz late child" in shown[at + 1 : at + 1 + len(children)]
+            label = phase.query_one("#codes", DataTable).get_row("zz late child")[1]
+            assert str(label).startswith("  zz late child")
+
+    drive(Harness(demo_ws), steps)

@@ -14,7 +14,6 @@ from coder.store.queries.agreement import (
     coded_spans,
     document_decisions,
     document_units,
-    family_coverage,
     reading_units,
     unit_decisions,
 )
@@ -30,6 +29,7 @@ from coder.store.queries.coders import (
     coder_id,
     coder_names,
     ensure_coder,
+    project_coder_names,
 )
 from coder.store.queries.codes import (
     CodeCount,
@@ -45,6 +45,7 @@ from coder.store.queries.codes import (
 )
 from coder.store.queries.codings import (
     coding_row,
+    coding_unit_label,
     codings,
     codings_of_code,
     count_coded_segments,
@@ -83,6 +84,7 @@ from coder.store.queries.memos import (
     memo_counts,
     memo_row,
     memos,
+    target_label,
 )
 from coder.store.queries.progress import (
     count_read,
@@ -97,6 +99,7 @@ from coder.store.queries.progress import (
 from coder.store.queries.themes import (
     ThemeStats,
     count_theme_codings,
+    count_theme_extracts,
     count_unassigned_codes,
     exemplar_coding_ids,
     exemplar_codings,
@@ -108,6 +111,8 @@ from coder.store.queries.themes import (
     theme_code_row,
     theme_code_rows,
     theme_codings,
+    theme_extracts,
+    theme_families,
     theme_links_of_code,
     theme_row,
     theme_rows,
@@ -146,6 +151,7 @@ __all__ = [
     "document_keys_by_hash",
     "coder_id",
     "coder_names",
+    "project_coder_names",
     "ensure_coder",
     "code_rows",
     "code_row",
@@ -159,6 +165,7 @@ __all__ = [
     "code_cooccurrence",
     "count_coded_segments",
     "coding_row",
+    "coding_unit_label",
     "codings",
     "rows_for_coding",
     "codings_of_code",
@@ -174,6 +181,9 @@ __all__ = [
     "theme_links_of_code",
     "next_theme_order",
     "count_theme_codings",
+    "count_theme_extracts",
+    "theme_extracts",
+    "theme_families",
     "theme_codings",
     "exemplar_codings",
     "exemplar_coding_ids",
@@ -184,6 +194,7 @@ __all__ = [
     "theme_status_counts",
     "count_unassigned_codes",
     "memos",
+    "target_label",
     "memo_row",
     "memo_counts",
     "audit_events",
@@ -205,5 +216,4 @@ __all__ = [
     "unit_decisions",
     "document_decisions",
     "coded_spans",
-    "family_coverage",
 ]

@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
-    MisfitRow,
     SegmentRow,
 )
 
@@ -117,26 +116,3 @@ def coded_spans(
         project_id, coder_ids, code_ids,
     )  # fmt: skip
     return [tuple(r) for r in session.exec(query).all()]  # type: ignore[misc]
-
-
-def family_coverage(
-    session: Session, project_id: int, code_ids: Sequence[int], misfit_theme_ids: Sequence[int]
-) -> tuple[int, int]:
-    """(distinct coded segments, distinct documents) of some codes, leaving out codings
-    marked as misfits of the given themes: a theme's support as the report counts it."""
-    if not code_ids:
-        return 0, 0
-    misfits = select(MisfitRow.coding_id).where(col(MisfitRow.theme_id).in_(list(misfit_theme_ids)))
-    segments, documents = session.exec(
-        select(
-            func.count(func.distinct(CodingRow.segment_id)),
-            func.count(func.distinct(SegmentRow.document_id)),
-        )
-        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-        .where(
-            CodingRow.project_id == project_id,
-            col(CodingRow.code_id).in_(list(code_ids)),
-            col(CodingRow.id).not_in(misfits),
-        )
-    ).one()
-    return segments, documents

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from coder.store.tables import (
-    CoderRow,
-)
+from coder.store.tables import CoderRow, CodingRow
 
 
 def coder_id(session: Session, name: str) -> int | None:
@@ -31,3 +29,18 @@ def ensure_coder(session: Session, name: str) -> int:
     session.refresh(row)
     assert row.id is not None
     return row.id
+
+
+def project_coder_names(session: Session, project_id: int) -> list[str]:
+    """The coders with codings in the project, by name."""
+    return list(
+        session.exec(
+            select(CoderRow.name)
+            .where(
+                col(CoderRow.id).in_(
+                    select(CodingRow.coder_id).where(CodingRow.project_id == project_id)
+                )
+            )
+            .order_by(CoderRow.name)
+        )
+    )

@@ -89,3 +89,21 @@ def rows_for_coding(session: Session, table: str, coding_id: int) -> list[Exempl
 
 def codings_of_code(session: Session, code_id: int) -> list[CodingRow]:
     return list(session.exec(select(CodingRow).where(CodingRow.code_id == code_id)))
+
+
+def coding_unit_label(session: Session, coding_id: int) -> str | None:
+    """A coding's unit as the user sees it: "faulkner2012a:3", or "key@10-42" for a span."""
+    row = session.exec(
+        select(
+            DocumentRow.key, SegmentRow.kind, SegmentRow.ordinal, SegmentRow.start, SegmentRow.end
+        )
+        .join(SegmentRow, SegmentRow.document_id == DocumentRow.id)
+        .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
+        .where(CodingRow.id == coding_id)
+    ).first()
+    if row is None:
+        return None
+    key, kind, ordinal, start, end = row
+    if kind == "unit" and ordinal is not None:
+        return f"{key}:{ordinal}"
+    return f"{key}@{start}-{end}"

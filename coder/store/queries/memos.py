@@ -9,8 +9,13 @@ from coder.core.model import (
     Memo,
 )
 from coder.store.tables import (
+    CodeRow,
     CoderRow,
+    CodingRow,
+    DocumentRow,
     MemoRow,
+    SegmentRow,
+    ThemeRow,
 )
 
 
@@ -21,7 +26,11 @@ def memos(
     target_id: int | None = None,
     kind: str | None = None,
     limit: int | None = None,
+    search: str | None = None,
+    coder: str | None = None,
 ) -> list[Memo]:
+    """Memos newest first; ``search`` finds words in the text (case-insensitive, on both
+    backends), ``coder`` keeps one coder's."""
     query = (
         select(MemoRow, CoderRow.name)
         .join(CoderRow, CoderRow.id == MemoRow.coder_id)
@@ -33,9 +42,16 @@ def memos(
         query = query.where(MemoRow.target_id == target_id)
     if kind is not None:
         query = query.where(MemoRow.kind == kind)
+    if coder is not None:
+        query = query.where(CoderRow.name == coder)
+    for word in (search or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(MemoRow.text).like(f"%{escaped.lower()}%", escape="\\"))
     query = query.order_by(col(MemoRow.created_at).desc(), col(MemoRow.id).desc())
     if limit is not None:
         query = query.limit(limit)
+    rows = session.exec(query).all()
+    labels = _target_labels(session, [(m.target_type, m.target_id) for m, _n in rows])
     return [
         Memo(
             m.id,
@@ -46,9 +62,52 @@ def memos(
             name,
             m.created_at,
             m.updated_at,
+            labels.get((m.target_type, m.target_id)),
         )
-        for m, name in session.exec(query)
+        for m, name in rows
     ]
+
+
+def _target_labels(
+    session: Session, targets: list[tuple[str, int | None]]
+) -> dict[tuple[str, int | None], str]:
+    """Memo targets as the user sees them (a document's key, a code's or theme's name, a
+    coding's unit "key:3"), one query per kind of target, never the internal id."""
+    wanted: dict[str, set[int]] = {}
+    for kind, target_id in targets:
+        if target_id:
+            wanted.setdefault(kind, set()).add(target_id)
+    out: dict[tuple[str, int | None], str] = {}
+    for kind, model in (("document", DocumentRow), ("code", CodeRow), ("theme", ThemeRow)):
+        ids = list(wanted.get(kind, ()))
+        if ids:
+            column = model.key if model is DocumentRow else model.name
+            for row_id, label in session.exec(
+                select(model.id, column).where(col(model.id).in_(ids))
+            ):
+                out[(kind, row_id)] = label
+    ids = list(wanted.get("coding", ()))
+    if ids:
+        for coding_id, key, kind, ordinal, start, end in session.exec(
+            select(
+                CodingRow.id,
+                DocumentRow.key,
+                SegmentRow.kind,
+                SegmentRow.ordinal,
+                SegmentRow.start,
+                SegmentRow.end,
+            )
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(col(CodingRow.id).in_(ids))
+        ):
+            unit = (
+                f"{key}:{ordinal}"
+                if kind == "unit" and ordinal is not None
+                else f"{key}@{start}-{end}"
+            )
+            out[("coding", coding_id)] = unit
+    return out
 
 
 def memo_row(
@@ -80,3 +139,8 @@ def memo_counts(session: Session, project_id: int) -> dict[tuple[str, str], int]
             .group_by(MemoRow.target_type, MemoRow.kind)
         )
     }
+
+
+def target_label(session: Session, target_type: str, target_id: int | None) -> str | None:
+    """One memo target as the user sees it (see ``_target_labels``)."""
+    return _target_labels(session, [(target_type, target_id)]).get((target_type, target_id))

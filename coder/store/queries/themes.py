@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from coder.core.extracts import ThemeExtract
 from coder.core.model import (
     Coding,
     Theme,
@@ -165,6 +167,100 @@ def theme_codings(
     return [to_coding(*row) for row in session.exec(query)]
 
 
+def _family_of(session: Session, project_id: int, theme_id: int) -> list[int]:
+    return theme_families(session, project_id).get(theme_id, [theme_id])
+
+
+def _extract_clauses(project_id: int, family: Sequence[int], coder_ids: Sequence[int] | None):
+    """The codings behind a theme family's extracts, misfits included (lists mark them)."""
+    codes = select(ThemeCodeRow.code_id).where(col(ThemeCodeRow.theme_id).in_(list(family)))
+    clauses = [CodingRow.project_id == project_id, col(CodingRow.code_id).in_(codes)]
+    if coder_ids is not None:
+        clauses.append(col(CodingRow.coder_id).in_(list(coder_ids)))
+    return clauses
+
+
+def count_theme_extracts(
+    session: Session, project_id: int, theme_id: int, coder_ids: Sequence[int] | None = None
+) -> int:
+    """A theme's extracts (spans, once whoever coded them), misfits included."""
+    family = _family_of(session, project_id, theme_id)
+    return session.exec(
+        select(func.count(func.distinct(CodingRow.segment_id))).where(
+            *_extract_clauses(project_id, family, coder_ids)
+        )
+    ).one()
+
+
+def theme_extracts(
+    session: Session,
+    project_id: int,
+    theme_id: int,
+    offset: int = 0,
+    limit: int | None = None,
+    coder_ids: Sequence[int] | None = None,
+) -> list[ThemeExtract]:
+    """A page of a theme's extracts, one row per span with its codes and coders, grouped
+    by their first code (codebook order) and then in reading order. Two queries a page."""
+    family = _family_of(session, project_id, theme_id)
+    clauses = _extract_clauses(project_id, family, coder_ids)
+    spans = (
+        select(
+            CodingRow.segment_id.label("segment_id"),
+            func.min(CodeRow.order).label("code_order"),
+            func.min(CodingRow.id).label("first_id"),
+        )
+        .join(CodeRow, CodeRow.id == CodingRow.code_id)
+        .where(*clauses)
+        .group_by(CodingRow.segment_id)
+        .subquery()
+    )
+    page = (
+        select(spans.c.segment_id, spans.c.first_id)
+        .join(SegmentRow, SegmentRow.id == spans.c.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .order_by(
+            spans.c.code_order,
+            DocumentRow.ordinal,
+            DocumentRow.id,
+            SegmentRow.start,
+            spans.c.segment_id,
+        )
+        .offset(offset)
+    )
+    if limit is not None:
+        page = page.limit(limit)
+    firsts = dict(session.exec(page).all())
+    if not firsts:
+        return []
+    rows = session.exec(
+        select(CodingRow, SegmentRow, DocumentRow, CodeRow.name, CoderRow.name)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(CodeRow, CodeRow.id == CodingRow.code_id)
+        .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+        .where(*clauses, col(CodingRow.segment_id).in_(list(firsts)))
+        .order_by(CodeRow.order, CodeRow.name, CodingRow.id)
+    ).all()
+    found: dict[int, ThemeExtract] = {}
+    for row in rows:
+        coding = to_coding(*row)
+        extract = found.get(coding.segment_id)
+        if extract is None:
+            extract = found[coding.segment_id] = ThemeExtract(coding=coding)
+        if coding.id == firsts[coding.segment_id]:
+            extract.coding = coding
+        if coding.code not in extract.codes:
+            extract.codes.append(coding.code)
+        if coding.coder not in extract.coders:
+            extract.coders.append(coding.coder)
+        extract.coding_ids.append(coding.id)
+    out = [found[segment_id] for segment_id in firsts if segment_id in found]
+    for extract in out:
+        extract.coders.sort()
+    return out
+
+
 def exemplar_codings(session: Session, project_id: int, theme_id: int) -> list[Coding]:
     """A theme's exemplar extracts in their chosen order."""
     query = (
@@ -184,47 +280,102 @@ def exemplar_coding_ids(session: Session, theme_id: int) -> set[int]:
 
 @dataclass
 class ThemeStats:
-    """Counts over a theme's codes: codings, distinct segments and documents, marks."""
+    """A theme's figures by the one definition in ``coder.core.extracts``: extracts (coded
+    spans, once whoever coded them) and documents over its family's codes, misfit spans left
+    out; ``codings`` are the rows behind those extracts; ``codes`` are its own codes."""
 
     codes: int = 0
     codings: int = 0
-    segments: int = 0
+    extracts: int = 0
     documents: int = 0
     exemplars: int = 0
     misfits: int = 0
+    segments: int = 0  # coded segments of its OWN codes, misfits in: what overlap is measured on
 
 
-def theme_stats(session: Session, project_id: int) -> dict[int, ThemeStats]:
-    """Per live theme, in a handful of grouped queries whatever the project's size."""
-    live = _live_theme_ids(project_id)
-    stats: dict[int, ThemeStats] = {tid: ThemeStats() for tid in session.exec(live)}
+def theme_families(session: Session, project_id: int) -> dict[int, list[int]]:
+    """Each live theme's id with those of its sub-themes, at any depth (cycles cut)."""
+    rows = theme_rows(session, project_id)
+    live = {r.id for r in rows}
+    children: dict[int, list[int]] = {}
+    for r in rows:
+        if r.parent_id in live and r.parent_id != r.id:
+            children.setdefault(r.parent_id, []).append(r.id)
+    families: dict[int, list[int]] = {}
+    for r in rows:
+        out, stack = [r.id], list(children.get(r.id, []))
+        while stack:
+            child = stack.pop(0)
+            if child not in out:
+                out.append(child)
+                stack.extend(children.get(child, []))
+        families[r.id] = out
+    return families
+
+
+def _counted_codings(project_id: int, family: Sequence[int], coder_ids: Sequence[int] | None):
+    """WHERE clauses of the codings that count for a theme family (core.extracts rules)."""
+    codes = select(ThemeCodeRow.code_id).where(col(ThemeCodeRow.theme_id).in_(list(family)))
+    misfit_spans = (
+        select(CodingRow.segment_id)
+        .join(MisfitRow, MisfitRow.coding_id == CodingRow.id)
+        .where(col(MisfitRow.theme_id).in_(list(family)))
+    )
+    clauses = [
+        CodingRow.project_id == project_id,
+        col(CodingRow.code_id).in_(codes),
+        col(CodingRow.segment_id).not_in(misfit_spans),
+    ]
+    if coder_ids is not None:
+        clauses.append(col(CodingRow.coder_id).in_(list(coder_ids)))
+    return clauses
+
+
+def theme_stats(
+    session: Session, project_id: int, coder_ids: Sequence[int] | None = None
+) -> dict[int, ThemeStats]:
+    """Per live theme: a few grouped queries plus one per theme (themes are few)."""
+    families = theme_families(session, project_id)
+    live = list(families)
+    stats: dict[int, ThemeStats] = {tid: ThemeStats() for tid in live}
     for tid, n in session.exec(
         select(ThemeCodeRow.theme_id, func.count())
         .where(col(ThemeCodeRow.theme_id).in_(live))
         .group_by(ThemeCodeRow.theme_id)
     ):
         stats[tid].codes = n
-    for tid, codings_n, segments_n, documents_n in session.exec(
-        select(
-            ThemeCodeRow.theme_id,
-            func.count(CodingRow.id),
-            func.count(func.distinct(CodingRow.segment_id)),
-            func.count(func.distinct(SegmentRow.document_id)),
-        )
+    for tid, n in session.exec(
+        select(ThemeCodeRow.theme_id, func.count(func.distinct(CodingRow.segment_id)))
         .join(CodingRow, CodingRow.code_id == ThemeCodeRow.code_id)
-        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .where(col(ThemeCodeRow.theme_id).in_(live), CodingRow.project_id == project_id)
         .group_by(ThemeCodeRow.theme_id)
     ):
+        stats[tid].segments = n
+    for tid, family in families.items():
+        codings_n, extracts_n, documents_n = session.exec(
+            select(
+                func.count(CodingRow.id),
+                func.count(func.distinct(CodingRow.segment_id)),
+                func.count(func.distinct(SegmentRow.document_id)),
+            )
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .where(*_counted_codings(project_id, family, coder_ids))
+        ).one()
         s = stats[tid]
-        s.codings, s.segments, s.documents = codings_n, segments_n, documents_n
-    for model, name in ((ExemplarRow, "exemplars"), (MisfitRow, "misfits")):
-        for tid, n in session.exec(
-            select(model.theme_id, func.count())
-            .where(col(model.theme_id).in_(live))
-            .group_by(model.theme_id)
-        ):
-            setattr(stats[tid], name, n)
+        s.codings, s.extracts, s.documents = codings_n, extracts_n, documents_n
+    for tid, n in session.exec(
+        select(ExemplarRow.theme_id, func.count())
+        .where(col(ExemplarRow.theme_id).in_(live))
+        .group_by(ExemplarRow.theme_id)
+    ):
+        stats[tid].exemplars = n
+    for tid, n in session.exec(  # misfit extracts: marked spans, once each
+        select(MisfitRow.theme_id, func.count(func.distinct(CodingRow.segment_id)))
+        .join(CodingRow, CodingRow.id == MisfitRow.coding_id)
+        .where(col(MisfitRow.theme_id).in_(live))
+        .group_by(MisfitRow.theme_id)
+    ):
+        stats[tid].misfits = n
     return stats
 
 

@@ -125,6 +125,14 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         if not self._open(self.view.doc.key, ordinal or 1, keep_scroll=True):
             self._open_first()
 
+    def show_document(self, key: str, ordinal: int | None = None) -> None:
+        """Open ``key`` at unit ``ordinal`` (at its first unit unless it is already the
+        document shown): the app calls this when the reviewer moves from reading it in
+        phase 1 to coding, and from the memo browser."""
+        if ordinal is None and self.view is not None and self.view.doc.key == key:
+            return
+        self._open(key, ordinal or 1)
+
     # ---- loading ---------------------------------------------------------------------
 
     @property

@@ -20,7 +20,8 @@ from coder.services import themes as theme_service
 from coder.services import views
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase
-from coder.tui.widgets.extract_table import ExtractTable, extract_detail
+from coder.tui.widgets.extract_table import ExtractTable, extract_detail, unit_label
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PromptDialog
 
@@ -42,6 +43,10 @@ class DefinePhase(Phase):
             palette="define: move theme up", palette_help="Earlier in the report"),
         Key("ctrl+down,greater_than_sign", "reorder(1)", "Move down", "define.move_down",
             "Move the theme down in the report", palette="define: move theme down", palette_help="Later in the report"),
+        Key("w", "toggle_pane", "One pane", "define.one_pane", "Hide or show the theme list (one wide pane on a small terminal)",
+            show=False, palette="define: one pane", palette_help="Hide or show the theme list"),
+        Key("o", "cycle_coder", "Coder", "define.coder", "Show one coder's extracts, then the next, then all",
+            show=False, palette="define: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("s", "cycle_status", "Status", "define.status", "Candidate → reviewed → defined",
             palette="define: next theme status"),
         Key("right_square_bracket", "page(1)", "Next page", "define.next_page", "Next page of extracts"),
@@ -59,7 +64,7 @@ class DefinePhase(Phase):
         with Horizontal(id="define-body"):
             with Vertical(id="define-themes-pane"):
                 yield Label("Themes in report order", classes="pane-title")
-                yield DataTable(id="define-themes", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="define-themes", cursor_type="row", zebra_stripes=True)
             with Vertical(id="define-form"):
                 yield Label("", id="theme-name")
                 yield Label(
@@ -170,7 +175,11 @@ class DefinePhase(Phase):
             detail.update(Text("No coded extract in this theme yet.", "dim"))
             return
         detail.update(
-            extract_detail(coding, "★ exemplar" if coding.id in extracts.exemplars else "")
+            extract_detail(
+                coding,
+                "★ exemplar" if extracts.is_marked(extracts.exemplars) else "",
+                extracts.current_extract(),
+            )
         )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -252,14 +261,16 @@ class DefinePhase(Phase):
 
     def action_exemplar(self) -> None:
         theme = self.theme
-        coding = self.query_one("#define-extracts", ExtractTable).current()
+        table = self.query_one("#define-extracts", ExtractTable)
+        coding = table.current()
         if theme is None or coding is None:
             self.app.notify("Highlight an extract of the theme first.", severity="warning")
             return
-        marked = self.service(theme_service.toggle_exemplar, theme.name, coding.id)
+        target = table.target_id(table.exemplars)
+        marked = self.service(theme_service.toggle_exemplar, theme.name, target)
         if marked is not FAILED:
             what = "is now an exemplar of" if marked else "is no longer an exemplar of"
-            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+            self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
 
     def action_reorder(self, delta: int) -> None:
         theme = self.theme
@@ -275,6 +286,24 @@ class DefinePhase(Phase):
         status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
         self.service(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
+        )
+
+    def action_toggle_pane(self) -> None:
+        """One pane: the theme list folds away so the extracts (and the form) get the
+        whole width; the highlighted theme stays the one shown."""
+        pane = self.query_one("#define-themes-pane")
+        pane.display = not pane.display
+        if not pane.display:
+            self.query_one("#define-extracts", ExtractTable).focus()
+        else:
+            self.query_one("#define-themes").focus()
+
+    def action_cycle_coder(self) -> None:
+        table = self.query_one("#define-extracts", ExtractTable)
+        coder = table.next_coder()
+        self._show_extracts(0)
+        self.app.notify(
+            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
         )
 
     def action_page(self, delta: int) -> None:

@@ -104,7 +104,7 @@ class FamiliarisePhase(Phase):
             palette="familiarise: set aside all found",
             palette_help="Set aside every document the search finds"),
         Key("r", "focus_reader", "Reader", "familiarise.reader", "Scroll the reader", show=False),
-        Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note)",
+        Key("escape", "back_to_list", "List", "familiarise.back", "Back to the document list (saves the note; clears a search)",
             show=False),
     )  # fmt: skip
 
@@ -390,5 +390,11 @@ class FamiliarisePhase(Phase):
         self.reader.focus()
 
     def action_back_to_list(self) -> None:
+        """Esc: from the note or reader back to the list; from the search box, or in the
+        list while a search is on, it also clears the search."""
         self.save_pending()
+        search = self.query_one("#fam-search", Input)
+        if search.value and (search.has_focus or self.doc_list.has_focus):
+            search.value = ""
+            self._apply_search()
         self.doc_list.focus()

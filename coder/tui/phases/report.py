@@ -32,6 +32,7 @@ from coder.services.workspace import Workspace
 from coder.tui.phases.base import Key, PaletteCommand, Phase, read_then_show
 from coder.tui.widgets.extract_table import clip
 from coder.tui.widgets.text import one_line
+from coder.tui.widgets.theme_dialogs import ConfirmDialog
 
 PREVIEW_EXEMPLAR_CHARS = 240
 _SCROLLS = {
@@ -372,6 +373,20 @@ class ReportPhase(Phase):
         path = Path(raw).expanduser() if raw else default_path(self.format, self.kind)
         if not path.is_absolute():
             path = Path.cwd() / path
+        if path.is_file() and path != self.last_written:
+            # Never overwrite silently: last week's table may be the one the paper cites.
+            self.app.push_screen(
+                ConfirmDialog(f"{path} exists. Overwrite it?"),
+                lambda yes: (
+                    self._write(path)
+                    if yes
+                    else self._export_failed(f"kept {path}: nothing written (edit the path with /)")
+                ),
+            )
+            return
+        self._write(path)
+
+    def _write(self, path: Path) -> None:
         self.query_one("#export-result", Label).update(Text(f"writing {path} …", "dim"))
         self._write(self.format, path, self.kind)
 

@@ -27,7 +27,8 @@ from coder.services.quality import MissedData, MissedHit, missed_data
 from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
 from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
-from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail
+from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail, unit_label
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.theme_dialogs import (
     ConfirmDialog,
@@ -60,6 +61,10 @@ class ReviewPhase(Phase):
             palette="review: discard theme"),
         Key("c", "merge_codes", "Merge codes", "review.merge_codes", "Merge one code into another",
             palette="review: merge codes"),
+        Key("w", "toggle_pane", "One pane", "review.one_pane", "Hide or show the theme list (one wide pane on a small terminal)",
+            show=False, palette="review: one pane", palette_help="Hide or show the theme list"),
+        Key("o", "cycle_coder", "Coder", "review.coder", "Show one coder's extracts, then the next, then all",
+            show=False, palette="review: filter extracts by coder", palette_help="One coder's extracts, or all coders'"),
         Key("k", "check", "Check data", "review.check", "Find uncoded units resembling this theme",
             palette="review: check against the data set", palette_help="Uncoded units resembling the theme"),
         Key("a", "apply_hit", "Code hit", "review.apply", "Apply one of the theme's codes to the hit"),
@@ -80,7 +85,7 @@ class ReviewPhase(Phase):
         with Horizontal(id="review-body"):
             with Vertical(id="review-themes-pane"):
                 yield Label("Themes", classes="pane-title")
-                yield DataTable(id="review-themes", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="review-themes", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-extracts-pane"):
                 yield Label("Extracts", classes="pane-title", id="review-extracts-title")
                 yield ExtractTable(self.ws, id="review-extracts")
@@ -93,7 +98,14 @@ class ReviewPhase(Phase):
 
     def on_mount(self) -> None:
         themes = self.query_one("#review-themes", DataTable)
-        for label, width in (("theme", 24), ("status", 9), ("ext.", 4), ("docs", 4), ("✗", 2)):
+        # Counts size their own columns (None): 16084 extracts must never show as 1608.
+        for label, width in (
+            ("theme", 24),
+            ("status", 9),
+            ("ext.", None),
+            ("docs", None),
+            ("✗", 2),
+        ):
             themes.add_column(label, width=width)
         missed = self.query_one("#missed", DataTable)
         for label, width in (
@@ -151,7 +163,7 @@ class ReviewPhase(Phase):
             table.add_row(
                 name,
                 Text(t.status.value, _status_style(t.status.value)),
-                Text(str(s.codings), justify="right"),
+                Text(str(s.extracts), justify="right"),
                 Text(str(s.documents), justify="right"),
                 Text(str(s.misfits or ""), justify="right"),
                 key=t.name,
@@ -181,11 +193,11 @@ class ReviewPhase(Phase):
             detail.update(Text("No coded extract in this theme yet.", "dim"))
             return
         marks = []
-        if coding.id in extracts.misfits:
+        if extracts.is_marked(extracts.misfits):
             marks.append("✗ does not fit")
-        if coding.id in extracts.exemplars:
+        if extracts.is_marked(extracts.exemplars):
             marks.append("★ exemplar")
-        detail.update(extract_detail(coding, ", ".join(marks)))
+        detail.update(extract_detail(coding, ", ".join(marks), extracts.current_extract()))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table_id = event.data_table.id
@@ -204,6 +216,24 @@ class ReviewPhase(Phase):
         if event.data_table.id == "missed":
             self.action_apply_hit()
 
+    def action_toggle_pane(self) -> None:
+        """One pane: the theme list folds away so the extracts (and the form) get the
+        whole width; the highlighted theme stays the one shown."""
+        pane = self.query_one("#review-themes-pane")
+        pane.display = not pane.display
+        if not pane.display:
+            self.query_one("#review-extracts", ExtractTable).focus()
+        else:
+            self.query_one("#review-themes").focus()
+
+    def action_cycle_coder(self) -> None:
+        table = self.query_one("#review-extracts", ExtractTable)
+        coder = table.next_coder()
+        self._show_extracts(0)
+        self.app.notify(
+            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
+        )
+
     def action_page(self, delta: int) -> None:
         target = self.query_one("#review-extracts", ExtractTable).page_after(delta)
         if target is not None:
@@ -219,16 +249,18 @@ class ReviewPhase(Phase):
 
     def action_misfit(self) -> None:
         theme = self._need_theme()
-        coding = self.query_one("#review-extracts", ExtractTable).current()
+        table = self.query_one("#review-extracts", ExtractTable)
+        coding = table.current()
         if theme is None:
             return
         if coding is None:
             self.app.notify("Highlight an extract first.", severity="warning")
             return
-        marked = self.service(theme_service.toggle_misfit, theme.name, coding.id)
+        target = table.target_id(table.misfits)
+        marked = self.service(theme_service.toggle_misfit, theme.name, target)
         if marked is not FAILED:
             what = "marked as not fitting" if marked else "fits again"
-            self.app.notify(f"{coding.document_key}: {what} {theme.name}", markup=False)
+            self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
 
     def action_cycle_status(self) -> None:
         theme = self._need_theme()
@@ -342,6 +374,14 @@ class ReviewPhase(Phase):
         theme = self.theme
         codes = views.codes(self.ws)
         names = [c.name for c in codes]
+        if len(names) < 2:
+            self.app.notify(
+                "No codes to merge: merging needs two active codes"
+                + (f" (there is only {names[0]!r})." if names else " (the codebook is empty)."),
+                severity="warning",
+                markup=False,
+            )
+            return
         current = self.query_one("#review-extracts", ExtractTable).current()
         first = ([current.code] if current and current.code in names else []) + (
             theme.codes if theme else []

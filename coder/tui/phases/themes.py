@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from coder.core.code_tree import tree_order
 from coder.core.matching import filter_codes
 from coder.core.model import Code, Theme
 from coder.services import themes as theme_service
@@ -110,17 +111,6 @@ class ThemesPhase(Phase):
     def themes_of(self, code: str) -> list[str]:
         return [t.name for t in self.themes if code in t.codes]
 
-    def _depths(self) -> dict[str, int]:
-        parents = {c.name: c.parent for c in self.codes}
-        depths: dict[str, int] = {}
-        for name in parents:
-            depth, cursor, seen = 0, parents.get(name), {name}
-            while cursor and cursor not in seen and cursor in parents:
-                seen.add(cursor)
-                depth, cursor = depth + 1, parents.get(cursor)
-            depths[name] = depth
-        return depths
-
     def _fill_codes(self) -> None:
         table = self.query_one("#codes", DataTable)
         current = self.current_code()
@@ -131,7 +121,11 @@ class ThemesPhase(Phase):
         )
         if self.unassigned_only:
             names = [n for n in names if not self.themes_of(n)]
-        depths = self._depths() if not query.strip() else {}
+        depths: dict[str, int] = {}
+        if not query.strip():  # a tree: each sub-code under its real parent
+            parents = {c.name: c.parent for c in self.codes}
+            ordered = tree_order(names, lambda n: n, parents.get)
+            names, depths = [n for n, _d in ordered], dict(ordered)
         table.clear()
         self.shown = names
         for name in names:

@@ -2,17 +2,20 @@
 
 A theme on a large project can hold thousands of extracts; the table only ever holds one
 page of them (``views.theme_extracts``), grouped by code, with each extract's citation key
-and section. Marks show what the reviewer decided: ✗ does not fit the theme, ★ exemplar.
+and section. An extract is a coded span, listed once whoever coded it (``coder.core.extracts``):
+the coders column says who, and ``coder`` filters the list to one coder's codings. Marks show
+what the reviewer decided: ✗ does not fit the theme, ★ exemplar.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
+from coder.core.extracts import ThemeExtract
 from coder.core.model import Coding
 from coder.services import views
 from coder.services.workspace import Workspace
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
 
 PAGE_SIZE = 100
@@ -34,16 +37,18 @@ def clip(text: Text, limit: int) -> Text:
     return clipped
 
 
-def extract_detail(coding: Coding, marks: str = "") -> Text:
+def extract_detail(coding: Coding, marks: str = "", extract: ThemeExtract | None = None) -> Text:
     """The whole extract with its citation, for the detail pane under a table."""
+    codes = ", ".join(extract.codes) if extract else coding.code
+    coders = ", ".join(extract.coders) if extract else coding.coder
     head = Text.assemble(
         (unit_label(coding), "bold"),
         "  ",
         one_line(coding.heading or "", "italic"),
         "  code: ",
-        one_line(coding.code, "bold"),
+        one_line(codes, "bold"),
         "  by ",
-        one_line(coding.coder),
+        one_line(coders),
         (f"  {marks}" if marks else "", "bold yellow"),
         "\n",
     )
@@ -54,7 +59,7 @@ def extract_detail(coding: Coding, marks: str = "") -> Text:
     return head
 
 
-class ExtractTable(DataTable):
+class ExtractTable(RowTable):
     """The coded extracts of one theme, paged in SQL."""
 
     def __init__(self, ws: Workspace, *, id: str | None = None) -> None:
@@ -63,15 +68,21 @@ class ExtractTable(DataTable):
         self.theme_id: int | None = None
         self.page = 0
         self.total = 0
-        self.codings: list[Coding] = []
+        self.extracts: list[ThemeExtract] = []
         self.exemplars: set[int] = set()
         self.misfits: set[int] = set()
+        self.coder: str | None = None  # show only this coder's codings
+
+    @property
+    def codings(self) -> list[Coding]:
+        return [e.coding for e in self.extracts]
 
     def on_mount(self) -> None:
         for label, width in (
             ("", 2),
             ("code", 16),
             ("unit", 18),
+            ("coders", 10),
             ("section", 10),
             ("extract", None),
         ):
@@ -86,45 +97,73 @@ class ExtractTable(DataTable):
         row = self.cursor_row if keep_cursor else 0
         self.theme_id = theme_id
         self.clear()
-        self.codings = []
+        self.extracts = []
         if theme_id is None:
             self.total, self.page = 0, 0
             return
-        read = views.theme_extracts(self.ws, theme_id, page, PAGE_SIZE)
-        self.total, self.page, self.codings = read.total, read.page, read.codings
+        read = views.theme_extracts(self.ws, theme_id, page, PAGE_SIZE, coder=self.coder)
+        self.total, self.page, self.extracts = read.total, read.page, read.extracts
         self.exemplars, self.misfits = read.exemplars, read.misfits
         previous_code = None
-        for coding in self.codings:
-            code = one_line(coding.code, "bold") if coding.code != previous_code else Text("")
-            previous_code = coding.code
+        for extract in self.extracts:
+            coding, first = extract.coding, extract.codes[0] if extract.codes else ""
+            code = (
+                one_line(", ".join(extract.codes), "bold") if first != previous_code else Text("")
+            )
+            previous_code = first
             self.add_row(
-                Text(self.marks(coding.id), "bold yellow"),
+                Text(self.marks(extract), "bold yellow"),
                 code,
                 Text(unit_label(coding)),
+                one_line(", ".join(extract.coders)),
                 one_line(coding.heading or ""),
                 clip(one_line(coding.text), EXTRACT_CHARS),
                 key=str(coding.id),
             )
-        if self.codings:
-            self.move_cursor(row=min(row, len(self.codings) - 1), animate=False)
+        if self.extracts:
+            self.move_cursor(row=min(row, len(self.extracts) - 1), animate=False)
 
-    def marks(self, coding_id: int) -> str:
-        return ("✗" if coding_id in self.misfits else "") + (
-            "★" if coding_id in self.exemplars else ""
-        )
+    def marks(self, extract: ThemeExtract) -> str:
+        ids = set(extract.coding_ids)
+        return ("✗" if ids & self.misfits else "") + ("★" if ids & self.exemplars else "")
+
+    def current_extract(self) -> ThemeExtract | None:
+        if not self.extracts or not 0 <= self.cursor_row < len(self.extracts):
+            return None
+        return self.extracts[self.cursor_row]
 
     def current(self) -> Coding | None:
-        if not self.codings or not 0 <= self.cursor_row < len(self.codings):
+        extract = self.current_extract()
+        return extract.coding if extract else None
+
+    def is_marked(self, marked: set[int]) -> bool:
+        """Whether the highlighted extract carries a mark (on any of its codings)."""
+        extract = self.current_extract()
+        return bool(extract and set(extract.coding_ids) & marked)
+
+    def target_id(self, marked: set[int]) -> int | None:
+        """The coding id a mark toggle acts on: the one already marked (so a second press
+        unmarks the extract), else the extract's representative coding."""
+        extract = self.current_extract()
+        if extract is None:
             return None
-        return self.codings[self.cursor_row]
+        return next((i for i in extract.coding_ids if i in marked), extract.coding.id)
 
     def position(self) -> str:
-        """ "extracts 101-200 of 345 (page 2/4)" for the pane title."""
+        """ "extracts 101-200 of 345 (page 2/4)" for the pane title (and whose, if filtered)."""
+        whose = f"{self.coder}'s codings: " if self.coder else ""  # first: titles get cut
         if not self.total:
-            return "no coded extracts"
+            return whose + "no coded extracts"
         first = self.page * PAGE_SIZE + 1
-        last = first + len(self.codings) - 1
-        return f"extracts {first}-{last} of {self.total} (page {self.page + 1}/{self.pages})"
+        last = first + len(self.extracts) - 1
+        return f"{whose}extracts {first}-{last} of {self.total} (page {self.page + 1}/{self.pages})"
+
+    def next_coder(self) -> str | None:
+        """Cycle the coder filter: all coders, then each coder of the project in turn."""
+        choices: list[str | None] = [None, *views.project_coders(self.ws)]
+        at = choices.index(self.coder) if self.coder in choices else 0
+        self.coder = choices[(at + 1) % len(choices)]
+        return self.coder
 
     def page_after(self, delta: int) -> int | None:
         """The page ``delta`` pages on (1 next, -1 previous), or None if there is none."""

@@ -1,0 +1,207 @@
+"""The memo browser: every memo and note of the project in one place (F10, or the palette).
+
+Memos live on many things (the journal on the project, familiarisation notes on
+documents, memos on codes, themes and codings), and an analyst writing up needs to read
+them side by side: so one table lists them all, newest first, filtered by what they are
+on, by coder and by words in their text (in SQL). Enter jumps to the passage a memo is
+about (phase 2 at its document and unit); e edits a memo in place and Esc saves it
+(through ``notes.edit_memo``, audited like every change).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static, TextArea
+
+from coder.core.model import Memo
+from coder.services import views
+from coder.services.notes import edit_memo
+from coder.services.workspace import Workspace
+from coder.tui.journal import when
+from coder.tui.messages import DataChanged
+from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.text import literal, one_line
+
+ON = {"project": "journal", "document": "document", "code": "code", "theme": "theme",
+      "coding": "coded passage"}  # fmt: skip
+
+
+def memo_place(memo: Memo) -> str:
+    """What a memo is on, as the user knows it: "journal", "code: us and them", "gray2024:3"."""
+    if memo.target_type == "project":
+        return "journal"
+    return f"{ON.get(memo.target_type, memo.target_type)}: {memo.label or memo.target or '?'}"
+
+
+class MemoScreen(ModalScreen[None]):
+    """Browse, search and edit all memos; jump to what a memo is about."""
+
+    DEFAULT_CSS = """
+    MemoScreen { align: center middle; }
+    MemoScreen > Vertical {
+        width: 95%; height: 95%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    MemoScreen #memo-title { text-style: bold; }
+    MemoScreen #memo-search { height: 3; }
+    MemoScreen #memo-table { height: 1fr; }
+    MemoScreen #memo-text { height: auto; max-height: 8; border-top: solid $primary; }
+    MemoScreen #memo-edit { height: 8; display: none; }
+    MemoScreen #memo-edit.editing { display: block; }
+    MemoScreen #memo-hint { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("t", "cycle_target", "On", id="memos.target", tooltip="Show memos on one kind of thing, then the next, then all"),
+        Binding("o", "cycle_coder", "Coder", id="memos.coder", tooltip="Show one coder's memos, then the next, then all"),
+        Binding("slash", "search", "Search", id="memos.search", tooltip="Find words in the memos' text"),
+        Binding("e", "edit", "Edit", id="memos.edit", tooltip="Edit the memo in place (Esc saves)"),
+        Binding("enter", "jump", "Go to", id="memos.jump", tooltip="Open the passage or document the memo is about"),
+        Binding("escape", "close", "Close", id="memos.close", tooltip="Save an edit, clear the search, or close"),
+    ]  # fmt: skip
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+        self.target: str | None = None
+        self.coder: str | None = None
+        self.memos: list[Memo] = []
+        self.editing: Memo | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Memos and notes", id="memo-title")
+            yield Input(placeholder="/ search the memos' text", id="memo-search")
+            yield DataTable(id="memo-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="memo-text")
+            yield TextArea(id="memo-edit", soft_wrap=True, tab_behavior="focus")
+            yield Static(
+                "t: on (journal, document, code, theme, coded passage) · o: coder · /: search · "
+                "e: edit (Esc saves) · Enter: go to · Esc: close",
+                id="memo-hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one("#memo-table", DataTable)
+        for label, width in (("when", 16), ("coder", 10), ("on", 30), ("memo", None)):
+            table.add_column(label, width=width)
+        table.focus()
+        self.refresh_memos()
+
+    def refresh_memos(self) -> None:
+        search = self.query_one("#memo-search", Input).value
+        try:
+            self.memos = views.memo_browser(self.ws, self.target, self.coder, search)
+        except USER_ERRORS as error:
+            show_error(self, error)
+            return
+        table = self.query_one("#memo-table", DataTable)
+        table.clear()
+        for memo in self.memos:
+            table.add_row(
+                Text(when(memo.created_at)[:16]),
+                one_line(memo.coder),
+                one_line(memo_place(memo)),
+                one_line(memo.text[:200]),
+                key=str(memo.id),
+            )
+        filters = [f"on {ON.get(self.target, self.target)}" if self.target else "",
+                   f"by {self.coder}" if self.coder else "",
+                   f"matching {search!r}" if search.strip() else ""]  # fmt: skip
+        title = f"Memos and notes: {len(self.memos)} shown"
+        if any(filters):
+            title += " (" + ", ".join(f for f in filters if f) + ")"
+        self.query_one("#memo-title", Label).update(title)
+        self.show_current()
+
+    def current(self) -> Memo | None:
+        table = self.query_one("#memo-table", DataTable)
+        if not self.memos or not 0 <= table.cursor_row < len(self.memos):
+            return None
+        return self.memos[table.cursor_row]
+
+    def show_current(self) -> None:
+        memo = self.current()
+        text = Text("No memo here.", "dim") if memo is None else literal(memo.text)
+        self.query_one("#memo-text", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_current()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_jump()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_memos()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#memo-table", DataTable).focus()
+
+    def action_cycle_target(self) -> None:
+        choices: list[str | None] = [None, *views.MEMO_TARGETS]
+        self.target = choices[(choices.index(self.target) + 1) % len(choices)]
+        self.refresh_memos()
+
+    def action_cycle_coder(self) -> None:
+        choices: list[str | None] = [None, *views.memo_coders(self.ws)]
+        at = choices.index(self.coder) if self.coder in choices else 0
+        self.coder = choices[(at + 1) % len(choices)]
+        self.refresh_memos()
+
+    def action_search(self) -> None:
+        self.query_one("#memo-search", Input).focus()
+
+    def action_edit(self) -> None:
+        memo = self.current()
+        if memo is None:
+            return
+        self.editing = memo
+        area = self.query_one("#memo-edit", TextArea)
+        area.load_text(memo.text)
+        area.add_class("editing")
+        area.focus()
+
+    def save_edit(self) -> None:
+        memo, self.editing = self.editing, None
+        area = self.query_one("#memo-edit", TextArea)
+        area.remove_class("editing")
+        self.query_one("#memo-table", DataTable).focus()
+        if memo is None or area.text.strip() == memo.text.strip():
+            return
+        if not area.text.strip():
+            self.notify(
+                "an empty memo is not saved: the memo is kept as it was", severity="warning"
+            )
+            return
+        ok, _ = attempt(self, edit_memo, self.ws, memo.id, area.text)
+        if ok:
+            self.notify(f"memo on {memo_place(memo)} saved", markup=False)
+            self.app.post_message(DataChanged(refresh_phase=False))
+            self.refresh_memos()
+
+    def action_close(self) -> None:
+        search = self.query_one("#memo-search", Input)
+        if self.editing is not None:
+            self.save_edit()
+        elif search.value:
+            search.value = ""
+            self.query_one("#memo-table", DataTable).focus()
+        else:
+            self.dismiss(None)
+
+    def action_jump(self) -> None:
+        memo = self.current()
+        if memo is None or memo.target_type not in ("document", "coding"):
+            self.notify("this memo is not on a passage or a document", severity="warning")
+            return
+        label = memo.label or ""
+        key, _, unit = label.partition(":") if memo.target_type == "coding" else (label, "", "")
+        key = key.split("@")[0]
+        ordinal = int(unit) if unit.isdigit() else 1
+        opener = getattr(self.app, "open_passage", None)
+        self.dismiss(None)
+        if callable(opener):
+            opener(key, ordinal)

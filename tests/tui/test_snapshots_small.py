@@ -1,0 +1,68 @@
+"""Every phase at 80x24 (the default of many SSH sessions), on the coded demo of
+test_snapshots_part2: an SVG snapshot each, and the checks that matter at that size
+(Themes shows many code rows, Define shows extract rows to pick an exemplar from).
+
+Update with ``pytest tests/tui/test_snapshots_small.py --snapshot-update`` and look at
+the files (``rsvg-convert``) before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from coder.tui.app import make_app
+from coder.tui.widgets.extract_table import ExtractTable
+from tests.tui.conftest import drive, press, steady
+from tests.tui.test_snapshots_part2 import coded_demo  # noqa: F401  (a fixture)
+
+SMALL = (80, 24)
+
+
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f6", "f7"])
+def test_every_phase_at_80x24(snap_compare, coded_demo, key):  # noqa: F811
+    async def open_phase(pilot) -> None:
+        await press(pilot, key)
+        await steady(pilot)
+
+    assert snap_compare(make_app(coded_demo), terminal_size=SMALL, run_before=open_phase)
+
+
+def test_small_terminal_keeps_rows_to_work_with(coded_demo):  # noqa: F811
+    async def steps(pilot) -> None:
+        assert pilot.app.has_class("-short") and pilot.app.has_class("-narrow")
+        await press(pilot, "f4")
+        codes = pilot.app.query_one("#codes", DataTable)
+        assert codes.size.height >= 8  # header and at least seven codes, not one
+        await press(pilot, "f6")
+        extracts = pilot.app.query_one("#define-extracts", ExtractTable)
+        assert extracts.size.height >= 4 and extracts.row_count > 1
+        await press(pilot, "f5")
+        assert pilot.app.query_one("#review-detail").size.height >= 3  # the extract's text
+
+    drive(make_app(coded_demo), steps, size=SMALL)
+
+
+def test_a_big_terminal_has_no_size_classes(coded_demo):  # noqa: F811
+    async def steps(pilot) -> None:
+        assert not pilot.app.has_class("-short") and not pilot.app.has_class("-narrow")
+        await press(pilot, "f4")
+        assert pilot.app.query_one("#cooccurrence").display
+
+    drive(make_app(coded_demo), steps, size=(140, 45))
+
+
+def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
+    async def steps(pilot) -> None:
+        await press(pilot, "f5")
+        pane = pilot.app.query_one("#review-themes-pane")
+        extracts = pilot.app.query_one("#review-extracts", ExtractTable)
+        narrow = extracts.size.width
+        pilot.app.query_one("#review-themes").focus()
+        await press(pilot, "w")
+        assert not pane.display and extracts.size.width > narrow + 20
+        assert pilot.app.focused is extracts
+        await press(pilot, "w")
+        assert pane.display
+
+    drive(make_app(coded_demo), steps, size=SMALL)
