@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, DataTable, Input
+from textual.widgets import DataTable, Input
 
 from coder.core.matching import suggest_codes
 from coder.core.model import DocumentRecord, Section, SegmentKind
@@ -131,20 +131,19 @@ def test_number_keys_apply_the_numbered_suggestions(demo_ws):
     drive(make_app(demo_ws), steps)
 
 
-def test_n_creates_a_code_under_the_highlighted_one_and_applies_it(demo_ws):
+def test_n_creates_a_code_under_a_chosen_parent_and_enter_applies_it(demo_ws):
     async def steps(pilot) -> None:
         await press(pilot, "f3", "slash", *"tread", "escape", "n")
         dialog = pilot.app.screen
         assert isinstance(dialog, NewCodeScreen)
-        assert dialog.query_one(Checkbox).value is True
-        assert "a sub-code of tread carefully" in screen_text(pilot.app)
+        assert "ctrl+t under the highlighted code" in screen_text(pilot.app)
         dialog.query_one("#new-code-name", Input).value = "us and them"
-        await press(pilot, "enter", "enter")
+        await press(pilot, "enter")
         assert isinstance(pilot.app.screen, NewCodeScreen)  # refused: the name exists
         assert "already exists" in screen_text(pilot.app)
         dialog.query_one("#new-code-name", Input).value = "walking on eggshells"
         dialog.query_one("#new-code-definition", Input).value = "Care not to upset others."
-        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+t", "enter")
         assert not isinstance(pilot.app.screen, NewCodeScreen)
         assert "■ walking on eggshells — alice" in screen_text(pilot.app)
 

@@ -32,7 +32,7 @@ from coder.tui.phases.code_navigation import ReadingOrder
 from coder.tui.phases.code_selection import WordSelection
 from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
 from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
-from coder.tui.widgets.dialogs import NewCodeScreen
+from coder.tui.widgets.dialogs import NewCode, NewCodeScreen
 from coder.tui.widgets.document import text_blocks
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
@@ -63,8 +63,8 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
                 show=False)
             for n in range(1, SUGGESTIONS + 1)
         ],
-        Key("n", "new_code", "New code", "code.new", "Create a code (under the highlighted one) and apply it",
-            palette="coding: new code", palette_help="Create a code and apply it to this segment"),
+        Key("n", "new_code", "New code", "code.new", "Create a code (top level unless you choose a parent); Enter applies it",
+            palette="coding: new code", palette_help="Create a code; Enter in the dialog also applies it here"),
         Key("x,delete", "remove", "Remove", "code.remove", "Remove one of your codes from this segment",
             palette="coding: remove code"),
         Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", show=False,
@@ -385,16 +385,23 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
                 return str(error)
             return None
 
-        def created(name: str | None) -> None:
-            if name is None:
+        def created(made: NewCode | None) -> None:
+            if made is None:
                 return
             self.panel.filter.value = ""
             self._load_codes()
-            self.apply(" ".join(name.split()))
+            name = " ".join(made.name.split())
+            if made.apply:
+                self.apply(name)
+            else:
+                self.notify(f"created {name!r} (not applied)", markup=False)
             self.reader.focus()
 
         self.app.push_screen(
-            NewCodeScreen(create, parent=self.panel.highlighted, name=typed), created
+            NewCodeScreen(
+                create, parent=self.panel.highlighted, name=typed, codes=[c.name for c in self.codes]
+            ),
+            created,
         )
 
     def action_blind(self) -> None:
