@@ -136,7 +136,7 @@ def test_n_creates_a_code_under_a_chosen_parent_and_enter_applies_it(demo_ws):
         await press(pilot, "f3", "slash", *"tread", "escape", "n")
         dialog = pilot.app.screen
         assert isinstance(dialog, NewCodeScreen)
-        assert "ctrl+t under the highlighted code" in screen_text(pilot.app)
+        assert "ctrl+t under the" in screen_text(pilot.app)
         dialog.query_one("#new-code-name", Input).value = "us and them"
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, NewCodeScreen)  # refused: the name exists
