@@ -12,6 +12,7 @@ from coder.services.search import search_segments
 from coder.store import queries as q
 from coder.tui.app import make_app
 from coder.tui.phases.code import CodePhase
+from coder.tui.widgets.code_picker import CodePickScreen
 from coder.tui.widgets.codebook import CodebookPanel
 from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.reader import Mark
@@ -241,6 +242,8 @@ def test_v_selects_words_and_codes_the_sub_span(demo_ws):
         await press(pilot, "L", "right", "h", "H")  # start one later, end one more, then back
         assert Mark(0, len("Research on peer"), "selection") in code.reader.marks
         await press(pilot, "L", "enter")
+        assert isinstance(pilot.app.screen, CodePickScreen)  # the code is picked on purpose
+        await press(pilot, *"forms of", "enter")
         assert "SELECTING" not in screen_text(pilot.app)
         assert "on “on peer”" in screen_text(pilot.app)
         assert any(

@@ -30,6 +30,7 @@ from coder.tui.phases.base import Key, Phase
 from coder.tui.phases.code_memos import OwnCodings
 from coder.tui.phases.code_navigation import ReadingOrder
 from coder.tui.phases.code_selection import WordSelection
+from coder.tui.widgets.code_picker import CodePickScreen
 from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
 from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
 from coder.tui.widgets.dialogs import NewCode, NewCodeScreen
@@ -40,6 +41,7 @@ from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.text import literal, one_line, safe_style
 
 SUGGESTIONS = 9
+SUGGEST_CHARS = 4_000
 
 
 class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
@@ -57,7 +59,8 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             palette="coding: next uncoded", palette_help="Jump to the next segment you have not coded"),
         Key("slash,f", "filter", "Find code", "code.filter", "Type to filter the codebook",
             palette="coding: find code", palette_help="Filter the codebook"),
-        Key("enter", "apply", "Apply", "code.apply", "Apply the highlighted code"),
+        Key("enter", "apply", "Apply", "code.apply",
+            "Apply the highlighted code (with a selection: choose the code in a picker)"),
         *[
             Key(str(n), f"suggestion({n})", f"Suggestion {n}", f"code.suggestion_{n}", f"Apply suggestion {n}",
                 show=False)
@@ -69,15 +72,29 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             palette="coding: remove code"),
         Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", show=False,
             palette="coding: memo on coding"),
-        Key("v", "select", "Select", "code.select", "Select words within the segment to code a part",
-            palette="coding: select words", palette_help="Select words within the segment (sub-span coding)"),
-        Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: one more word"),
-        Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: one word fewer"),
+        Key("v", "select", "Select", "code.select", "Select a span within the segment to code a part",
+            palette="coding: select span", palette_help="Select words within the segment (sub-span coding)"),
+        Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: the end one word later"),
+        Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: the end one word earlier"),
         Key("L,shift+right", "move_start(1)", "Start →", "code.select_start_right", "Selection: start one word later",
             show=False),
         Key("H,shift+left", "move_start(-1)", "Start ←", "code.select_start_left",
             "Selection: start one word earlier", show=False),
-        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave word selection"),
+        Key("right_parenthesis", "select_by('sentence', 1)", "Sentence →", "code.select_sentence_next",
+            "Selection: the active end to the next sentence", show=False),
+        Key("left_parenthesis", "select_by('sentence', -1)", "Sentence ←", "code.select_sentence_prev",
+            "Selection: the active end to the previous sentence", show=False),
+        Key("right_square_bracket", "select_by('clause', 1)", "Clause →", "code.select_clause_next",
+            "Selection: the active end to the next clause (, ; : — .)", show=False),
+        Key("left_square_bracket", "select_by('clause', -1)", "Clause ←", "code.select_clause_prev",
+            "Selection: the active end to the previous clause", show=False),
+        Key("0,home", "select_by('segment', -1)", "Seg start", "code.select_segment_start",
+            "Selection: the active end to the start of the segment", show=False),
+        Key("dollar_sign,end", "select_by('segment', 1)", "Seg end", "code.select_segment_end",
+            "Selection: the active end to the end of the segment", show=False),
+        Key("o", "other_end", "Other end", "code.select_other_end",
+            "Selection: make the other end the one that ( ) [ ] 0 $ move", show=False),
+        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave the selection"),
         Key("b", "blind", "Blind", "code.blind", "Hide or show other coders' codings", show=False,
             palette="coding: toggle blind"),
         Key("s", "search_code", "Search+code", "code.search", "Search segments and code the hits",
@@ -294,21 +311,33 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
     def _applied_text(self) -> Text:
         if self.view is None:
             return Text("")
-        return applied_text([self._coding_line(c) for c in self._here()])
+        applied = applied_text([self._coding_line(c) for c in self._here()])
+        selected = self.selection_line()
+        if selected is None:
+            return applied
+        return Text("\n", end="").join([selected, applied])
+
+    def _suggestion_text(self) -> str:
+        """The text suggestions are matched on: the selection, else the segment (its first
+        SUGGEST_CHARS characters: a 1,000,000-character segment must not cost seconds)."""
+        if self.view is None:
+            return ""
+        span = self._selection_span()
+        if span is not None:
+            return self.view.doc.text[span[0] : min(span[1], span[0] + SUGGEST_CHARS)]
+        unit = self.current
+        return unit.text[:SUGGEST_CHARS] if unit is not None else ""
 
     def _update_suggestions(self) -> None:
-        unit = self.current
-        span = self._selection_span()
-        text = ""
-        if self.view is not None:
-            if span is not None:
-                text = self.view.doc.text[span[0] : span[1]]
-            elif unit is not None:
-                text = unit.text
+        text = self._suggestion_text()
         found = suggest_codes(text, self.codes, limit=SUGGESTIONS) if text else []
         self.suggestions = [code for code, _score in found]
         mine = {c.code for c in self._here() if c.coder == self.ws.coder}
         self.query_one("#code-suggestions", Static).update(suggestions_text(self.suggestions, mine))
+
+    def suggestion_reasons(self) -> list[tuple[str, str]]:
+        """The suggested codes for the picker, each with why it is suggested."""
+        return [(code.name, "matches its keywords or examples") for code in self.suggestions]
 
     # ---- applying, removing, memos ---------------------------------------------------
 
@@ -325,9 +354,10 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             return UnitRef(self.view.doc.key, unit.ordinal)
         return UnitRef(self.view.doc.key)
 
-    def apply(self, code: str) -> bool:
-        """Apply ``code`` to the target: one service call, then the screen from the store."""
-        ref = self.target()
+    def apply(self, code: str, ref: UnitRef | None = None) -> bool:
+        """Apply ``code`` to ``ref`` (default: the target): one service call, then the
+        screen from the store."""
+        ref = ref or self.target()
         if ref is None:
             return False
         ok, added = attempt(self, apply_code, self.ws, ref, code)
@@ -346,6 +376,9 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         return bool(added)
 
     def action_apply(self) -> None:
+        if self.selection is not None:
+            self.pick_code_for_selection()
+            return
         code = self.panel.highlighted
         if code is None:
             self.notify(
@@ -353,6 +386,23 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             )
             return
         self.apply(code)
+
+    def pick_code_for_selection(self) -> None:
+        """Enter on a selection: choose its code in a picker (fuzzy filter, suggestions
+        first). The code applied is the one picked there, to the span selected when the
+        picker opened: never the codebook cursor's by accident."""
+        ref, span = self.target(), self._selection_span()
+        if ref is None or span is None or self.view is None:
+            return
+        text = self.view.doc.text[span[0] : span[1]]
+
+        def picked(names: list[str] | None) -> None:
+            if names:
+                self.apply(names[0], ref)
+
+        self.app.push_screen(
+            CodePickScreen(text, self.codes, self.suggestion_reasons()), picked
+        )
 
     def action_suggestion(self, number: int) -> None:
         if number <= len(self.suggestions):

@@ -24,7 +24,7 @@ def title_text(
         title.append(" · ")
         title.append_text(one_line(unit.heading))
     if selecting:
-        title.append("  SELECTING: h/l end, H/L start, ⏎ code, esc", style="bold reverse")
+        title.append("  SELECTING: ⏎ choose a code, esc leave", style="bold reverse")
     if blind:
         title.append("  BLIND", style="bold reverse")
     title.append("   ")
