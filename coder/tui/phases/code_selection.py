@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from coder.core.selection import Motion, Selection, snap_to_words, words_of
+from coder.core.selection import Motion, Selection, snap_to_words, unit_ranges, words_of
 from coder.tui.widgets.reader import TextReader
 from coder.tui.widgets.text import one_line
 
@@ -35,6 +35,15 @@ class WordSelection:
 
     words: list[tuple[int, int]]  # (start, end) of each word of the current segment
     selection: Selection | None
+    # Words and sentence/clause ranges of the segments selected in (by document, span):
+    # a 1,000,000-character segment's are worth computing once, not at each key.
+    _words_cache: dict[tuple[str, int, int], list[tuple[int, int]]]
+    _ranges_cache: dict[tuple[str, int, int, Motion], list[tuple[int, int]]]
+
+    def _unit_key(self) -> tuple[str, int, int]:
+        unit = self.current
+        assert unit is not None and self.view is not None
+        return (self.view.doc.key, unit.start, unit.end)
 
     if TYPE_CHECKING:
         view: DocView | None
@@ -84,7 +93,12 @@ class WordSelection:
         unit = self.current
         if unit is None:
             return False
-        self.words = words_of(unit.text, unit.start)
+        if not hasattr(self, "_words_cache") or len(self._words_cache) > 64:
+            self._words_cache, self._ranges_cache = {}, {}
+        words = self._words_cache.get(self._unit_key())
+        if words is None:
+            words = self._words_cache[self._unit_key()] = words_of(unit.text, unit.start)
+        self.words = words
         return bool(self.words)
 
     def action_select(self) -> None:
@@ -97,8 +111,16 @@ class WordSelection:
         unit = self.current
         if self.selection is None or unit is None:
             return
+        ranges = None
+        if motion in (Motion.SENTENCE, Motion.CLAUSE):
+            key = (*self._unit_key(), motion)
+            ranges = self._ranges_cache.get(key)
+            if ranges is None:
+                ranges = self._ranges_cache[key] = unit_ranges(
+                    unit.text, self.words, motion, unit.start
+                )
         self.selection = self.selection.move(
-            handle, motion, direction, unit.text, self.words, unit.start
+            handle, motion, direction, unit.text, self.words, unit.start, ranges
         )
         self._show(scroll=False)
 

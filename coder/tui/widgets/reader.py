@@ -285,9 +285,11 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
 class SegmentReader(TextReader, inherit_bindings=False):
     """The coding phase's reader: arrows and page keys belong to the phase (they move
     between segments and documents), so the text scrolls with shift+up/down only; the
-    current segment is kept in view anyway."""
+    current segment is kept in view anyway (home and end scroll to the text's top and end)."""
 
     BINDINGS = [
         Binding("shift+up", "scroll_up", "Scroll up", show=False, id="code.scroll_up", tooltip="Scroll the text up"),
         Binding("shift+down", "scroll_down", "Scroll down", show=False, id="code.scroll_down", tooltip="Scroll the text down"),
+        Binding("home", "scroll_home", "Top", show=False, id="code.scroll_top", tooltip="Scroll to the top of the text"),
+        Binding("end", "scroll_end", "Bottom", show=False, id="code.scroll_bottom", tooltip="Scroll to the end of the text"),
     ]  # fmt: skip
