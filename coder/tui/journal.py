@@ -79,7 +79,10 @@ class JournalScreen(ModalScreen[None]):
             # A half-written entry survives Esc: the app keeps it until it is added.
             draft = str(getattr(self.app, "journal_draft", ""))
             yield TextArea(draft, id="journal-new", soft_wrap=True, tab_behavior="focus")
-            yield Static("ctrl+s adds the entry · Esc adds it and closes · ctrl+g discards it", id="journal-hint")
+            yield Static(
+                "ctrl+s adds the entry · Esc adds it and closes · ctrl+g discards it",
+                id="journal-hint",
+            )
             yield VerticalScroll(id="journal-entries")
 
     def on_mount(self) -> None:

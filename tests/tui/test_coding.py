@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input
+from textual.widgets import Checkbox, DataTable, Input
 
 from coder.core.matching import suggest_codes
 from coder.core.model import DocumentRecord, Section, SegmentKind

@@ -44,6 +44,7 @@ from coder.store.queries.codes import (
     next_code_order,
 )
 from coder.store.queries.codings import (
+    coded_texts,
     coding_row,
     codings,
     codings_of_code,
@@ -159,6 +160,7 @@ __all__ = [
     "code_cooccurrence",
     "count_coded_segments",
     "coding_row",
+    "coded_texts",
     "codings",
     "rows_for_coding",
     "codings_of_code",

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from coder.core.matching import suggest_codes
 from coder.core.model import Code, Coding, Segment, SegmentKind
+from coder.core.similarity import ExampleIndex
 from coder.services import views
 from coder.services.codes import create_code
 from coder.services.coding import UnitRef, apply_code
@@ -39,6 +40,7 @@ from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.text import literal, one_line, safe_style
+from coder.tui.workers import read_then_show
 
 SUGGESTIONS = 9
 SUGGEST_CHARS = 4_000
@@ -111,6 +113,9 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         self.codes: list[Code] = []
         self.counts: dict[str, int] = {}
         self.suggestions: list[Code] = []
+        self.reasons: dict[str, str] = {}  # why each suggestion is suggested
+        self.learned: dict[str, int] = {}  # suggestions by likeness: extracts behind them
+        self.examples = ExampleIndex()  # what was coded with each code (learned suggestions)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="code-main"):
@@ -173,6 +178,21 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         self.codes = [c.code for c in counts]
         self.counts = {c.code.name: c.codings for c in counts}
         self.panel.set_codes(self.codes, dict(self.counts))
+        self._load_examples()
+
+    def _load_examples(self) -> None:
+        """Read what was coded with each code (this coder's only, in blind mode; else the
+        team's) in a thread; from then on apply and remove update it one extract at a time."""
+        ws, coders = self.ws, self._coder_filter()
+
+        def read() -> ExampleIndex:
+            return ExampleIndex.build(views.coded_texts(ws, coders))
+
+        def show(index: ExampleIndex) -> None:
+            self.examples = index
+            self._update_suggestions()
+
+        read_then_show(self, read, show, group="examples")
 
     def _show_empty(self) -> None:
         self.view = None
@@ -329,15 +349,56 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         return unit.text[:SUGGEST_CHARS] if unit is not None else ""
 
     def _update_suggestions(self) -> None:
+        """Codes suggested by the codebook (keywords, examples, names) and by likeness to
+        what was already coded with each code, merged by score, best first."""
         text = self._suggestion_text()
-        found = suggest_codes(text, self.codes, limit=SUGGESTIONS) if text else []
-        self.suggestions = [code for code, _score in found]
+        scores: dict[str, float] = {}
+        self.reasons, self.learned = {}, {}
+        # A code already here is not boosted by likeness to its own coding of this very
+        # text: the numbers would move under the researcher's fingers after each apply.
+        here = {c.code for c in self._here()}
+        if text:
+            for code, score in suggest_codes(text, self.codes, limit=SUGGESTIONS):
+                scores[code.name] = score
+                self.reasons[code.name] = "matches its keywords or examples"
+            active = {c.name for c in self.codes}
+            for learned in self.examples.rank(text, limit=SUGGESTIONS):
+                if learned.code not in active or learned.code in here:
+                    continue
+                score = 50 + learned.score / 2
+                scores[learned.code] = max(scores.get(learned.code, 0.0), score) + (
+                    10 if learned.code in scores else 0
+                )
+                self.learned[learned.code] = learned.extracts
+                self.reasons[learned.code] = learned.reason
+        by_name = {c.name: c for c in self.codes}
+        ranked = sorted(scores, key=lambda name: -scores[name])[
+            :SUGGESTIONS
+        ]  # stable: ties keep the codebook order
+        self.suggestions = [by_name[name] for name in ranked if name in by_name]
         mine = {c.code for c in self._here() if c.coder == self.ws.coder}
-        self.query_one("#code-suggestions", Static).update(suggestions_text(self.suggestions, mine))
+        self.query_one("#code-suggestions", Static).update(
+            suggestions_text(self.suggestions, mine, self.learned)
+        )
 
     def suggestion_reasons(self) -> list[tuple[str, str]]:
         """The suggested codes for the picker, each with why it is suggested."""
-        return [(code.name, "matches its keywords or examples") for code in self.suggestions]
+        return [(code.name, self.reasons.get(code.name, "")) for code in self.suggestions]
+
+    def _ref_text(self, ref: UnitRef) -> str:
+        """The text a coding at ``ref`` covers (what the learned suggestions learn)."""
+        if self.view is None:
+            return ""
+        if ref.start is not None and ref.end is not None:
+            return self.view.doc.text[ref.start : ref.end]
+        if ref.ordinal is not None:
+            for unit in self.view.units:
+                if unit.ordinal == ref.ordinal:
+                    return unit.text
+        return self.view.doc.text
+
+    def _forget_example(self, code: str, text: str) -> None:
+        self.examples.remove(code, text)
 
     # ---- applying, removing, memos ---------------------------------------------------
 
@@ -364,6 +425,7 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         if not ok:
             return False
         if added:
+            self.examples.add(code, self._ref_text(ref))
             self.counts[code] = self.counts.get(code, 0) + 1
             self.panel.set_count(code, self.counts[code])
         else:
@@ -400,9 +462,7 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             if names:
                 self.apply(names[0], ref)
 
-        self.app.push_screen(
-            CodePickScreen(text, self.codes, self.suggestion_reasons()), picked
-        )
+        self.app.push_screen(CodePickScreen(text, self.codes, self.suggestion_reasons()), picked)
 
     def action_suggestion(self, number: int) -> None:
         if number <= len(self.suggestions):
@@ -449,7 +509,10 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
 
         self.app.push_screen(
             NewCodeScreen(
-                create, parent=self.panel.highlighted, name=typed, codes=[c.name for c in self.codes]
+                create,
+                parent=self.panel.highlighted,
+                name=typed,
+                codes=[c.name for c in self.codes],
             ),
             created,
         )

@@ -165,12 +165,11 @@ class WordSelection:
                 self._selection_changed()
             return
         at = event.start
-        for index, unit in enumerate(self.view.units):
-            if unit.start <= at < unit.end:
-                break
-        else:
+        units = self.view.units
+        found = next((i for i, unit in enumerate(units) if unit.start <= at < unit.end), None)
+        if found is None:
             return
-        self.index = index
+        self.index, unit = found, units[found]
         if not self._start_words():
             return
         self.selection = snap_to_words(self.words, event.start, min(event.end, unit.end))

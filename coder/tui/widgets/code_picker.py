@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from coder.core.model import Code
-from coder.tui.widgets.theme_dialogs import PickDialog, rank_codes
 from coder.tui.widgets.text import one_line
+from coder.tui.widgets.theme_dialogs import PickDialog, rank_codes
 
 PREVIEW = 70
 

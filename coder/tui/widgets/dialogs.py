@@ -216,7 +216,9 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
     def action_create(self, apply: bool) -> None:
         name = self._value("name")
         parent = self._value("parent") or None
-        error = self.create(name, self._value("definition"), parent) if name else "a code needs a name"
+        error = (
+            self.create(name, self._value("definition"), parent) if name else "a code needs a name"
+        )
         if error:
             self.query_one("#new-code-error", Static).update(literal(error))
             return
