@@ -165,7 +165,7 @@ def test_codebook_cli(tmp_path, monkeypatch):
     )
     bad = write(tmp_path, V1.replace("definition: Two sides.", "defintion: Two sides."), "bad.yaml")
     result = runner.invoke(app, ["codebook", "validate", str(bad)])
-    assert result.exit_code == 1 and result.output.startswith(
+    assert result.exit_code == 2 and result.output.startswith(
         f"{bad}:16:5: unknown key 'defintion'"
     )
     result = runner.invoke(app, ["codebook", "load", str(bad)])
