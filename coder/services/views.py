@@ -194,6 +194,13 @@ def code_counts(ws: Workspace, coder_ids: list[int] | None = None) -> list[CodeC
         return q.code_counts(session, ws.project.id, coder_ids=coder_ids)
 
 
+def coded_texts(ws: Workspace, coder_ids: list[int] | None = None) -> list[tuple[str, str]]:
+    """(code, coded text) of the codings of ``coder_ids`` (everyone's if None): what the
+    coding phase's learned suggestions start from."""
+    with ws.read() as session:
+        return q.coded_texts(session, ws.project.id, coder_ids=coder_ids)
+
+
 def codes_and_themes(ws: Workspace) -> tuple[list[CodeCount], list[Theme]]:
     """Phase 3's board: code counts and the live themes, in one session."""
     with ws.read() as session:

@@ -51,11 +51,11 @@ from coder.tui.phases.themes import ThemesPhase
 from coder.tui.queries_view import AttributesScreen, MatrixScreen, WordsScreen
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
 from coder.tui.widgets.codebook import CodeFilter, CodeTree
-from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
+from coder.tui.widgets.dialogs import ChoiceScreen, DiscardScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.reader import SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
-from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog
+from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
 from coder.tui.widgets.virtual_list import VirtualList
 
 PHASE_CLASSES: dict[int, type[Phase]] = {
@@ -481,8 +481,8 @@ def binding_classes() -> list[type]:
     """Every class whose bindings can be remapped (for checking a keys file)."""
     return [
         CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
-        NewCodeScreen, TextScreen, SearchCodeScreen, HelpScreen, JournalScreen,
-        DisagreementScreen, LaterDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
+        NewCodeScreen, TextScreen, DiscardScreen, SearchCodeScreen, HelpScreen, JournalScreen,
+        DisagreementScreen, LaterDialog, PromptDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
         AuditScreen,
     ]  # fmt: skip
 

@@ -22,6 +22,7 @@ from coder.services import views
 from coder.services.notes import add_memo
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
+from coder.tui.widgets.dialogs import DiscardScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.text import literal, one_line
 
@@ -64,7 +65,8 @@ class JournalScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "add", "Add entry", id="journal.add", tooltip="Save the entry to the journal"),
-        Binding("escape", "close", "Close", id="journal.close", tooltip="Close the journal (an unsaved entry is kept for next time)"),
+        Binding("escape", "close", "Close", id="journal.close", tooltip="Close the journal, adding the entry being written"),
+        Binding("ctrl+g", "discard", "Discard", id="journal.discard", tooltip="Throw away the entry being written (asks first)"),
     ]  # fmt: skip
 
     def __init__(self, ws: Workspace) -> None:
@@ -77,7 +79,10 @@ class JournalScreen(ModalScreen[None]):
             # A half-written entry survives Esc: the app keeps it until it is added.
             draft = str(getattr(self.app, "journal_draft", ""))
             yield TextArea(draft, id="journal-new", soft_wrap=True, tab_behavior="focus")
-            yield Static("ctrl+s adds the entry · Esc closes", id="journal-hint")
+            yield Static(
+                "ctrl+s adds the entry · Esc adds it and closes · ctrl+g discards it",
+                id="journal-hint",
+            )
             yield VerticalScroll(id="journal-entries")
 
     def on_mount(self) -> None:
@@ -114,8 +119,31 @@ class JournalScreen(ModalScreen[None]):
         self.app.post_message(DataChanged(refresh_phase=False))
 
     def action_close(self) -> None:
-        self._keep_draft(self.query_one(TextArea).text)
+        """Esc keeps what was typed: a written entry is added before closing (if the store
+        refuses it, the draft is kept for next time and the journal stays open)."""
+        area = self.query_one(TextArea)
+        if area.text.strip():
+            ok, _ = attempt(self, add_memo, self.ws, area.text, "project", None, "journal")
+            if not ok:
+                self._keep_draft(area.text)
+                return
+            self._keep_draft("")
+            self.app.post_message(DataChanged(refresh_phase=False))
+        else:
+            self._keep_draft("")
         self.dismiss(None)
+
+    def action_discard(self) -> None:
+        area = self.query_one(TextArea)
+        if not area.text.strip():
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                area.load_text("")
+                self._keep_draft("")
+
+        self.app.push_screen(DiscardScreen("this entry"), answered)
 
     def _keep_draft(self, text: str) -> None:
         if hasattr(self.app, "journal_draft"):

@@ -12,6 +12,7 @@ from coder.services.search import search_segments
 from coder.store import queries as q
 from coder.tui.app import make_app
 from coder.tui.phases.code import CodePhase
+from coder.tui.widgets.code_picker import CodePickScreen
 from coder.tui.widgets.codebook import CodebookPanel
 from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.reader import Mark
@@ -131,20 +132,19 @@ def test_number_keys_apply_the_numbered_suggestions(demo_ws):
     drive(make_app(demo_ws), steps)
 
 
-def test_n_creates_a_code_under_the_highlighted_one_and_applies_it(demo_ws):
+def test_n_creates_a_code_under_a_chosen_parent_and_enter_applies_it(demo_ws):
     async def steps(pilot) -> None:
         await press(pilot, "f3", "slash", *"tread", "escape", "n")
         dialog = pilot.app.screen
         assert isinstance(dialog, NewCodeScreen)
-        assert dialog.query_one(Checkbox).value is True
-        assert "a sub-code of tread carefully" in screen_text(pilot.app)
+        assert "ctrl+t under the" in screen_text(pilot.app)
         dialog.query_one("#new-code-name", Input).value = "us and them"
-        await press(pilot, "enter", "enter")
+        await press(pilot, "enter")
         assert isinstance(pilot.app.screen, NewCodeScreen)  # refused: the name exists
         assert "already exists" in screen_text(pilot.app)
         dialog.query_one("#new-code-name", Input).value = "walking on eggshells"
         dialog.query_one("#new-code-definition", Input).value = "Care not to upset others."
-        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+t", "enter")
         assert not isinstance(pilot.app.screen, NewCodeScreen)
         assert "■ walking on eggshells — alice" in screen_text(pilot.app)
 
@@ -242,6 +242,8 @@ def test_v_selects_words_and_codes_the_sub_span(demo_ws):
         await press(pilot, "L", "right", "h", "H")  # start one later, end one more, then back
         assert Mark(0, len("Research on peer"), "selection") in code.reader.marks
         await press(pilot, "L", "enter")
+        assert isinstance(pilot.app.screen, CodePickScreen)  # the code is picked on purpose
+        await press(pilot, *"forms of", "enter")
         assert "SELECTING" not in screen_text(pilot.app)
         assert "on “on peer”" in screen_text(pilot.app)
         assert any(

@@ -128,12 +128,24 @@ def test_journal_adds_entries_newest_first_from_any_phase(demo_ws):
     assert all(m.coder == "alice" for m in entries)
 
 
-def test_journal_keeps_an_unsaved_draft_when_closed(demo_ws):
+def test_journal_esc_adds_the_entry_and_ctrl_g_discards_after_asking(demo_ws):
     async def steps(pilot) -> None:
-        await press(pilot, "f8", *"half", "escape", "f8")
-        assert pilot.app.screen.query_one("#journal-new").text == "half"
+        await press(pilot, "f8", *"half", "escape")
+        assert not isinstance(pilot.app.screen, JournalScreen)
+        await press(pilot, "f8")
+        assert pilot.app.screen.query_one("#journal-new").text == ""
+        await press(pilot, *"gone", "ctrl+g")
+        assert pilot.app.screen.__class__.__name__ == "DiscardScreen"
+        await press(pilot, "n")  # back to the text: nothing thrown away
+        assert pilot.app.screen.query_one("#journal-new").text == "gone"
+        await press(pilot, "ctrl+g", "y")
+        assert pilot.app.screen.query_one("#journal-new").text == ""
+        await press(pilot, "escape")
 
     drive(make_app(demo_ws), steps)
+    with demo_ws.read() as session:
+        entries = q.memos(session, demo_ws.project.id, target_type="project", kind="journal")
+    assert [m.text for m in entries] == ["half"]
 
 
 def test_undo_and_redo_go_through_the_history_service(demo_ws):

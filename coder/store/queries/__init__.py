@@ -44,6 +44,7 @@ from coder.store.queries.codes import (
     next_code_order,
 )
 from coder.store.queries.codings import (
+    coded_texts,
     coding_row,
     coding_unit_label,
     codings,
@@ -166,6 +167,7 @@ __all__ = [
     "count_coded_segments",
     "coding_row",
     "coding_unit_label",
+    "coded_texts",
     "codings",
     "rows_for_coding",
     "codings_of_code",

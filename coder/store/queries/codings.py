@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from coder.core.model import (
@@ -107,3 +107,27 @@ def coding_unit_label(session: Session, coding_id: int) -> str | None:
     if kind == "unit" and ordinal is not None:
         return f"{key}:{ordinal}"
     return f"{key}@{start}-{end}"
+
+
+def coded_texts(
+    session: Session, project_id: int, coder_ids: Sequence[int] | None = None, cap: int = 2_000
+) -> list[tuple[str, str]]:
+    """(code name, the coded text's first ``cap`` characters) of every coding: what the
+    coding phase learns its suggestions from. The text is cut in SQL (substr counts code
+    points on SQLite and PostgreSQL alike), so a long document is never loaded whole."""
+    length = SegmentRow.end - SegmentRow.start
+    query = (
+        select(
+            CodeRow.name,
+            func.substr(
+                DocumentRow.text, SegmentRow.start + 1, case((length > cap, cap), else_=length)
+            ),
+        )
+        .join(CodingRow, CodingRow.code_id == CodeRow.id)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(CodingRow.project_id == project_id, CodeRow.status == "active")
+    )
+    if coder_ids is not None:
+        query = query.where(col(CodingRow.coder_id).in_(coder_ids))
+    return [(name, text or "") for name, text in session.exec(query)]

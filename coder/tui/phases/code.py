@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from coder.core.matching import suggest_codes
 from coder.core.model import Code, Coding, Segment, SegmentKind
+from coder.core.similarity import ExampleIndex
 from coder.services import views
 from coder.services.codes import create_code
 from coder.services.coding import UnitRef, apply_code
@@ -30,16 +31,19 @@ from coder.tui.phases.base import Key, Phase
 from coder.tui.phases.code_memos import OwnCodings
 from coder.tui.phases.code_navigation import ReadingOrder
 from coder.tui.phases.code_selection import WordSelection
+from coder.tui.widgets.code_picker import CodePickScreen
 from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
 from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
-from coder.tui.widgets.dialogs import NewCodeScreen
+from coder.tui.widgets.dialogs import NewCode, NewCodeScreen
 from coder.tui.widgets.document import text_blocks
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.text import literal, one_line, safe_style
+from coder.tui.workers import read_then_show
 
 SUGGESTIONS = 9
+SUGGEST_CHARS = 4_000
 
 
 class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
@@ -57,27 +61,42 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             palette="coding: next uncoded", palette_help="Jump to the next segment you have not coded"),
         Key("slash,f", "filter", "Find code", "code.filter", "Type to filter the codebook",
             palette="coding: find code", palette_help="Filter the codebook"),
-        Key("enter", "apply", "Apply", "code.apply", "Apply the highlighted code"),
+        Key("enter", "apply", "Apply", "code.apply",
+            "Apply the highlighted code (with a selection: choose the code in a picker)"),
         *[
             Key(str(n), f"suggestion({n})", f"Suggestion {n}", f"code.suggestion_{n}", f"Apply suggestion {n}",
                 show=False)
             for n in range(1, SUGGESTIONS + 1)
         ],
-        Key("n", "new_code", "New code", "code.new", "Create a code (under the highlighted one) and apply it",
-            palette="coding: new code", palette_help="Create a code and apply it to this segment"),
+        Key("n", "new_code", "New code", "code.new", "Create a code (top level unless you choose a parent); Enter applies it",
+            palette="coding: new code", palette_help="Create a code; Enter in the dialog also applies it here"),
         Key("x,delete", "remove", "Remove", "code.remove", "Remove one of your codes from this segment",
             palette="coding: remove code"),
         Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", show=False,
             palette="coding: memo on coding"),
-        Key("v", "select", "Select", "code.select", "Select words within the segment to code a part",
-            palette="coding: select words", palette_help="Select words within the segment (sub-span coding)"),
-        Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: one more word"),
-        Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: one word fewer"),
+        Key("v", "select", "Select", "code.select", "Select a span within the segment to code a part",
+            palette="coding: select span", palette_help="Select words within the segment (sub-span coding)"),
+        Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: the end one word later"),
+        Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: the end one word earlier"),
         Key("L,shift+right", "move_start(1)", "Start →", "code.select_start_right", "Selection: start one word later",
             show=False),
         Key("H,shift+left", "move_start(-1)", "Start ←", "code.select_start_left",
             "Selection: start one word earlier", show=False),
-        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave word selection"),
+        Key("right_parenthesis", "select_by('sentence', 1)", "Sentence →", "code.select_sentence_next",
+            "Selection: the active end to the next sentence", show=False),
+        Key("left_parenthesis", "select_by('sentence', -1)", "Sentence ←", "code.select_sentence_prev",
+            "Selection: the active end to the previous sentence", show=False),
+        Key("right_square_bracket", "select_by('clause', 1)", "Clause →", "code.select_clause_next",
+            "Selection: the active end to the next clause (, ; : — .)", show=False),
+        Key("left_square_bracket", "select_by('clause', -1)", "Clause ←", "code.select_clause_prev",
+            "Selection: the active end to the previous clause", show=False),
+        Key("0", "select_by('segment', -1)", "Seg start", "code.select_segment_start",
+            "Selection: the active end to the start of the segment", show=False),
+        Key("dollar_sign", "select_by('segment', 1)", "Seg end", "code.select_segment_end",
+            "Selection: the active end to the end of the segment", show=False),
+        Key("o", "other_end", "Other end", "code.select_other_end",
+            "Selection: make the other end the one that ( ) [ ] 0 $ move", show=False),
+        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave the selection"),
         Key("b", "blind", "Blind", "code.blind", "Hide or show other coders' codings", show=False,
             palette="coding: toggle blind"),
         Key("s", "search_code", "Search+code", "code.search", "Search segments and code the hits",
@@ -94,6 +113,9 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         self.codes: list[Code] = []
         self.counts: dict[str, int] = {}
         self.suggestions: list[Code] = []
+        self.reasons: dict[str, str] = {}  # why each suggestion is suggested
+        self.learned: dict[str, int] = {}  # suggestions by likeness: extracts behind them
+        self.examples = ExampleIndex()  # what was coded with each code (learned suggestions)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="code-main"):
@@ -164,6 +186,21 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         self.codes = [c.code for c in counts]
         self.counts = {c.code.name: c.codings for c in counts}
         self.panel.set_codes(self.codes, dict(self.counts))
+        self._load_examples()
+
+    def _load_examples(self) -> None:
+        """Read what was coded with each code (this coder's only, in blind mode; else the
+        team's) in a thread; from then on apply and remove update it one extract at a time."""
+        ws, coders = self.ws, self._coder_filter()
+
+        def read() -> ExampleIndex:
+            return ExampleIndex.build(views.coded_texts(ws, coders))
+
+        def show(index: ExampleIndex) -> None:
+            self.examples = index
+            self._update_suggestions()
+
+        read_then_show(self, read, show, group="examples")
 
     def _show_empty(self) -> None:
         self.view = None
@@ -302,21 +339,74 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
     def _applied_text(self) -> Text:
         if self.view is None:
             return Text("")
-        return applied_text([self._coding_line(c) for c in self._here()])
+        applied = applied_text([self._coding_line(c) for c in self._here()])
+        selected = self.selection_line()
+        if selected is None:
+            return applied
+        return Text("\n", end="").join([selected, applied])
+
+    def _suggestion_text(self) -> str:
+        """The text suggestions are matched on: the selection, else the segment (its first
+        SUGGEST_CHARS characters: a 1,000,000-character segment must not cost seconds)."""
+        if self.view is None:
+            return ""
+        span = self._selection_span()
+        if span is not None:
+            return self.view.doc.text[span[0] : min(span[1], span[0] + SUGGEST_CHARS)]
+        unit = self.current
+        return unit.text[:SUGGEST_CHARS] if unit is not None else ""
 
     def _update_suggestions(self) -> None:
-        unit = self.current
-        span = self._selection_span()
-        text = ""
-        if self.view is not None:
-            if span is not None:
-                text = self.view.doc.text[span[0] : span[1]]
-            elif unit is not None:
-                text = unit.text
-        found = suggest_codes(text, self.codes, limit=SUGGESTIONS) if text else []
-        self.suggestions = [code for code, _score in found]
+        """Codes suggested by the codebook (keywords, examples, names) and by likeness to
+        what was already coded with each code, merged by score, best first."""
+        text = self._suggestion_text()
+        scores: dict[str, float] = {}
+        self.reasons, self.learned = {}, {}
+        # A code already here is not boosted by likeness to its own coding of this very
+        # text: the numbers would move under the researcher's fingers after each apply.
+        here = {c.code for c in self._here()}
+        if text:
+            for code, score in suggest_codes(text, self.codes, limit=SUGGESTIONS):
+                scores[code.name] = score
+                self.reasons[code.name] = "matches its keywords or examples"
+            active = {c.name for c in self.codes}
+            for learned in self.examples.rank(text, limit=SUGGESTIONS):
+                if learned.code not in active or learned.code in here:
+                    continue
+                score = 50 + learned.score / 2
+                scores[learned.code] = max(scores.get(learned.code, 0.0), score) + (
+                    10 if learned.code in scores else 0
+                )
+                self.learned[learned.code] = learned.extracts
+                self.reasons[learned.code] = learned.reason
+        by_name = {c.name: c for c in self.codes}
+        ranked = sorted(scores, key=lambda name: -scores[name])[
+            :SUGGESTIONS
+        ]  # stable: ties keep the codebook order
+        self.suggestions = [by_name[name] for name in ranked if name in by_name]
         mine = {c.code for c in self._here() if c.coder == self.ws.coder}
-        self.query_one("#code-suggestions", Static).update(suggestions_text(self.suggestions, mine))
+        self.query_one("#code-suggestions", Static).update(
+            suggestions_text(self.suggestions, mine, self.learned)
+        )
+
+    def suggestion_reasons(self) -> list[tuple[str, str]]:
+        """The suggested codes for the picker, each with why it is suggested."""
+        return [(code.name, self.reasons.get(code.name, "")) for code in self.suggestions]
+
+    def _ref_text(self, ref: UnitRef) -> str:
+        """The text a coding at ``ref`` covers (what the learned suggestions learn)."""
+        if self.view is None:
+            return ""
+        if ref.start is not None and ref.end is not None:
+            return self.view.doc.text[ref.start : ref.end]
+        if ref.ordinal is not None:
+            for unit in self.view.units:
+                if unit.ordinal == ref.ordinal:
+                    return unit.text
+        return self.view.doc.text
+
+    def _forget_example(self, code: str, text: str) -> None:
+        self.examples.remove(code, text)
 
     # ---- applying, removing, memos ---------------------------------------------------
 
@@ -333,15 +423,17 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             return UnitRef(self.view.doc.key, unit.ordinal)
         return UnitRef(self.view.doc.key)
 
-    def apply(self, code: str) -> bool:
-        """Apply ``code`` to the target: one service call, then the screen from the store."""
-        ref = self.target()
+    def apply(self, code: str, ref: UnitRef | None = None) -> bool:
+        """Apply ``code`` to ``ref`` (default: the target): one service call, then the
+        screen from the store."""
+        ref = ref or self.target()
         if ref is None:
             return False
         ok, added = attempt(self, apply_code, self.ws, ref, code)
         if not ok:
             return False
         if added:
+            self.examples.add(code, self._ref_text(ref))
             self.counts[code] = self.counts.get(code, 0) + 1
             self.panel.set_count(code, self.counts[code])
         else:
@@ -354,6 +446,9 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         return bool(added)
 
     def action_apply(self) -> None:
+        if self.selection is not None:
+            self.pick_code_for_selection()
+            return
         code = self.panel.highlighted
         if code is None:
             self.notify(
@@ -361,6 +456,21 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             )
             return
         self.apply(code)
+
+    def pick_code_for_selection(self) -> None:
+        """Enter on a selection: choose its code in a picker (fuzzy filter, suggestions
+        first). The code applied is the one picked there, to the span selected when the
+        picker opened: never the codebook cursor's by accident."""
+        ref, span = self.target(), self._selection_span()
+        if ref is None or span is None or self.view is None:
+            return
+        text = self.view.doc.text[span[0] : span[1]]
+
+        def picked(names: list[str] | None) -> None:
+            if names:
+                self.apply(names[0], ref)
+
+        self.app.push_screen(CodePickScreen(text, self.codes, self.suggestion_reasons()), picked)
 
     def action_suggestion(self, number: int) -> None:
         if number <= len(self.suggestions):
@@ -393,16 +503,26 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
                 return str(error)
             return None
 
-        def created(name: str | None) -> None:
-            if name is None:
+        def created(made: NewCode | None) -> None:
+            if made is None:
                 return
             self.panel.filter.value = ""
             self._load_codes()
-            self.apply(" ".join(name.split()))
+            name = " ".join(made.name.split())
+            if made.apply:
+                self.apply(name)
+            else:
+                self.notify(f"created {name!r} (not applied)", markup=False)
             self.reader.focus()
 
         self.app.push_screen(
-            NewCodeScreen(create, parent=self.panel.highlighted, name=typed), created
+            NewCodeScreen(
+                create,
+                parent=self.panel.highlighted,
+                name=typed,
+                codes=[c.name for c in self.codes],
+            ),
+            created,
         )
 
     # ---- other coders' work, live ----------------------------------------------------

@@ -24,7 +24,7 @@ def title_text(
         title.append(" · ")
         title.append_text(one_line(unit.heading))
     if selecting:
-        title.append("  SELECTING: h/l end, H/L start, ⏎ code, esc", style="bold reverse")
+        title.append("  SELECTING: ⏎ choose a code, esc leave", style="bold reverse")
     if blind:
         title.append("  BLIND", style="bold reverse")
     title.append("   ")
@@ -66,8 +66,11 @@ def applied_text(lines: list[Text]) -> Text:
     return Text("\n", end="").join(lines)
 
 
-def suggestions_text(codes: list[Code], applied: set[str]) -> Text:
-    """The numbered suggestions; a tick on those the coder has already applied here."""
+def suggestions_text(
+    codes: list[Code], applied: set[str], learned: dict[str, int] | None = None
+) -> Text:
+    """The numbered suggestions; a tick on those the coder has already applied here; for
+    those suggested by likeness, how many coded extracts they are like."""
     out = Text("Suggestions (1-9)\n", style="bold", end="")
     if not codes:
         out.append("none for this segment", style="dim")
@@ -79,4 +82,7 @@ def suggestions_text(codes: list[Code], applied: set[str]) -> Text:
         out.append_text(one_line(code.name))
         if code.name in applied:
             out.append(" ✓", style="dim")
+        if learned and code.name in learned:
+            count = learned[code.name]
+            out.append(f"  like {count} extract{'s' if count != 1 else ''}", style="dim")
     return out

@@ -1,17 +1,20 @@
 """Small modal dialogs shared by the phases: pick one of a few items, edit a text, create
 a code. They return values to the phase, which makes the service call; only the new-code
-dialog calls back before closing, so a refused name (a duplicate) keeps what was typed."""
+dialog calls back before closing, so a refused name (a duplicate) keeps what was typed.
+Esc never throws typed text away: it keeps it; discarding is its own key (ctrl+g) and asks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, OptionList, Static, TextArea
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from coder.tui.widgets.text import literal, one_line
@@ -57,17 +60,59 @@ class ChoiceScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
+class DiscardScreen(ModalScreen[bool]):
+    """Asks before throwing away what was typed: discarding is never one stray key."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="DiscardScreen")
+    BINDINGS = [
+        Binding("y", "answer(True)", "Discard", id="discard.yes", tooltip="Throw the text away"),
+        Binding("n,escape", "answer(False)", "Keep", id="discard.no", tooltip="Go back to the text"),
+    ]  # fmt: skip
+
+    def __init__(self, what: str = "what you typed") -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Discard {self.what}?"), classes="dialog-title")
+            yield Static("y discards · n or Esc goes back to the text", classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+def confirm_discard(screen: ModalScreen, changed: bool, what: str = "what you typed") -> None:
+    """Close ``screen`` with None, asking first when something typed would be lost."""
+    if not changed:
+        screen.dismiss(None)
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.dismiss(None)
+
+    screen.app.push_screen(DiscardScreen(what), answered)
+
+
 class TextScreen(ModalScreen[str | None]):
-    """Edit a multi-line text (a memo); ctrl+s keeps it, Esc drops the edit."""
+    """Edit a multi-line text (a memo). Esc, like ctrl+s, keeps what was typed: nothing
+    typed is lost by a reflex; throwing an edit away is ctrl+g, and asks first.
+
+    Returns the text, or None when nothing changed or the edit was discarded."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TextScreen") + "TextScreen TextArea { height: 10; }"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="dialog.save", tooltip="Keep the text"),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without saving"),
-    ]
+        Binding("escape", "close", "Save+close", id="dialog.close", tooltip="Close, keeping what was typed"),
+        Binding("ctrl+g", "discard", "Discard", id="dialog.discard", tooltip="Throw away what was typed (asks first)"),
+    ]  # fmt: skip
 
     def __init__(
-        self, title: str, text: str = "", hint: str = "ctrl+s saves · Esc cancels"
+        self,
+        title: str,
+        text: str = "",
+        hint: str = "Esc or ctrl+s saves · ctrl+g discards (asks first)",
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -83,69 +128,108 @@ class TextScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
+    @property
+    def changed(self) -> bool:
+        return self.query_one(TextArea).text != self.initial
+
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_close(self) -> None:
+        self.dismiss(self.query_one(TextArea).text if self.changed else None)
+
+    def action_discard(self) -> None:
+        confirm_discard(self, self.changed, "this edit")
 
 
 # (name, definition, parent or None) -> an error line to show, or None when done.
 CreateCode = Callable[[str, str, str | None], str | None]
 
 
-class NewCodeScreen(ModalScreen[str | None]):
-    """Name and define a new code (under the highlighted one, unless unticked)."""
+@dataclass(frozen=True)
+class NewCode:
+    """What the new-code dialog did: the code it created, and whether to apply it."""
+
+    name: str
+    apply: bool
+
+
+class NewCodeScreen(ModalScreen[NewCode | None]):
+    """Name and define a new code: top level unless a parent is chosen, applied only when
+    asked (Enter), created only with ctrl+s; Esc with a name typed creates it too (what
+    was typed is never lost), ctrl+g discards after asking."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NewCodeScreen")
     BINDINGS = [
-        Binding(
-            "ctrl+s", "create", "Create", id="dialog.save", tooltip="Create the code and apply it"
-        ),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without creating"),
-    ]
+        Binding("ctrl+s", "create(False)", "Create only", id="dialog.save", tooltip="Create the code without applying it"),
+        Binding("escape", "close", "Close", id="dialog.close", tooltip="Close; a named code is created (not applied)"),
+        Binding("ctrl+g", "discard", "Discard", id="dialog.discard", tooltip="Close without creating (asks first)"),
+        Binding("ctrl+t", "under_highlighted", "Under highlighted", id="newcode.under",
+                tooltip="Make it a sub-code of the code highlighted in the codebook"),
+    ]  # fmt: skip
 
-    def __init__(self, create: CreateCode, parent: str | None = None, name: str = "") -> None:
+    def __init__(
+        self,
+        create: CreateCode,
+        parent: str | None = None,
+        name: str = "",
+        codes: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.create = create
-        self.parent_code = parent
+        self.highlighted_code = parent
         self.initial_name = name
+        self.codes = list(codes)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("New code", classes="dialog-title")
             yield Input(self.initial_name, placeholder="name", id="new-code-name")
             yield Input(placeholder="definition (what the code captures)", id="new-code-definition")
-            if self.parent_code:
-                label = Text("a sub-code of ")
-                label.append_text(one_line(self.parent_code))
-                yield Checkbox(label, value=True, id="new-code-parent")
-            yield Static("", id="new-code-error", classes="dialog-error")
-            yield Static(
-                "Enter moves on and creates · ctrl+s creates · Esc cancels", classes="dialog-hint"
+            suggester = SuggestFromList(self.codes, case_sensitive=False) if self.codes else None
+            yield Input(
+                placeholder="parent code (empty: top level; → completes a name)",
+                id="new-code-parent",
+                suggester=suggester,
             )
+            yield Static("", id="new-code-error", classes="dialog-error")
+            hint = "Enter creates and applies · ctrl+s creates only · Tab next field"
+            if self.highlighted_code:
+                hint += " · ctrl+t under the highlighted code"
+            hint += " · Esc closes (a named code is created) · ctrl+g discards"
+            yield Static(Text(hint), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#new-code-name", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "new-code-name":
-            self.query_one("#new-code-definition", Input).focus()
-        else:
-            self.action_create()
+        self.action_create(True)
 
-    def action_create(self) -> None:
-        name = self.query_one("#new-code-name", Input).value.strip()
-        definition = self.query_one("#new-code-definition", Input).value.strip()
-        parent = None
-        if self.parent_code and self.query_one("#new-code-parent", Checkbox).value:
-            parent = self.parent_code
-        error = self.create(name, definition, parent) if name else "a code needs a name"
+    def action_under_highlighted(self) -> None:
+        if self.highlighted_code:
+            self.query_one("#new-code-parent", Input).value = self.highlighted_code
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#new-code-{field}", Input).value.strip()
+
+    def action_create(self, apply: bool) -> None:
+        name = self._value("name")
+        parent = self._value("parent") or None
+        error = (
+            self.create(name, self._value("definition"), parent) if name else "a code needs a name"
+        )
         if error:
             self.query_one("#new-code-error", Static).update(literal(error))
             return
-        self.dismiss(name)
+        self.dismiss(NewCode(name, apply))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_close(self) -> None:
+        if self._value("name"):
+            self.action_create(False)
+        else:
+            self.dismiss(None)
+
+    def action_discard(self) -> None:
+        typed = any(self._value(f) for f in ("name", "definition", "parent"))
+        confirm_discard(self, typed, "this new code")

@@ -97,6 +97,9 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
         if not para.strip():
             lines.append((base, base))
             continue
+        if para.isascii() and not para.startswith(" "):
+            _wrap_ascii(text, base, base + len(para), width, lines)
+            continue
         start, used = base, 0
         for match in re.finditer(r"(\s*)(\S+)", para):
             word_start = base + match.start(2)
@@ -120,6 +123,31 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
             used += lead + cells
         lines.append((start, _rstrip(text, start, base + len(para))))
     return lines
+
+
+def _wrap_ascii(text: str, start: int, end: int, width: int, lines: list[tuple[int, int]]) -> None:
+    """The same greedy wrap for a paragraph of one-cell characters whose only blank is the
+    space, found with ``str.rfind`` (C speed: a 1,000,000-character abstract wraps in
+    milliseconds instead of seconds, one step per line instead of per word)."""
+    while True:
+        if end - start <= width:
+            lines.append((start, _rstrip(text, start, end)))
+            return
+        cut = text.rfind(" ", start + 1, start + width + 1)
+        if cut == -1:  # one word wider than the line: cut it by cells
+            space = text.find(" ", start, end)
+            word_end = end if space == -1 else space
+            if word_end - start > width:
+                lines.append((start, start + width))
+                start += width
+                continue
+            cut = word_end  # pragma: no cover - rfind would have found that space
+        lines.append((start, _rstrip(text, start, cut)))
+        start = cut
+        while start < end and text[start] == " ":
+            start += 1
+        if start >= end:
+            return
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from coder.core.matching import filter_codes
 from coder.core.model import Code
 from coder.tui.phases import PHASES_CSS
+from coder.tui.widgets.dialogs import confirm_discard
 from coder.tui.widgets.text import one_line
 
 Ranker = Callable[[str], list[str]]
@@ -50,7 +51,14 @@ class LaterDialog(ModalScreen):
 
 
 class PromptDialog(LaterDialog):
-    """Ask for one line of text (a theme's name); returns it, or None if cancelled."""
+    """Ask for one line of text (a theme's name); returns it, or None if nothing new was
+    typed or it was discarded. Esc keeps a typed name like Enter (nothing typed is lost by
+    a reflex); ctrl+g discards it, after asking."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="prompt.close", tooltip="Close, keeping a typed name"),
+        Binding("ctrl+g", "discard", "Discard", id="prompt.discard", tooltip="Close without the name (asks first)"),
+    ]  # fmt: skip
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -62,13 +70,24 @@ class PromptDialog(LaterDialog):
         with Vertical():
             yield Label(Text(self.title_text), classes="dialog-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Label("enter: OK   escape: cancel", classes="dialog-help")
+            yield Label("enter or escape: OK   ctrl+g: discard", classes="dialog-help")
+
+    @property
+    def typed(self) -> str:
+        return self.query_one("#prompt-input", Input).value.strip()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         value = event.value.strip()
         if value:
             self.dismiss(value)
+
+    def action_close(self) -> None:
+        typed = self.typed
+        self.dismiss(typed if typed and typed != self.value.strip() else None)
+
+    def action_discard(self) -> None:
+        confirm_discard(self, self.typed != self.value.strip(), "this name")
 
 
 class ConfirmDialog(LaterDialog):
