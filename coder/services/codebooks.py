@@ -86,14 +86,25 @@ def load_codebook(ws: Workspace, path: Path, dry_run: bool = False) -> LoadResul
     result = LoadResult(plan, applied=True)
     # One action, one event listing every row it changed: one undo takes the load back.
     with ws.write("codebook.load", path.name) as tx:
-        # The load's own event names the file and its version (the methods appendix cites
-        # them); each change after it is its own event, as before.
+        # The event names the file and its version (the methods appendix cites them).
         tx.info.update(
             {"file": path.name, "title": codebook.title, "version": str(codebook.version),
              "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         )  # fmt: skip
         _apply(tx, ws.project.id, plan, codebook, result)
         tx.target = f"{path.name}: {_describe(plan)}"
+        # The codebook changes inside this one event, by the action each would have been on
+        # its own: the methods appendix counts codes created, renamed and retired from them.
+        tx.info["changes"] = {
+            action: n
+            for action, n in (
+                ("code.create", len(plan.added)), ("code.rename", len(plan.renamed)),
+                ("code.reactivate", len(plan.reactivated)), ("code.retire", len(plan.retired)),
+                ("theme.create", len(plan.themes_added)),
+                ("theme.rename", len(plan.themes_renamed)),
+            )
+            if n
+        }  # fmt: skip
     return result
 
 

@@ -16,8 +16,8 @@ from coder.store import queries as q
 from coder.store.audit import Head, VerifyResult, events_touching
 from coder.store.db import Conflict
 
-# A codebook load's own event only names the file; the changes after it are undone one by one.
-NOT_UNDOABLE = {"undo", "redo", "import", "merge", "codebook.load"}
+# Actions undo does not take back (a codebook load is one event listing its rows: undoable).
+NOT_UNDOABLE = {"undo", "redo", "import", "merge"}
 
 
 @dataclass

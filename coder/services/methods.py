@@ -125,6 +125,7 @@ def methods_facts(ws: Workspace) -> MethodsFacts:
         no_abstract = r.without_abstract_by_import(session, pid)
         sources: list[SourceFile] = []
         loads: list[CodebookLoad] = []
+        load_changes: list[Change] = []  # codebook changes made inside a load's event
         inserted_by: dict[int, int] = {}  # exclusion row id -> the event that made it
         for seq, time, coder, action, _target, after in r.event_details(
             session, pid, ("import", "codebook.load", "document.exclude", "undo", "redo")
@@ -146,6 +147,17 @@ def methods_facts(ws: Workspace) -> MethodsFacts:
                         str(info.get("version", "")), info.get("sha256", ""), coder,
                     )
                 )  # fmt: skip
+                for change, n in info.get("changes", {}).items():
+                    load_changes += [
+                        Change(
+                            seq,
+                            time[:10],
+                            phase_of(change, ""),
+                            change,
+                            info.get("file", ""),
+                            coder,
+                        )
+                    ] * n
             for key, row in after.get("rows", {}).items():
                 if key.startswith("document_exclusion:") and row is not None:
                     inserted_by[int(key.partition(":")[2])] = seq
@@ -167,11 +179,15 @@ def methods_facts(ws: Workspace) -> MethodsFacts:
         )
     ]
     excluded_total = sum(x.documents for x in excluded)
-    changes = [
-        Change(seq, time[:10], phase_of(action, target), action, target, coder)
-        for seq, time, coder, action, target in heads
-        if seq not in undone and (action in CODE_ACTIONS or action in THEME_ACTIONS)
-    ]
+    changes = sorted(
+        load_changes
+        + [
+            Change(seq, time[:10], phase_of(action, target), action, target, coder)
+            for seq, time, coder, action, target in heads
+            if seq not in undone and (action in CODE_ACTIONS or action in THEME_ACTIONS)
+        ],
+        key=lambda c: c.seq,
+    )
     per_coder: dict[str, list[str]] = defaultdict(list)
     for _seq, time, coder, _action, _target in heads:
         per_coder[coder].append(time[:10])

@@ -170,7 +170,13 @@ def test_every_number_in_the_draft_is_counted_from_the_tables(project):
     files = [f for _s, a, _t, after in events if a == "import" for f in after["info"]["files"]]
 
     def changes(action: str) -> int:
-        return sum(1 for s, a, _t, _ in events if a == action and s not in undone)
+        alone = sum(1 for s, a, _t, _ in events if a == action and s not in undone)
+        in_loads = sum(
+            after["info"].get("changes", {}).get(action, 0)
+            for s, a, _t, after in events
+            if a == "codebook.load" and s not in undone
+        )
+        return alone + in_loads
 
     expected = {
         "source_files": len(files),

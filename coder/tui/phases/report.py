@@ -378,15 +378,16 @@ class ReportPhase(Phase):
             self.app.push_screen(
                 ConfirmDialog(f"{path} exists. Overwrite it?"),
                 lambda yes: (
-                    self._write(path)
+                    self._write_current(path)
                     if yes
                     else self._export_failed(f"kept {path}: nothing written (edit the path with /)")
                 ),
             )
             return
-        self._write(path)
+        self._write_current(path)
 
-    def _write(self, path: Path) -> None:
+    def _write_current(self, path: Path) -> None:
+        """Write what the export bar shows (its format and kind) to ``path``."""
         self.query_one("#export-result", Label).update(Text(f"writing {path} …", "dim"))
         self._write(self.format, path, self.kind)
 
