@@ -32,6 +32,7 @@ from coder.core.report import report_order
 from coder.formats import methods as writer
 from coder.formats import thematic_map
 from coder.services.workspace import ServiceError, Workspace
+from coder.store import audit
 from coder.store import queries as q
 from coder.store.queries import reporting as r
 
@@ -45,7 +46,8 @@ __all__ = ["audit_head", "export_flow", "export_methods", "methods_facts"]
 def audit_head(ws: Workspace) -> tuple[int, str]:
     """(last event number, its hash): the point of the trail a paper cites."""
     with ws.read() as session:
-        return r.audit_head(session, ws.project.id)
+        anchor = audit.head(session, ws.project.id)
+    return anchor.seq, anchor.hash
 
 
 def _undone(heads: list[tuple[int, str, str, str, str]]) -> set[int]:
@@ -121,7 +123,8 @@ def methods_facts(ws: Workspace) -> MethodsFacts:
     with ws.read() as session:
         heads = list(r.event_heads(session, pid))
         undone = _undone(heads)
-        head_seq, head_hash = r.audit_head(session, pid)
+        anchor = audit.head(session, pid)
+        head_seq, head_hash = anchor.seq, anchor.hash
         no_abstract = r.without_abstract_by_import(session, pid)
         sources: list[SourceFile] = []
         loads: list[CodebookLoad] = []

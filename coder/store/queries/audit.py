@@ -61,10 +61,11 @@ def coder_history(session: Session, project_id: int, coder: str) -> list[tuple[i
     ]
 
 
-def iter_audit_times(
+def event_heads(
     session: Session, project_id: int, batch: int = 5000
-) -> Iterator[tuple[str, str, str, str]]:
-    """(time, coder, action, target) of every audit event, oldest first, in batches."""
+) -> Iterator[tuple[int, str, str, str, str]]:
+    """(seq, time, coder, action, target) of every event, oldest first, paged by seq
+    (keyset); the row images (before/after) stay in the database."""
     last = 0
     while True:
         rows = session.exec(
@@ -81,9 +82,16 @@ def iter_audit_times(
         ).all()
         if not rows:
             return
-        for _seq, time, coder, action, target in rows:
-            yield time, coder, action, target
+        yield from ((r[0], r[1], r[2], r[3], r[4]) for r in rows)
         last = rows[-1][0]
+
+
+def iter_audit_times(
+    session: Session, project_id: int, batch: int = 5000
+) -> Iterator[tuple[str, str, str, str]]:
+    """(time, coder, action, target) of every audit event, oldest first, in batches."""
+    for _seq, time, coder, action, target in event_heads(session, project_id, batch):
+        yield time, coder, action, target
 
 
 def audit_actions(session: Session, project_id: int) -> list[str]:

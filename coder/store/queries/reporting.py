@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from coder.store.queries.audit import event_heads  # noqa: F401 (the methods service reads it here)
 from coder.store.tables import (
     AuditEventRow,
     CodeRow,
@@ -19,42 +20,11 @@ from coder.store.tables import (
     ExclusionReasonRow,
     ExclusionRow,
     MemoRow,
-    Project,
     ReadMarkRow,
     SegmentRow,
 )
 
 PAGE = 5000
-
-
-def audit_head(session: Session, project_id: int) -> tuple[int, str]:
-    """The last event's number and hash: what a paper cites to pin the analysis."""
-    project = session.get(Project, project_id)
-    assert project is not None
-    return project.last_seq, project.last_hash
-
-
-def event_heads(session: Session, project_id: int) -> Iterator[tuple[int, str, str, str, str]]:
-    """(seq, time, coder, action, target) of every event, oldest first, paged by seq; the
-    row images (before/after) stay in the database."""
-    last = 0
-    while True:
-        rows = session.exec(
-            select(
-                AuditEventRow.seq,
-                AuditEventRow.time,
-                AuditEventRow.coder,
-                AuditEventRow.action,
-                AuditEventRow.target,
-            )
-            .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
-            .order_by(AuditEventRow.seq)
-            .limit(PAGE)
-        ).all()
-        if not rows:
-            return
-        yield from ((r[0], r[1], r[2], r[3], r[4]) for r in rows)
-        last = rows[-1][0]
 
 
 def event_details(
