@@ -12,6 +12,7 @@ from coder.cli.common import (
     DbOpt,
     JsonOpt,
     ProjectOpt,
+    bar,
     fail,
     maybe_workspace,
     workspace,
@@ -68,14 +69,16 @@ def merge(
 
     with workspace(db, coder, project) as ws:
         try:
-            report = merge_project(
-                ws,
-                other,
-                project=other_project,
-                allow_missing=allow_missing,
-                dry_run=dry_run,
-                coder_map=parse_coder_map(map_coder or []),
-            )
+            with bar(f"merging {other}") as tick:
+                report = merge_project(
+                    ws,
+                    other,
+                    project=other_project,
+                    allow_missing=allow_missing,
+                    dry_run=dry_run,
+                    coder_map=parse_coder_map(map_coder or []),
+                    progress=tick,
+                )
         except MissingDocuments as exc:
             for item in exc.report.missing:
                 typer.echo(f"missing: {item.line()}")
@@ -85,7 +88,8 @@ def merge(
         if dry_run:
             typer.echo("(dry run: nothing changed)")
             return
-        result = verify(ws)
+        with bar("checking the audit trail") as tick:
+            result = verify(ws, progress=tick)
         kept = verify_merged_trails(ws)
     if not result.ok:
         raise fail(f"audit check failed: {result.message}", 1)
@@ -127,8 +131,10 @@ def agreement_cmd(
     """
     from coder.services.agreement import agreement
 
-    with workspace(db, None, project) as ws:
-        report = agreement(ws, list(coders or []), unit, list(code or []) or None, only_shared)
+    with workspace(db, None, project) as ws, bar("agreement") as tick:
+        report = agreement(
+            ws, list(coders or []), unit, list(code or []) or None, only_shared, progress=tick
+        )
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return

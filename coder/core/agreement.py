@@ -30,7 +30,7 @@ fewer than two pairable values.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -633,9 +633,11 @@ def agreement_table(
     codings: Mapping[Coder, Mapping[CodeKey, AbstractSet[Unit]]],
     codes: Sequence[CodeKey] | None = None,
     missing: Mapping[Coder, AbstractSet[Unit]] | None = None,
+    done: Callable[[int], None] | None = None,
 ) -> list[CodeAgreement]:
     """One :class:`CodeAgreement` per code in ``codes`` (default: every code any coder used,
     sorted), then the pooled row (``code=None``) over all code x unit decisions.
+    ``done(n)``: called after each code (n codes done), for a progress bar.
 
     ``codings[coder][code]`` is the set of units the coder applied the code to; a code absent
     from a coder's mapping was applied to no unit. Cost is proportional to the number of
@@ -653,6 +655,8 @@ def agreement_table(
         tally = _tally(unit_set, coders, applied, masks, missing_counts)
         pooled = pooled + tally
         rows.append(tally.summarise(code))
+        if done is not None:
+            done(len(rows))
     rows.append(pooled.summarise(None))
     return rows
 
@@ -662,9 +666,11 @@ def disagreements(
     codings: Mapping[Coder, Mapping[CodeKey, AbstractSet[Unit]]],
     codes: Sequence[CodeKey] | None = None,
     missing: Mapping[Coder, AbstractSet[Unit]] | None = None,
+    done: Callable[[int], None] | None = None,
 ) -> list[Disagreement]:
     """Every (unit, code) where the coders who saw the unit split between applying the code
     and not, in the order of ``units`` then ``codes``: the list to discuss together.
+    ``done(n)``: called after each code (n codes done), for a progress bar.
 
     A unit only one coder saw is never a disagreement: there is nobody to disagree with."""
     coders = tuple(codings)

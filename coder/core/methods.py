@@ -29,6 +29,7 @@ IDLE_MINUTES = 30  # a gap between two events longer than this is a break, not w
 # from, so each kind of action is placed where Braun & Clarke's phases put that work.
 _PHASE_BY_ACTION = {
     "import": 1,
+    "qdpx.import": 1,
     "document.read": 1,
     "document.unread": 1,
     "document.exclude": 1,

@@ -243,6 +243,7 @@ def overlapping_themes(
 
 _PHASE_OF_ACTION = {
     "import": 1,
+    "qdpx.import": 1,
     "document.read": 1,
     "document.unread": 1,
     "code.apply": 2,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from coder.core import agreement as core
@@ -328,16 +329,28 @@ def agreement(
     unit: str = "segment",
     codes: list[str] | None = None,
     only_shared: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AgreementReport:
     """Agreement of ``coders`` on each code (all codes any of them used, or ``codes``) and
     pooled, with the list of disagreements. One-line ServiceError for unknown coders,
-    codes or unit kinds."""
+    codes or unit kinds. ``progress(done, total)``: steps are reading the codings, then
+    each code's table and each code's disagreements (a big project takes a while)."""
+    tick = progress or (lambda done, total: None)
+    tick(0, 1)
     data = _gather(ws, coders, unit, codes, only_shared)
+    n = len(data.order)
+    total = 1 + (n if unit == "character" else 2 * n)
+    tick(1, total)
     if unit == "character":
-        return _character_report(data, only_shared)
-    rows = core.agreement_table(data.units, data.codings, codes=data.order)
+        return _character_report(data, only_shared, lambda i: tick(1 + i, total))
+    rows = core.agreement_table(
+        data.units, data.codings, codes=data.order, done=lambda i: tick(1 + min(i, n), total)
+    )
     listed = []
-    for d in core.disagreements(data.units, data.codings, codes=data.order):
+    found = core.disagreements(
+        data.units, data.codings, codes=data.order, done=lambda i: tick(1 + n + i, total)
+    )
+    for d in found:
         label, key, ordinal = data.labels[d.unit]
         listed.append(
             UnitDisagreement(label, key, ordinal, str(d.code), d.applied_by, d.not_applied_by)  # type: ignore[arg-type]
@@ -347,7 +360,9 @@ def agreement(
     )
 
 
-def _character_report(data: _Data, only_shared: bool) -> AgreementReport:
+def _character_report(
+    data: _Data, only_shared: bool, done: Callable[[int], None] | None = None
+) -> AgreementReport:
     """Characters as units: per code, a sweep over each document that some coder coded
     with it, plus every other character counted at once as agreed "not applied"."""
     coders = tuple(data.coders)
@@ -386,6 +401,8 @@ def _character_report(data: _Data, only_shared: bool) -> AgreementReport:
             counts[0, 0] += total - covered
         pooled.update(counts)
         rows.append(BinaryTally(coders, dict(counts)).summarise(name))
+        if done is not None:
+            done(index + 1)
     rows.append(BinaryTally(coders, dict(pooled)).summarise(None))
     listed.sort(key=lambda x: (x[0], x[1]))
     return AgreementReport(

@@ -16,8 +16,9 @@ from coder.store import queries as q
 from coder.store.audit import Head, VerifyResult, events_touching
 from coder.store.db import Conflict
 
-# Actions undo does not take back (a codebook load is one event listing its rows: undoable).
-NOT_UNDOABLE = {"undo", "redo", "import", "merge"}
+# Actions undo does not take back (a codebook load, a merge and a .qdpx import are each
+# one event listing its rows: undoable).
+NOT_UNDOABLE = {"undo", "redo", "import"}
 
 
 @dataclass

@@ -21,18 +21,20 @@ merging twice changes nothing. Codings on documents this project lacks are liste
 merge refuses to run unless ``allow_missing`` says to merge the rest.
 
 The other file's audit trail is checked first (a tampered source is refused). Every row
-the merge writes goes through ``Tx.insert``/``Tx.update``, so ``coder audit verify`` keeps
-replaying this project's trail; the merge is one transaction split by checkpoints into a
-few events, all with action "merge" (not undoable). The last one carries the other trail's
-events that this project did not hold yet (exact stored texts, so their hashes can be
-recomputed: :func:`verify_merged_trails`). Events both trails share, as when one file
+the merge writes goes through the audited ``Tx`` helpers (``insert_many`` for the bulk
+of it), so ``coder audit verify`` keeps replaying this project's trail. The merge is one
+action: one transaction and ONE "merge" event listing every row it wrote, shown in the
+log as "merge bob.db: 12 codes, 340 codings, 3 memos" and undone (and redone) as one by
+``coder undo``. The event also carries the other trail's events that this project did not
+hold yet (exact stored texts, so their hashes can be recomputed:
+:func:`verify_merged_trails`); an undo leaves them in the trail, as it leaves the event. Events both trails share, as when one file
 started as a copy of the other, are not copied twice.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -54,6 +56,8 @@ from coder.store.db import Database, ProjectRef, Tx
 from coder.store.engine import StoreError
 
 ACTION = "merge"
+Progress = Callable[[int, int], None]
+WRITE_STEPS = 5  # codes, segments, codings, memos and read marks, the event
 
 __all__ = [
     "MergeReport",
@@ -120,8 +124,8 @@ def _open_source(ws: Workspace, source: str, project: str | None) -> tuple[Datab
 # ----------------------------------------------------------------- the other file
 
 
-def _read_source(db: Database, ref: ProjectRef) -> MergeSource:
-    result = db.verify(ref.id)
+def _read_source(db: Database, ref: ProjectRef, progress: Progress | None = None) -> MergeSource:
+    result = db.verify(ref.id, progress=progress)
     if not result.ok:
         raise ServiceError(
             f"{db.label}: refusing to merge: its audit trail does not check out: {result.message}"
@@ -188,24 +192,31 @@ class _Plan(MergePlan):
 
     # ---- writing -----------------------------------------------------------------
 
-    def apply(self) -> None:
+    def apply(self, progress: Progress | None = None) -> None:
+        """Write the plan into the open transaction: ONE event, whose rows are everything
+        the merge changed, so one ``coder undo`` takes it all back (coders it created
+        stay: they are not audited rows). ``progress``: (steps done, steps) per table."""
         tx, label = self.tx, self.src.label
-        tx.checkpoint(ACTION, f"codes from {label}")
+        steps = WRITE_STEPS
+        tick = progress or (lambda done, total: None)
+        tick(0, steps)
         self._write_codes()
-        tx.checkpoint(ACTION, f"codings from {label}")
+        tick(1, steps)
         coders = self._write_coders()
         segments = self._write_segments()
+        tick(2, steps)
         codings = self._write_codings(coders, segments)
-        tx.checkpoint(ACTION, f"memos and read marks from {label}")
+        tick(3, steps)
         self._write_memos(coders, codings)
-        for doc_id, coder, read_at in self.read_adds:
-            tx.insert(
-                "document_read",
-                document_id=doc_id,
-                coder_id=self._id(coder, coders),
-                read_at=read_at,
-            )
-        tx.checkpoint(ACTION, f"{label}: trail to #{self.report.head_seq}")
+        tx.insert_many(
+            "document_read",
+            [
+                {"document_id": doc_id, "coder_id": self._id(coder, coders), "read_at": read_at}
+                for doc_id, coder, read_at in self.read_adds
+            ],
+        )
+        tick(4, steps)
+        tx.target = f"{label}: {self._counts()}"
         tx.info["source_trail"] = {
             "database": label,
             "project": self.src.project,
@@ -224,6 +235,23 @@ class _Plan(MergePlan):
             "missing": len(self.report.missing),
             "unplaced": len(self.report.unplaced),
         }
+        tick(steps, steps)
+
+    def _counts(self) -> str:
+        """What the audit log line says the merge brought: "12 codes, 340 codings, ..."."""
+        r = self.report
+        parts = [
+            _count(len(r.codes_added), "code"),
+            _count(r.codings_added, "coding"),
+            _count(r.memos_added, "memo"),
+        ]
+        if r.memos_updated:
+            parts.append(f"{r.memos_updated:,} memos updated")
+        if r.read_marks_added:
+            parts.append(_count(r.read_marks_added, "read mark"))
+        if self.events:
+            parts.append(f"trail to #{r.head_seq}")
+        return ", ".join(parts)
 
     def _write_codes(self) -> None:
         tx = self.tx
@@ -285,48 +313,55 @@ class _Plan(MergePlan):
         raise AssertionError(f"unresolved reference {ref!r}")
 
     def _write_segments(self) -> dict[NewKey, int]:
-        ids: dict[NewKey, int] = {}
-        for key, seg in self.new_segments.items():
-            row = self.tx.insert(
-                "segment",
-                document_id=seg.document_id,
-                kind=seg.kind,
-                ordinal=None,
-                heading=seg.heading,
-                start=seg.start,
-                end=seg.end,
-                text_hash=seg.text_hash,
-                context_before=seg.context_before,
-                context_after=seg.context_after,
-            )
-            ids[key] = row.id
-        return ids
+        keys = list(self.new_segments)
+        rows = self.tx.insert_many(
+            "segment",
+            [
+                {
+                    "document_id": seg.document_id,
+                    "kind": seg.kind,
+                    "ordinal": None,
+                    "heading": seg.heading,
+                    "start": seg.start,
+                    "end": seg.end,
+                    "text_hash": seg.text_hash,
+                    "context_before": seg.context_before,
+                    "context_after": seg.context_after,
+                }
+                for seg in self.new_segments.values()
+            ],
+        )
+        return {key: row["id"] for key, row in zip(keys, rows, strict=True)}
 
     def _write_codings(
         self, coders: dict[str, int], segments: dict[NewKey, int]
     ) -> dict[tuple[Ref, Ref, Ref], int]:
         for coding_id, memo in self.coding_fills:
             self.tx.update("coding", self.tx.get("coding", coding_id), memo=memo)
-        written: dict[tuple[Ref, Ref, Ref], int] = {}
+        keys: list[tuple[Ref, Ref, Ref]] = []
+        values: list[dict[str, object]] = []
         for coding, seg_ref, code_ref, coder_ref in self.coding_adds:
             seg_id = seg_ref if isinstance(seg_ref, int) else segments[seg_ref]  # type: ignore[index]
-            row = self.tx.insert(
-                "coding",
-                project_id=self.pid,
-                segment_id=seg_id,
-                code_id=self._id(code_ref, coders),
-                coder_id=self._id(coder_ref, coders),
-                created_at=coding.created_at,
-                memo=coding.memo,
+            keys.append((seg_ref, code_ref, coder_ref))
+            values.append(
+                {
+                    "project_id": self.pid,
+                    "segment_id": seg_id,
+                    "code_id": self._id(code_ref, coders),
+                    "coder_id": self._id(coder_ref, coders),
+                    "created_at": coding.created_at,
+                    "memo": coding.memo,
+                }
             )
-            written[(seg_ref, code_ref, coder_ref)] = row.id
-        return written
+        rows = self.tx.insert_many("coding", values)
+        return {key: row["id"] for key, row in zip(keys, rows, strict=True)}
 
     def _write_memos(
         self, coders: dict[str, int], codings: dict[tuple[Ref, Ref, Ref], int]
     ) -> None:
         for memo_id, text, updated in self.memo_updates:
             self.tx.update("memo", self.tx.get("memo", memo_id), text=text, updated_at=updated)
+        values: list[dict[str, object]] = []
         for memo, target, coder in self.memo_adds:
             if isinstance(target, tuple) and target[0] == "coding":
                 target_id: int | None = codings[target[1]]
@@ -334,17 +369,23 @@ class _Plan(MergePlan):
                 target_id = target
             else:
                 target_id = self._id(target, coders)
-            self.tx.insert(
-                "memo",
-                project_id=self.pid,
-                coder_id=self._id(coder, coders),
-                target_type=memo.target_type,
-                target_id=target_id,
-                kind=memo.kind,
-                text=memo.text,
-                created_at=memo.created_at,
-                updated_at=memo.updated_at,
+            values.append(
+                {
+                    "project_id": self.pid,
+                    "coder_id": self._id(coder, coders),
+                    "target_type": memo.target_type,
+                    "target_id": target_id,
+                    "kind": memo.kind,
+                    "text": memo.text,
+                    "created_at": memo.created_at,
+                    "updated_at": memo.updated_at,
+                }
             )
+        self.tx.insert_many("memo", values)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # ------------------------------------------------------------------------ the service
@@ -358,18 +399,25 @@ def merge_project(
     allow_missing: bool = False,
     dry_run: bool = False,
     coder_map: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> MergeReport:
     """Merge the project in ``source`` (a file path or database URL) into ``ws``.
 
     Raises ServiceError for a source that cannot be opened or whose trail does not check
     out, and :class:`MissingDocuments` (a ServiceError carrying the report) when codings
     sit on documents this project lacks and ``allow_missing`` is false. Nothing is written
-    in a dry run, or when everything is already here."""
+    in a dry run, or when everything is already here. ``progress``: (done, total) as the
+    merge writes, for a progress bar."""
     db, ref = _open_source(ws, source, project)
+    # One scale for the bar: the other trail's events checked, then the writing steps.
+    events = db.head(ref.id).seq
+    tick = progress or (lambda done, total: None)
+    total = events + WRITE_STEPS
     try:
-        src = _read_source(db, ref)
+        src = _read_source(db, ref, lambda done, _n: tick(done, total))
     finally:
         db.close()
+    tick(events, total)
     report = MergeReport(src.label, src.project, head_seq=src.trail[-1].seq if src.trail else 0)
     report.dry_run = dry_run
     with ws.write(ACTION, f"from {src.label}") as tx:
@@ -383,7 +431,7 @@ def merge_project(
             return report
         if dry_run:
             return report
-        plan.apply()
+        plan.apply(lambda done, _n: tick(events + done, total))
     return report
 
 

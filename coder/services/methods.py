@@ -131,10 +131,12 @@ def methods_facts(ws: Workspace) -> MethodsFacts:
         load_changes: list[Change] = []  # codebook changes made inside a load's event
         inserted_by: dict[int, int] = {}  # exclusion row id -> the event that made it
         for seq, time, coder, action, _target, after in r.event_details(
-            session, pid, ("import", "codebook.load", "document.exclude", "undo", "redo")
+            session,
+            pid,
+            ("import", "qdpx.import", "codebook.load", "document.exclude", "undo", "redo"),
         ):
             info = after.get("info", {})
-            if action == "import":
+            if action in ("import", "qdpx.import"):
                 for f in info.get("files", []):
                     sources.append(
                         SourceFile(

@@ -186,16 +186,18 @@ class Tx:
                 )
         order = sorted(by_table, key=audit.TABLE_ORDER.index)
         for table in reversed(order):
+            # newest first out, oldest first in: a child code or theme (parent_id) is
+            # never stored without its parent, which a bulk action created before it
             gone = [
                 current[table][i]
-                for i in by_table[table]
+                for i in sorted(by_table[table], reverse=True)
                 if rows.get(audit.row_key(table, i), 0) is None and i in current[table]
             ]
             self.delete_many(table, gone)
         conn = self.session.connection()
         for table in order:
             new: list[dict[str, Any]] = []
-            for row_id in by_table[table]:
+            for row_id in sorted(by_table[table]):
                 values = rows.get(audit.row_key(table, row_id))
                 if values is None:
                     continue

@@ -15,6 +15,7 @@ from coder.core.model import Code, DocumentRecord, Section
 from coder.services import codes as codes_svc
 from coder.services.codebooks import load_codebook
 from coder.services.coding import UnitRef, apply_code
+from coder.services.history import redo, undo
 from coder.services.importing import add_records, import_files
 from coder.services.merge import (
     MissingDocuments,
@@ -170,12 +171,11 @@ def test_merge_brings_everything_once_and_twice_changes_nothing(alice, bob):
     assert len(hope) == 1 and hope[0].uid == bob_hope.uid
     assert ("bob", "discussion", "coding", "Why this code here?") in memos
     assert ("bob", "familiarisation", "document", "An overview paper.") in memos
-    # one transaction, split into readable events, all "merge" (not undoable)
-    assert [e.target.split(" from ")[0] for e in merge_events[:3]] == [
-        "codes",
-        "codings",
-        "memos and read marks",
-    ]
+    # one transaction, one event listing its rows, its counts in the log line
+    assert len(merge_events) == 1
+    assert merge_events[0].target == (
+        f"{bob.db.label}: 1 code, 5 codings, 4 memos, 1 read mark, trail to #{report.head_seq}"
+    )
     kept = merge_events[-1].after["info"]["source_trail"]
     assert kept["head"]["seq"] == len(kept["events"]) == report.events_copied
     trails_intact(alice, bob)
@@ -186,6 +186,32 @@ def test_merge_brings_everything_once_and_twice_changes_nothing(alice, bob):
     assert event_count(alice) == before
     assert codings(alice, "bob") == expected
     trails_intact(alice)
+
+
+def test_a_merge_is_undone_and_redone_as_one(alice, bob):
+    keys = first_keys(alice)
+    apply_code(alice, f"{keys[0]}:1", "forms of peer support")
+    code_bobs_file(bob, keys)
+    expected = codings(bob, "bob")
+    with alice.read() as s:
+        memos_before = len(q.memos(s, alice.project.id))
+    merge_project(alice, bob.db.url)
+    trails_intact(alice)
+
+    undone = undo(alice)
+    assert undone.action == "merge"
+    assert codings(alice, "bob") == set()
+    with alice.read() as s:
+        assert len(q.memos(s, alice.project.id)) == memos_before
+        assert q.code_row(s, alice.project.id, "hope") is None
+    assert len(codings(alice, "alice")) == 1  # alice's own work is untouched
+    trails_intact(alice)
+
+    redo(alice)
+    assert codings(alice, "bob") == expected
+    trails_intact(alice)
+    # merging again after the redo finds everything here
+    assert merge_project(alice, bob.db.url).already_merged
 
 
 def _unit_span(ws: Workspace, key: str, ordinal: int) -> tuple[int, int]:

@@ -178,3 +178,34 @@ def test_a_name_the_project_has_under_another_parent_is_a_new_code(ws, tmp_path)
         codes = {c.name: c.parent for c in q.codes(s, ws.project.id)}
     assert codes == {"Child": None, "Parent": None, "Parent/Child": "Parent"}
     assert [c for c, _ in codings(ws)] == ["Parent/Child"]
+
+
+def test_an_import_is_one_event_undone_and_redone_as_one(ws):
+    path = shared_file("refi", "nvivo-win-12.6.qdpx")
+    with ws.read() as s:
+        first = q.audit_events(s, ws.project.id, limit=1)
+    before_seq = first[0].seq if first else 0
+    summary = exchange.import_qdpx(ws, path)
+    with ws.read() as s:
+        events = [e for e in q.audit_events(s, ws.project.id) if e.seq > before_seq]
+        coders = {c.coder for c in q.codings(s, ws.project.id)}
+    (event,) = events
+    assert event.action == "qdpx.import" and event.coder == ws.coder
+    assert event.target == f"{path.name}: {summary.counts()}"
+    assert "60 codes" in event.target and f"{summary.codings} codings" in event.target
+    assert ws.coder not in coders  # each coding is its user's, not the importer's
+    imported = codings(ws)
+    assert ws.db.verify(ws.project.id).ok
+
+    assert history.undo(ws).seq == event.seq
+    assert codings(ws) == []
+    with ws.read() as s:
+        assert q.codes(s, ws.project.id) == []
+        assert q.count_documents(s, ws.project.id) == 1  # documents stay, as after any import
+    result = ws.db.verify(ws.project.id)
+    assert result.ok, result.message
+
+    history.redo(ws)
+    assert codings(ws) == imported
+    result = ws.db.verify(ws.project.id)
+    assert result.ok, result.message
