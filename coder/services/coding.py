@@ -7,6 +7,7 @@ transaction; applying a code that is already there changes nothing and writes no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coder.core.matching import did_you_mean
@@ -164,14 +165,19 @@ def apply_code(ws: Workspace, ref: UnitRef | str, code_name: str, memo: str | No
 
 
 def apply_code_many(
-    ws: Workspace, refs: list[UnitRef], code_name: str, action: str = "code.apply"
+    ws: Workspace,
+    refs: list[UnitRef],
+    code_name: str,
+    action: str = "code.apply",
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Apply one code to many units (autocode, search-and-code) as ONE audited action, so
-    one undo takes the whole batch back. Returns how many codings were added."""
+    one undo takes the whole batch back. Returns how many codings were added.
+    ``progress(done, total)``: codings written so far, for a progress display."""
     from coder.services.batch import BatchItem, apply_batch
 
     items = [BatchItem(ref, code_name) for ref in refs]
-    return apply_batch(ws, items, action, repr(code_name)).added
+    return apply_batch(ws, items, action, repr(code_name), progress=progress).added
 
 
 def remove_code(ws: Workspace, ref: UnitRef | str, code_name: str) -> None:

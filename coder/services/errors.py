@@ -10,11 +10,13 @@ from coder.formats.errors import FormatError
 from coder.services.workspace import ServiceError
 from coder.store.db import Conflict, EditConflict
 from coder.store.engine import ConnectionLost, StoreError
+from coder.store.writelock import Busy  # another writer held the project: nothing saved
 
 USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError, Conflict, FormatError)
 
 __all__ = [
     "USER_ERRORS",
+    "Busy",
     "Conflict",
     "ConnectionLost",
     "EditConflict",

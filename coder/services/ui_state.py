@@ -23,6 +23,10 @@ def load_ui_state(ws: Workspace, coder_id: int) -> dict[str, str]:
         return q.ui_state(session, ws.project.id, coder_id)
 
 
-def save_ui_state(ws: Workspace, coder_id: int, values: dict[str, str]) -> None:
+QUICK_MS = 200  # where-you-left-off never keeps the keys waiting for another writer
+
+
+def save_ui_state(ws: Workspace, coder_id: int, values: dict[str, str]) -> bool:
+    """False when another writer held the project: nothing saved, try again later."""
     with ws.read() as session:
-        q.save_ui_state(session, ws.project.id, coder_id, values)
+        return q.save_ui_state(session, ws.project.id, coder_id, values, wait_ms=QUICK_MS)

@@ -34,6 +34,11 @@ APP_PREFIX = "coder writer:"
 OnWait = Callable[[str], None]
 
 
+class Busy(StoreError):
+    """Another writer held the project for the whole wait: nothing was saved. A caller
+    that can wait longer without freezing anyone (the TUI's write worker) tries again."""
+
+
 def max_wait() -> float:
     try:
         return float(os.environ.get("CODER_LOCK_WAIT", DEFAULT_WAIT))
@@ -81,7 +86,7 @@ def take(
             waited = time.monotonic() - started
             who = holder(session, url)
             if waited >= limit:
-                raise StoreError(
+                raise Busy(
                     f"not saved: {who} holds the project (waited {int(waited)} s); "
                     "nothing was changed, try again when it has finished"
                 ) from exc

@@ -325,9 +325,12 @@ class CoderApp(App[None]):
             return
         values, self._pending_state = self._pending_state, {}
         try:
-            ui_state.save_ui_state(self.ws, self.coder_id, values)
+            saved = ui_state.save_ui_state(self.ws, self.coder_id, values)
         except USER_ERRORS as error:
             show_error(self, error)
+            return
+        if not saved:  # another writer holds the project: keep them for the next save
+            self._pending_state = {**values, **self._pending_state}
 
     def save_all(self) -> None:
         """Save unsaved edits of every mounted phase, then where the coder is."""

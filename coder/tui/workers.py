@@ -1,12 +1,21 @@
-"""Slow reads off the app's thread: read in a thread worker, then show on the app's thread.
+"""Slow reads and writes off the app's thread: run in a thread worker, then show on the
+app's thread.
 
 On a 100,000-document project a grouped count or a scan takes about a second, which must
 not freeze the keyboard; and a widget must never be touched from a thread. Every screen
 and phase that reads in the background does it through ``read_then_show``.
+
+A write may meet another writer holding the project (a colleague's long import): waiting
+for it on the event loop froze the keys, and giving up early lost the coding. Writes of
+codings therefore go through ``write_then_show``: the key returns at once, the worker
+waits (saying for whom), and the coding is either stored or reported as "not saved",
+naming what, so the user can try again; it is never dropped silently.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -14,9 +23,16 @@ from typing import TypeVar
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
+from coder.services.errors import Busy
 from coder.tui.widgets.errors import USER_ERRORS, show_error
 
 T = TypeVar("T")
+
+# How long a write waits in its worker for another writer (each try waits the app's lock
+# wait, then the user is told who holds the project and the worker tries again).
+WRITE_WAIT = 60.0  # seconds
+# One write at a time, in the order asked: a memo saved twice keeps the later text.
+_WRITES = threading.Lock()
 
 
 def read_then_show(
@@ -46,3 +62,67 @@ def read_then_show(
             node.app.call_from_thread(show, data)
 
     return node.run_worker(run, thread=True, exclusive=True, group=group, name=group)
+
+
+def not_saved(what: str, error: BaseException) -> str:
+    """The line for a write that did not happen: what was not saved, then why."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    reason = reason.removeprefix("not saved: ")
+    return f"not saved: {what}: {reason}"
+
+
+def write_then_show(
+    node: DOMNode,
+    write: Callable[[], T],
+    show: Callable[[T], object],
+    *,
+    what: str,
+    on_fail: Callable[[Exception], object] | None = None,
+) -> Worker[None]:
+    """Run ``write`` (one service call) in a thread worker, then ``show`` its result on
+    the app's thread; the event loop never waits for the database.
+
+    While another writer holds the project the worker keeps trying for ``WRITE_WAIT``
+    seconds, telling the user once whom it waits for. A write that fails (still busy, a
+    conflict, the connection lost) goes to ``on_fail`` on the app's thread (default: an
+    error line "not saved: WHAT: why"): the caller keeps what the user chose or typed."""
+
+    def fail(error: Exception) -> None:
+        if on_fail is not None:
+            on_fail(error)
+        else:
+            node.notify(not_saved(what, error), severity="error", markup=False, timeout=15)
+
+    def run() -> None:
+        try:
+            result = keep_trying(node, write, what)
+        except USER_ERRORS as error:
+            node.app.call_from_thread(fail, error)
+            return
+        node.app.call_from_thread(show, result)
+
+    return node.run_worker(run, thread=True, group="writes", name=f"write {what}")
+
+
+def keep_trying(node: DOMNode, write: Callable[[], T], what: str) -> T:
+    """``write()`` from a worker's thread, one write at a time, tried again while another
+    writer holds the project (for up to ``WRITE_WAIT`` seconds; the user is told once whom
+    it waits for). Raises the last error when it still cannot be stored."""
+    deadline = time.monotonic() + WRITE_WAIT
+    told = False
+    with _WRITES:
+        while True:
+            try:
+                return write()
+            except Busy as error:
+                if time.monotonic() >= deadline:
+                    raise
+                if not told:
+                    told = True
+                    who = str(error).removeprefix("not saved: ").split(" holds ")[0]
+                    node.app.call_from_thread(
+                        node.notify,
+                        f"saving {what}: waiting for {who}",
+                        severity="warning",
+                        markup=False,
+                    )

@@ -111,3 +111,29 @@ def test_codings_export_to_a_file_matches_stdout(project, tmp_path):
     assert (tmp_path / "codings.csv").read_text(encoding="utf-8") == printed
     data = json.loads(run("export", "codings", "--format", "json"))
     assert [d["code"] for d in data] == ["risk", "risk"]
+
+
+def test_merge_is_one_logged_action_undone_and_redone_as_one(project, tmp_path):
+    bob = ["--db", "bob.db", "--coder", "bob"]
+    run("init", "--name", "ward study", *bob)
+    run("import", "abstracts.txt", *bob)
+    run("code", "create", "risk", *bob)
+    run("code", "create", "hope", *bob)
+    run("autocode", "risk", "--query", "staff", *bob)
+    run("code", "apply", f"{project}:1", "hope", *bob)
+    before = len(json.loads(run("audit", "log", "--json")))
+
+    out = run("merge", "bob.db")
+    assert "━" not in out  # piped: no progress bar
+    log = json.loads(run("audit", "log", "--json"))
+    assert len(log) == before + 1
+    assert log[0]["action"] == "merge"
+    assert log[0]["target"].startswith("bob.db: 1 code, 3 codings, 0 memos")
+    assert codings() == 3
+    assert "the trail is intact" in run("audit", "verify")
+    assert "merge bob.db: 1 code, 3 codings" in run("undo")
+    assert codings() == 0
+    assert "the trail is intact" in run("audit", "verify")
+    run("redo")
+    assert codings() == 3
+    assert "the trail is intact" in run("audit", "verify")

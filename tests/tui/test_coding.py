@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual.widgets import Checkbox, DataTable, Input
 
 from coder.core.matching import suggest_codes
@@ -18,7 +20,7 @@ from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.reader import Mark
 from coder.tui.widgets.search_code import SearchCodeScreen
 from tests.conftest import as_coder
-from tests.tui.conftest import drive, notices, press, screen_text
+from tests.tui.conftest import drive, notices, press, screen_text, settle
 
 FIRST = "researchpeer_nd"
 
@@ -387,3 +389,92 @@ def test_markup_and_escapes_render_literally_while_coding(demo_ws):
         assert codings(demo_ws, key)[0][1] == 2
 
     drive(make_app(demo_ws), steps)
+
+
+# ---- writes in a worker: another writer holding the project never freezes the keys ------
+
+
+def _hold_the_project(path) -> sqlite3.Connection:
+    """Another connection that takes the project's write lock, as a colleague's long
+    import would, until the test lets go (``ROLLBACK``)."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def _writing(app) -> bool:
+    return any(w.name.startswith("write ") and not w.is_finished for w in app.workers)
+
+
+def test_apply_while_the_project_is_held_stays_responsive_and_stores_when_it_frees(
+    demo_ws, demo_db
+):
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        code = phase(pilot.app)
+        holder = _hold_the_project(demo_db)
+        try:
+            await pilot.press("enter")
+            await pilot.press("j")  # handled while the coding waits for the lock
+            await pilot.pause()
+            assert code.current.ordinal == 2
+            assert _writing(pilot.app)
+            assert codings(demo_ws) == []
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+        assert codings(demo_ws) == [("forms of peer support", 1, 0, 99, SegmentKind.UNIT)]
+        assert "■ forms of peer support  1" in screen_text(pilot.app)
+
+    drive(make_app(demo_ws), steps)
+
+
+def test_a_coding_that_cannot_be_stored_is_reported_and_the_choice_kept(
+    demo_ws, demo_db, monkeypatch
+):
+    from coder.tui import workers
+
+    monkeypatch.setattr(workers, "WRITE_WAIT", 0.0)  # give up after the first try
+    apply_code(demo_ws, f"{FIRST}:2", "us and them")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        code = phase(pilot.app)
+        holder = _hold_the_project(demo_db)
+        try:
+            await press(pilot, "enter")
+            (line,) = [n for n in notices(pilot.app) if n.startswith("not saved")]
+            assert "'forms of peer support' on researchpeer_nd:1" in line
+            assert codings(demo_ws) == [("us and them", 2, *_span(demo_ws, 2), SegmentKind.UNIT)]
+            await press(pilot, "j", "m")  # a memo typed while the project is held
+            pilot.app.screen.query_one("#dialog-text").insert("Kept while busy.")
+            await press(pilot, "ctrl+s")
+            assert any(
+                n.startswith("not saved: memo on 'us and them'") and "press m" in n
+                for n in notices(pilot.app)
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await press(pilot, "m")  # the memo editor opens on the text typed, not lost
+        dialog = pilot.app.screen
+        assert isinstance(dialog, TextScreen)
+        assert dialog.query_one("#dialog-text").text == "Kept while busy."
+        await press(pilot, "ctrl+s")
+        await press(pilot, "k", "enter")  # the code and segment are still chosen: retry
+        assert code.current.ordinal == 1
+        assert sorted(codings(demo_ws)) == [
+            ("forms of peer support", 1, 0, 99, SegmentKind.UNIT),
+            ("us and them", 2, *_span(demo_ws, 2), SegmentKind.UNIT),
+        ]
+
+    drive(make_app(demo_ws), steps)
+    with demo_ws.read() as session:
+        memos = [c.memo for c in q.codings(session, demo_ws.project.id) if c.memo]
+    assert memos == ["Kept while busy."]
+
+
+def _span(ws, ordinal: int) -> tuple[int, int]:
+    unit = units(ws, FIRST)[ordinal - 1]
+    return unit.start, unit.end

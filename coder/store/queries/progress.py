@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from coder.store.tables import (
@@ -14,6 +15,7 @@ from coder.store.tables import (
     SegmentRow,
     UiStateRow,
 )
+from coder.store.writelock import BUSY_MS
 
 
 def count_read(session: Session, project_id: int, coder_id: int) -> int:
@@ -93,8 +95,35 @@ def ui_state(session: Session, project_id: int, coder_id: int) -> dict[str, str]
     }
 
 
-def save_ui_state(session: Session, project_id: int, coder_id: int, values: dict[str, str]) -> None:
-    """Where the coder left off. Not analysis data, so not audited."""
+def save_ui_state(
+    session: Session,
+    project_id: int,
+    coder_id: int,
+    values: dict[str, str],
+    wait_ms: int | None = None,
+) -> bool:
+    """Where the coder left off. Not analysis data, so not audited. With ``wait_ms``
+    (SQLite), give up after that long while another writer holds the file and return
+    False, nothing saved: the UI keeps the values for its next save instead of waiting."""
+    quick = wait_ms is not None and session.get_bind().dialect.name == "sqlite"
+    if quick:
+        session.execute(text(f"PRAGMA busy_timeout={int(wait_ms or 0)}"))
+    try:
+        _save_ui_state(session, project_id, coder_id, values)
+    except OperationalError as exc:
+        if not quick or "locked" not in str(exc.orig).lower():
+            raise
+        session.rollback()
+        return False
+    finally:
+        if quick:
+            session.execute(text(f"PRAGMA busy_timeout={BUSY_MS}"))
+    return True
+
+
+def _save_ui_state(
+    session: Session, project_id: int, coder_id: int, values: dict[str, str]
+) -> None:
     existing = {
         r.name: r
         for r in session.exec(

@@ -36,11 +36,11 @@ from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
 from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
 from coder.tui.widgets.dialogs import NewCode, NewCodeScreen
 from coder.tui.widgets.document import text_blocks
-from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.errors import USER_ERRORS, show_error
 from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.text import literal, one_line, safe_style
-from coder.tui.workers import read_then_show
+from coder.tui.workers import read_then_show, write_then_show
 
 SUGGESTIONS = 9
 SUGGEST_CHARS = 4_000
@@ -424,26 +424,35 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         return UnitRef(self.view.doc.key)
 
     def apply(self, code: str, ref: UnitRef | None = None) -> bool:
-        """Apply ``code`` to ``ref`` (default: the target): one service call, then the
-        screen from the store."""
+        """Apply ``code`` to ``ref`` (default: the target). The write runs in a worker, so
+        the key returns at once even while another writer holds the project; the screen
+        is redrawn from the store once the coding is stored. A coding that cannot be
+        stored is reported as "not saved" naming the code and segment, and the selection
+        and codebook cursor stay as they were so Enter tries again. False: nothing to
+        apply to."""
         ref = ref or self.target()
         if ref is None:
             return False
-        ok, added = attempt(self, apply_code, self.ws, ref, code)
-        if not ok:
-            return False
-        if added:
-            self.examples.add(code, self._ref_text(ref))
-            self.counts[code] = self.counts.get(code, 0) + 1
-            self.panel.set_count(code, self.counts[code])
-        else:
-            self.notify(f"{code!r} is already on {ref}", severity="warning", markup=False)
-        self.selection = None
-        self.refresh_bindings()
-        self._reload_codings()
-        self._show(scroll=False)
-        self.post_message(DataChanged(refresh_phase=False))
-        return bool(added)
+        text, selection = self._ref_text(ref), self.selection
+
+        def stored(added: object) -> None:
+            if added:
+                self.examples.add(code, text)
+                self.counts[code] = self.counts.get(code, 0) + 1
+                self.panel.set_count(code, self.counts[code])
+            else:
+                self.notify(f"{code!r} is already on {ref}", severity="warning", markup=False)
+            if self.selection == selection:  # not a selection made since
+                self.selection = None
+                self.refresh_bindings()
+            self._reload_codings()
+            self._show(scroll=False)
+            self.post_message(DataChanged(refresh_phase=False))
+
+        write_then_show(
+            self, lambda: apply_code(self.ws, ref, code), stored, what=f"{code!r} on {ref}"
+        )
+        return True
 
     def action_apply(self) -> None:
         if self.selection is not None:

@@ -16,7 +16,7 @@ from coder.core.model import Coding, SegmentKind
 from coder.services.coding import UnitRef, remove_code, set_coding_memo
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
-from coder.tui.widgets.errors import attempt
+from coder.tui.workers import not_saved, write_then_show
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,7 +45,14 @@ class OwnCodings:
         def _reload_codings(self) -> None: ...
         def _forget_example(self, code: str, text: str) -> None: ...
         def _show(self, scroll: bool = True) -> None: ...
-        def notify(self, message: str, *, severity: str = "information") -> None: ...
+        def notify(
+            self,
+            message: str,
+            *,
+            severity: str = "information",
+            markup: bool = True,
+            timeout: float | None = None,
+        ) -> None: ...
         def post_message(self, message: DataChanged) -> bool: ...
 
     def _ref_of(self, coding: Coding) -> UnitRef:
@@ -77,29 +84,62 @@ class OwnCodings:
         self._choose_own("Remove which code?", self._remove)
 
     def _remove(self, coding: Coding) -> None:
-        ok, _ = attempt(self, remove_code, self.ws, self._ref_of(coding), coding.code)  # type: ignore[arg-type]
-        if not ok:
-            return
-        self._forget_example(coding.code, coding.text)
-        self.counts[coding.code] = max(0, self.counts.get(coding.code, 0) - 1)
-        self.panel.set_count(coding.code, self.counts[coding.code])
-        self._reload_codings()
-        self._show(scroll=False)
-        self.post_message(DataChanged(refresh_phase=False))
+        """Remove in a worker (the key returns at once); a removal that cannot be stored
+        is reported as not saved and the coding stays on screen, as it stays stored."""
+        ref = self._ref_of(coding)
+
+        def removed(_: object) -> None:
+            self._forget_example(coding.code, coding.text)
+            self.counts[coding.code] = max(0, self.counts.get(coding.code, 0) - 1)
+            self.panel.set_count(coding.code, self.counts[coding.code])
+            self._reload_codings()
+            self._show(scroll=False)
+            self.post_message(DataChanged(refresh_phase=False))
+
+        write_then_show(
+            self,  # type: ignore[arg-type]
+            lambda: remove_code(self.ws, ref, coding.code),  # type: ignore[arg-type]
+            removed,
+            what=f"removing {coding.code!r} from {ref}",
+        )
 
     def action_memo(self) -> None:
         self._choose_own("Memo on which coding?", self._edit_memo)
 
+    def _memo_drafts(self) -> dict[int, str]:
+        """Memo texts typed but not stored (the database was busy): by coding id, so the
+        memo editor opens on them again instead of on the stored text."""
+        return self.__dict__.setdefault("_unsaved_memos", {})
+
     def _edit_memo(self, coding: Coding) -> None:
+        ref, drafts = self._ref_of(coding), self._memo_drafts()
+        what = f"memo on {coding.code!r} ({ref})"
+
+        def saved(_: object) -> None:
+            drafts.pop(coding.id, None)
+            self._reload_codings()
+            self._show(scroll=False)
+            self.post_message(DataChanged(refresh_phase=False))
+
+        def unsaved(error: Exception) -> None:
+            self.notify(
+                not_saved(what, error) + " (your text is kept: press m to try again)",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+
         def save(text: str | None) -> None:
             if text is None:
                 return
-            ok, _ = attempt(self, set_coding_memo, self.ws, self._ref_of(coding), coding.code, text)  # type: ignore[arg-type]
-            if ok:
-                self._reload_codings()
-                self._show(scroll=False)
-                self.post_message(DataChanged(refresh_phase=False))
+            drafts[coding.id] = text  # until it is stored
+            write_then_show(
+                self,  # type: ignore[arg-type]
+                lambda: set_coding_memo(self.ws, ref, coding.code, text),  # type: ignore[arg-type]
+                saved,
+                what=what,
+                on_fail=unsaved,
+            )
 
-        self.app.push_screen(
-            TextScreen(f"Memo on {coding.code} ({self._ref_of(coding)})", coding.memo or ""), save
-        )
+        start = drafts.get(coding.id, coding.memo or "")
+        self.app.push_screen(TextScreen(f"Memo on {coding.code} ({ref})", start), save)

@@ -25,6 +25,7 @@ from coder.services.search import Hit, search_segments
 from coder.services.workspace import Workspace
 from coder.tui.widgets.errors import USER_ERRORS, show_error
 from coder.tui.widgets.text import one_line, visible
+from coder.tui.workers import keep_trying, not_saved
 
 PAGE = 50
 LIMIT = 2000
@@ -206,6 +207,11 @@ class SearchCodeScreen(ModalScreen[int | None]):
         if event.state == WorkerState.ERROR and error is not None:
             self.busy = False
             if isinstance(error, USER_ERRORS):
+                if name == "apply":  # the ticks and the code stay: apply again to retry
+                    line = not_saved(f"{self._applying} ({len(self.ticked)} ticked)", error)
+                    self.notify(line, severity="error", markup=False, timeout=15)
+                    self._status(line)
+                    return
                 show_error(self, error)
                 self._status(str(error))
                 return
@@ -320,9 +326,25 @@ class SearchCodeScreen(ModalScreen[int | None]):
             return
         refs = [self.hits[i].ref for i in sorted(self.ticked)]
         self.busy = True
+        self._applying = repr(code)
         self._status(f"applying {code!r} to {len(refs)} segments…")
+
+        def progress(done: int, total: int) -> None:
+            # from the worker's thread: the status line is drawn on the app's
+            self.app.call_from_thread(
+                self._status, f"applying {code!r}: {done:,} of {total:,} codings written…"
+            )
+
+        def apply() -> tuple[int, str, int]:
+            added = keep_trying(
+                self,
+                lambda: apply_code_many(self.ws, refs, code, action="autocode", progress=progress),
+                f"{code!r} on {len(refs)} segments",
+            )
+            return added, code, len(refs)
+
         self.run_worker(
-            lambda: (apply_code_many(self.ws, refs, code, action="autocode"), code, len(refs)),
+            apply,
             thread=True,
             exclusive=True,
             group="apply",
