@@ -216,7 +216,9 @@ class _Plan(MergePlan):
             ],
         )
         tick(4, steps)
-        tx.target = f"{label}: {self._counts()}"
+        # the log names a file by its name ("merge bob.db: ..."); the info keeps the path
+        short = label if "://" in label else Path(label).name
+        tx.target = f"{short}: {self._counts()}"
         tx.info["source_trail"] = {
             "database": label,
             "project": self.src.project,

@@ -57,6 +57,7 @@ from coder.tui.widgets.reader import SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
 from coder.tui.widgets.virtual_list import VirtualList
+from coder.tui.workers import writes_landed
 
 PHASE_CLASSES: dict[int, type[Phase]] = {
     cls.NUMBER: cls
@@ -342,6 +343,8 @@ class CoderApp(App[None]):
 
     async def action_quit(self) -> None:
         self.save_all()
+        if not await writes_landed(self):
+            return  # a coding was not saved: stay, so the user sees which and can retry
         self.team.stop()
         self.exit()
 

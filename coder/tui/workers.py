@@ -33,6 +33,7 @@ T = TypeVar("T")
 WRITE_WAIT = 60.0  # seconds
 # One write at a time, in the order asked: a memo saved twice keeps the later text.
 _WRITES = threading.Lock()
+_failed = [0]  # writes reported as not saved so far (quitting waits for the verdicts)
 
 
 def read_then_show(
@@ -88,6 +89,7 @@ def write_then_show(
     error line "not saved: WHAT: why"): the caller keeps what the user chose or typed."""
 
     def fail(error: Exception) -> None:
+        _failed[0] += 1
         if on_fail is not None:
             on_fail(error)
         else:
@@ -126,3 +128,17 @@ def keep_trying(node: DOMNode, write: Callable[[], T], what: str) -> T:
                         severity="warning",
                         markup=False,
                     )
+
+
+async def writes_landed(node: DOMNode) -> bool:
+    """Wait for the writes still in their workers (on quit): True when every one of them
+    was stored, False when one was reported as not saved, so the app stays open and the
+    user reads which, instead of quitting on top of it."""
+    pending = [w for w in node.app.workers if w.name.startswith("write ") and not w.is_finished]
+    if not pending:
+        return True
+    failed = _failed[0]
+    node.notify(f"saving {len(pending)} change{'s' if len(pending) != 1 else ''} before quitting…")
+    for worker in pending:
+        await worker.wait()
+    return _failed[0] == failed

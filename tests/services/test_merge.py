@@ -174,7 +174,7 @@ def test_merge_brings_everything_once_and_twice_changes_nothing(alice, bob):
     # one transaction, one event listing its rows, its counts in the log line
     assert len(merge_events) == 1
     assert merge_events[0].target == (
-        f"{bob.db.label}: 1 code, 5 codings, 4 memos, 1 read mark, trail to #{report.head_seq}"
+        f"bob.db: 1 code, 5 codings, 4 memos, 1 read mark, trail to #{report.head_seq}"
     )
     kept = merge_events[-1].after["info"]["source_trail"]
     assert kept["head"]["seq"] == len(kept["events"]) == report.events_copied

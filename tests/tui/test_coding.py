@@ -475,6 +475,34 @@ def test_a_coding_that_cannot_be_stored_is_reported_and_the_choice_kept(
     assert memos == ["Kept while busy."]
 
 
+def test_quitting_waits_for_the_verdict_of_a_coding_still_being_written(
+    demo_ws, demo_db, monkeypatch
+):
+    from coder.tui import workers
+
+    monkeypatch.setattr(workers, "WRITE_WAIT", 0.0)
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        holder = _hold_the_project(demo_db)
+        try:
+            await pilot.press("enter")
+            assert _writing(pilot.app)
+            await pilot.press("ctrl+q")
+            await settle(pilot)
+            # not stored: the app stays open on the message instead of quitting over it
+            assert pilot.app.is_running
+            assert any(n.startswith("not saved: 'forms") for n in notices(pilot.app))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await press(pilot, "enter")  # the choice is kept: try again, then quit
+        await pilot.press("ctrl+q")
+
+    drive(make_app(demo_ws), steps)
+    assert codings(demo_ws) == [("forms of peer support", 1, 0, 99, SegmentKind.UNIT)]
+
+
 def _span(ws, ordinal: int) -> tuple[int, int]:
     unit = units(ws, FIRST)[ordinal - 1]
     return unit.start, unit.end
