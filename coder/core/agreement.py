@@ -692,6 +692,8 @@ def disagreements(
             by = tuple(c for i, c in enumerate(coders) if amask >> i & 1)
             not_by = tuple(c for i, c in enumerate(coders) if (seen & ~amask) >> i & 1)
             found.append((position[unit], code_index, Disagreement(unit, code, by, not_by)))
+        if done is not None:
+            done(code_index + 1)
     found.sort(key=lambda item: (item[0], item[1]))
     return [d for _, _, d in found]
 

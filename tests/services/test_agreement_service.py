@@ -85,6 +85,19 @@ def test_report_text_and_json(coded):
     assert data["disagreements"][0]["unit"] == "gray2024:3"
 
 
+@pytest.mark.parametrize("unit", ["segment", "character"])
+def test_progress_counts_each_code_up_to_the_total(coded, unit):
+    ticks: list[tuple[int, int]] = []
+    report = agreement(
+        coded, ["alice", "bob"], unit=unit, progress=lambda d, t: ticks.append((d, t))
+    )
+    codes = len(report.rows) - 1  # the pooled row is not a step
+    total = 1 + (codes if unit == "character" else 2 * codes)
+    assert ticks[0] == (0, 1) and ticks[-1] == (total, total)
+    steps = [d for d, t in ticks[1:]]
+    assert steps == sorted(steps) and all(t == total for _, t in ticks[1:])
+
+
 def test_document_units(coded):
     report = agreement(coded, ["alice", "bob"], unit="document")
     rows = by_code(report)
