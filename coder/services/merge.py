@@ -415,6 +415,7 @@ def merge_project(
     events = db.head(ref.id).seq
     tick = progress or (lambda done, total: None)
     total = events + WRITE_STEPS
+    tick(0, total)
     try:
         src = _read_source(db, ref, lambda done, _n: tick(done, total))
     finally:
