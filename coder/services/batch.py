@@ -75,7 +75,7 @@ def apply_batch(
     result = BatchResult(skipped=list(problems))
     with ws.write(action, label) as tx:
         resolver = _Resolver(tx, ws.project.id, ws.coder)
-        resolver.prepare({item.ref.key for item in items})
+        resolver.prepare(items)
         wanted: list[tuple[object, int, int, str | None]] = []
         for item in items:
             try:
@@ -137,9 +137,15 @@ class _Resolver:
         self.codes: dict[str, tuple[int, str, int | None]] | None = None
         self.coders: dict[str, int] = {}
         self.all_keys: list[str] | None = None
+        self.known: set[int] = set()
 
-    def prepare(self, keys: set[str]) -> None:
+    def prepare(self, items: Sequence[BatchItem]) -> None:
+        """Read what resolving ``items`` needs: a search hit that carries its unit's id
+        is checked with the others in one query; the rest are looked up by document."""
         session = self.tx.session
+        given = {item.ref.segment for item in items if item.ref.segment is not None}
+        self.known = lookup.project_units(session, self.project_id, given) if given else set()
+        keys = {item.ref.key for item in items if item.ref.segment not in self.known}
         self.docs = lookup.documents_by_key(session, self.project_id, keys)
         units, unit_count, spans = self.units, self.unit_count, self.spans
         for seg in lookup.segments_of_documents(session, [d.id for d in self.docs.values()]):
@@ -154,6 +160,8 @@ class _Resolver:
     def segment(self, ref: UnitRef) -> int | tuple[int, str, int, int]:
         if self.docs is None:
             raise RuntimeError("prepare() first")
+        if ref.segment is not None and ref.segment in self.known:
+            return ref.segment
         doc = self.docs.get(ref.key)
         if doc is None:
             if self.all_keys is None:

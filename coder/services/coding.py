@@ -7,7 +7,7 @@ transaction; applying a code that is already there changes nothing and writes no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coder.core.matching import did_you_mean
 from coder.core.model import text_hash
@@ -27,6 +27,9 @@ class UnitRef:
     ordinal: int | None = None
     start: int | None = None
     end: int | None = None
+    # The unit's segment id when the caller already read it (a search hit): a bulk
+    # action then checks the ids in one query instead of resolving every reference.
+    segment: int | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, ref: str) -> UnitRef:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from coder.core.model import AuditEvent, Coding
-from coder.store.rows import chunks
+from coder.store.rows import chunks, driver_rows
 from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
 
 
@@ -25,15 +25,13 @@ SegInfo = tuple[int, int, str, int | None, str | None, int, int]
 
 
 def documents_by_key(session: Session, project_id: int, keys: Iterable[str]) -> dict[str, DocInfo]:
-    found: dict[str, DocInfo] = {}
-    for chunk in chunks(sorted(set(keys))):
-        for key, doc_id, length in session.execute(
-            select(DocumentRow.key, DocumentRow.id, func.length(DocumentRow.text)).where(
-                DocumentRow.project_id == project_id, col(DocumentRow.key).in_(chunk)
-            )
-        ):
-            found[key] = DocInfo(doc_id, length or 0)
-    return found
+    rows = driver_rows(
+        session.connection(),
+        "SELECT key, id, length(text) FROM document WHERE project_id = ? AND key IN {ids}",
+        (project_id,),
+        sorted(set(keys)),
+    )
+    return {key: DocInfo(doc_id, length or 0) for key, doc_id, length in rows}
 
 
 def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
@@ -49,24 +47,31 @@ def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, s
 def segments_of_documents(session: Session, document_ids: Iterable[int]) -> list[SegInfo]:
     """Every segment (units, spans, whole-document rows) of the documents, as plain
     tuples (id, document_id, kind, ordinal, heading, start, end): batches read tens of
-    thousands of them, so no ORM or dataclass object per row."""
-    found: list[SegInfo] = []
-    for chunk in chunks(sorted(set(document_ids))):
-        found += [
-            tuple(row)  # type: ignore[misc]
-            for row in session.execute(
-                select(
-                    SegmentRow.id,
-                    SegmentRow.document_id,
-                    SegmentRow.kind,
-                    SegmentRow.ordinal,
-                    SegmentRow.heading,
-                    SegmentRow.start,
-                    SegmentRow.end,
-                ).where(col(SegmentRow.document_id).in_(chunk))
-            )
-        ]
-    return found
+    thousands of them, so the driver's own tuples, no ORM or result object per row."""
+    return driver_rows(  # type: ignore[return-value]
+        session.connection(),
+        'SELECT id, document_id, kind, ordinal, heading, start, "end" FROM segment '
+        "WHERE document_id IN {ids}",
+        (),
+        sorted(set(document_ids)),
+    )
+
+
+def project_units(session: Session, project_id: int, segment_ids: Iterable[int]) -> set[int]:
+    """Which of these segment ids are reading units of the project's documents. (Two
+    plain look-ups: a join here makes SQLite scan every segment of the project.)"""
+    conn = session.connection()
+    docs = {
+        r[0]
+        for r in driver_rows(conn, "SELECT id FROM document WHERE project_id = ?", (project_id,))
+    }
+    rows = driver_rows(
+        conn,
+        "SELECT id, document_id FROM segment WHERE kind = 'unit' AND id IN {ids}",
+        (),
+        sorted(set(segment_ids)),
+    )
+    return {seg_id for seg_id, doc_id in rows if doc_id in docs}
 
 
 def codes_by_name(session: Session, project_id: int) -> dict[str, tuple[int, str, int | None]]:
@@ -96,17 +101,17 @@ def existing_codings(
 ) -> set[tuple[int, int, int]]:
     """(segment_id, code_id, coder_id) of the codings these codes and coders already have."""
     coders = sorted(set(coder_ids))
-    found: set[tuple[int, int, int]] = set()
-    for chunk in chunks(sorted(set(code_ids))):
-        for seg, code, coder in session.execute(
-            select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder_id).where(
-                CodingRow.project_id == project_id,
-                col(CodingRow.code_id).in_(chunk),
-                col(CodingRow.coder_id).in_(coders),
-            )
-        ):
-            found.add((seg, code, coder))
-    return found
+    if not coders:
+        return set()
+    marks = ", ".join(["?"] * len(coders))
+    rows = driver_rows(
+        session.connection(),
+        f"SELECT segment_id, code_id, coder_id FROM coding WHERE project_id = ? "
+        f"AND coder_id IN ({marks}) AND code_id IN {{ids}}",
+        (project_id, *coders),
+        sorted(set(code_ids)),
+    )
+    return set(rows)  # type: ignore[arg-type]
 
 
 def iter_codings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -15,6 +15,7 @@ from coder.core.model import (
     Segment,
 )
 from coder.store.queries.convert import to_document, to_segment
+from coder.store.rows import driver_rows
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
@@ -235,12 +236,24 @@ def count_segments(session: Session, project_id: int) -> int:
     ).one()
 
 
+class UnitSpan(NamedTuple):
+    """A reading unit's place in its document: what a search over units needs, read as a
+    plain tuple (a search scans every unit of a big project: no ORM object per unit)."""
+
+    ordinal: int
+    heading: str | None
+    start: int
+    end: int
+    id: int
+
+
 def iter_units_with_text(
     session: Session, project_id: int, like: Sequence[str] = (), batch: int = 500
-) -> Iterator[tuple[str, str, list[SegmentRow]]]:
+) -> Iterator[tuple[str, str, list[UnitSpan]]]:
     """(key, text, units) for every document, in reading order and in batches; ``like``
     words (lower case) pre-filter documents in SQL so a search scans only candidates."""
     last_ordinal, last_id = -1, -1
+    conn = session.connection()
     while True:
         query = select(
             DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal
@@ -256,14 +269,15 @@ def iter_units_with_text(
         docs = session.exec(query.order_by(DocumentRow.ordinal, DocumentRow.id).limit(batch)).all()
         if not docs:
             return
-        ids = [d[0] for d in docs]
-        by_doc: dict[int, list[SegmentRow]] = {}
-        for seg in session.exec(
-            select(SegmentRow)
-            .where(col(SegmentRow.document_id).in_(ids), SegmentRow.kind == "unit")
-            .order_by(SegmentRow.document_id, SegmentRow.ordinal)
+        by_doc: dict[int, list[UnitSpan]] = {}
+        for doc_id, ordinal, heading, start, end, seg_id in driver_rows(
+            conn,
+            'SELECT document_id, ordinal, heading, start, "end", id FROM segment '
+            "WHERE kind = 'unit' AND document_id IN {ids} ORDER BY document_id, ordinal",
+            (),
+            [d[0] for d in docs],
         ):
-            by_doc.setdefault(seg.document_id, []).append(seg)
+            by_doc.setdefault(doc_id, []).append(UnitSpan(ordinal, heading, start, end, seg_id))
         for doc_id, key, text, _ordinal in docs:
             yield key, text, by_doc.get(doc_id, [])
         last_ordinal, last_id = docs[-1][3], docs[-1][0]
