@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from coder.core.model import AuditEvent, Coding
 from coder.store.rows import chunks, driver_rows
-from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
+from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,19 @@ def existing_codings(
     return set(rows)  # type: ignore[arg-type]
 
 
+# One page of codings with only the coded span of each text (substr in SQL), as the
+# driver's tuples; the last two columns are the reading order, to sort the chunks' rows.
+ITER_CODINGS_SQL = (
+    'SELECT g.id, s.id, d.key, c.name, u.name, s.start, s."end", s.heading, '
+    'substr(d.text, s.start + 1, s."end" - s.start), g.created_at, g.memo, s.ordinal, '
+    "d.ordinal, d.id "
+    "FROM coding g JOIN segment s ON s.id = g.segment_id "
+    "JOIN document d ON d.id = s.document_id JOIN code c ON c.id = g.code_id "
+    "JOIN coder u ON u.id = g.coder_id "
+    "WHERE g.project_id = ? AND s.document_id IN {ids}"
+)
+
+
 def iter_codings(
     session: Session, project_id: int, documents_per_page: int = 500
 ) -> Iterator[list[Coding]]:
@@ -136,35 +149,15 @@ def iter_codings(
         ).all()
         if not docs:
             return
-        page = session.execute(
-            select(
-                CodingRow.id,
-                SegmentRow.id,
-                DocumentRow.key,
-                CodeRow.name,
-                CoderRow.name,
-                SegmentRow.start,
-                SegmentRow.end,
-                SegmentRow.heading,
-                func.substr(
-                    DocumentRow.text, SegmentRow.start + 1, SegmentRow.end - SegmentRow.start
-                ),
-                CodingRow.created_at,
-                CodingRow.memo,
-                SegmentRow.ordinal,
-            )
-            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-            .join(CodeRow, CodeRow.id == CodingRow.code_id)
-            .join(CoderRow, CoderRow.id == CodingRow.coder_id)
-            .where(
-                CodingRow.project_id == project_id,
-                col(SegmentRow.document_id).in_([d[0] for d in docs]),
-            )
-            .order_by(DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id)
-        ).all()
+        page = driver_rows(
+            session.connection(),
+            ITER_CODINGS_SQL,
+            (project_id,),
+            [d[0] for d in docs],
+        )
+        page.sort(key=lambda r: (r[12], r[13], r[5], r[0]))
         if page:
-            yield [Coding(*row) for row in page]
+            yield [Coding(*row[:12]) for row in page]
         last_ordinal, last_id = docs[-1][1], docs[-1][0]
 
 
