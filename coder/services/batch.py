@@ -137,15 +137,15 @@ class _Resolver:
         self.codes: dict[str, tuple[int, str, int | None]] | None = None
         self.coders: dict[str, int] = {}
         self.all_keys: list[str] | None = None
-        self.known: set[int] = set()
+        self.given: dict[int, tuple[str, int]] = {}
 
     def prepare(self, items: Sequence[BatchItem]) -> None:
         """Read what resolving ``items`` needs: a search hit that carries its unit's id
         is checked with the others in one query; the rest are looked up by document."""
         session = self.tx.session
         given = {item.ref.segment for item in items if item.ref.segment is not None}
-        self.known = lookup.project_units(session, self.project_id, given) if given else set()
-        keys = {item.ref.key for item in items if item.ref.segment not in self.known}
+        self.given = lookup.project_units(session, self.project_id, given) if given else {}
+        keys = {item.ref.key for item in items if not self._given(item.ref)}
         self.docs = lookup.documents_by_key(session, self.project_id, keys)
         units, unit_count, spans = self.units, self.unit_count, self.spans
         for seg in lookup.segments_of_documents(session, [d.id for d in self.docs.values()]):
@@ -157,11 +157,15 @@ class _Resolver:
             spans.setdefault((doc_id, kind, start, end), seg_id)
         self.codes = lookup.codes_by_name(session, self.project_id)
 
+    def _given(self, ref: UnitRef) -> bool:
+        """The reference carries its unit's id, and the id is the unit it names."""
+        return ref.segment is not None and self.given.get(ref.segment) == (ref.key, ref.ordinal)
+
     def segment(self, ref: UnitRef) -> int | tuple[int, str, int, int]:
         if self.docs is None:
             raise RuntimeError("prepare() first")
-        if ref.segment is not None and ref.segment in self.known:
-            return ref.segment
+        if self._given(ref):
+            return ref.segment  # type: ignore[return-value]
         doc = self.docs.get(ref.key)
         if doc is None:
             if self.all_keys is None:

@@ -57,21 +57,23 @@ def segments_of_documents(session: Session, document_ids: Iterable[int]) -> list
     )
 
 
-def project_units(session: Session, project_id: int, segment_ids: Iterable[int]) -> set[int]:
-    """Which of these segment ids are reading units of the project's documents. (Two
-    plain look-ups: a join here makes SQLite scan every segment of the project.)"""
+def project_units(
+    session: Session, project_id: int, segment_ids: Iterable[int]
+) -> dict[int, tuple[str, int]]:
+    """segment id -> (document key, unit number) for those of these ids that are reading
+    units of the project's documents. (Two plain look-ups: a join here makes SQLite scan
+    every segment of the project.)"""
     conn = session.connection()
-    docs = {
-        r[0]
-        for r in driver_rows(conn, "SELECT id FROM document WHERE project_id = ?", (project_id,))
-    }
+    keys = dict(
+        driver_rows(conn, "SELECT id, key FROM document WHERE project_id = ?", (project_id,))
+    )
     rows = driver_rows(
         conn,
-        "SELECT id, document_id FROM segment WHERE kind = 'unit' AND id IN {ids}",
+        "SELECT id, document_id, ordinal FROM segment WHERE kind = 'unit' AND id IN {ids}",
         (),
         sorted(set(segment_ids)),
     )
-    return {seg_id for seg_id, doc_id in rows if doc_id in docs}
+    return {seg: (keys[doc], ordinal) for seg, doc, ordinal in rows if doc in keys}
 
 
 def codes_by_name(session: Session, project_id: int) -> dict[str, tuple[int, str, int | None]]:
