@@ -114,7 +114,7 @@ def resolve_segment(tx: Tx, project_id: int, ref: UnitRef) -> SegmentRow:
         return seg
     before, after = _context(doc.text, start, end)
     heading = None
-    units = q.units(tx.session, doc.id)
+    units = q.units_over(tx.session, doc.id, start, end if kind == "span" else start + 1)
     for unit in units:
         if unit.start <= start < unit.end:
             heading = unit.heading

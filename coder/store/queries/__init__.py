@@ -80,6 +80,7 @@ from coder.store.queries.documents import (
     unit_by_ordinal,
     unit_counts,
     units,
+    units_over,
 )
 from coder.store.queries.memos import (
     memo_counts,
@@ -137,6 +138,7 @@ __all__ = [
     "DocumentListItem",
     "document_page",
     "units",
+    "units_over",
     "segments_of",
     "unit_by_ordinal",
     "span_segment",

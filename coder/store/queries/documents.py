@@ -190,6 +190,23 @@ def units(session: Session, document_id: int) -> list[SegmentRow]:
     )
 
 
+def units_over(session: Session, document_id: int, start: int, end: int) -> list[SegmentRow]:
+    """The reading units that overlap ``[start, end)``, in reading order: what a new span
+    needs (its heading and speaker) without loading a long transcript's every turn."""
+    return list(
+        session.exec(
+            select(SegmentRow)
+            .where(
+                SegmentRow.document_id == document_id,
+                SegmentRow.kind == "unit",
+                col(SegmentRow.start) < max(end, start + 1),
+                col(SegmentRow.end) > start,
+            )
+            .order_by(SegmentRow.ordinal)
+        )
+    )
+
+
 def segments_of(
     session: Session, document_id: int, kinds: Sequence[str] = ("unit",)
 ) -> list[Segment]:
