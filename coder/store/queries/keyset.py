@@ -1,0 +1,39 @@
+"""Keyset paging: "the rows after this one" as a WHERE clause on the ordering columns.
+
+OFFSET makes the database walk and throw away every row before a page, so the 1,000th
+page of a 100,000-row list costs a thousand pages; a condition on the ordering columns
+(which an index serves) costs the same at any depth. Every paged list orders by columns
+ending in a unique one, so the last row of a page names exactly where the next begins,
+even among rows whose other sort keys are equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_, true
+
+Key = tuple[Any, ...]
+
+
+def after(columns: Sequence[Any], key: Key | None, descending: bool = False) -> Any:
+    """Rows strictly after ``key`` in the order of ``columns`` (all ascending, or all
+    descending when ``descending``); True for the first page (``key`` None).
+
+    Written out as (a > x) OR (a = x AND b > y) ... rather than a row-value comparison:
+    the same on SQLite and PostgreSQL, and each arm can use the ordering index."""
+    if key is None:
+        return true()
+    if len(key) != len(columns):
+        raise ValueError(f"a cursor of {len(columns)} values was expected, not {len(key)}")
+    arms = []
+    for i, column in enumerate(columns):
+        beyond = column < key[i] if descending else column > key[i]
+        arms.append(and_(*(columns[j] == key[j] for j in range(i)), beyond))
+    return or_(*arms)
+
+
+def ordered(columns: Sequence[Any], descending: bool = False) -> list[Any]:
+    """ORDER BY terms matching ``after``."""
+    return [c.desc() for c in columns] if descending else list(columns)
