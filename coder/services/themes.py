@@ -235,13 +235,20 @@ def reorder_theme(ws: Workspace, name: str, delta: int) -> None:
                 tx.update("theme", r, order=order)
 
 
+def _marked_theme(tx: Tx, project_id: int, theme: str, coding_id: int) -> ThemeRow:
+    """The theme an exemplar or misfit mark goes on, once the coding is known to exist;
+    the event names the extract as the user sees it ("key:3"), not by its row id."""
+    row = find_theme(tx, project_id, theme)
+    if tx.get("coding", coding_id) is None:
+        raise ServiceError(f"no coding {coding_id}")
+    tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+    return row
+
+
 def toggle_exemplar(ws: Workspace, theme: str, coding_id: int) -> bool:
     """Mark or unmark a coded extract as an exemplar of a theme; True if now marked."""
     with ws.write("theme.exemplar", f"{theme}: coding {coding_id}") as tx:
-        row = find_theme(tx, ws.project.id, theme)
-        if tx.get("coding", coding_id) is None:
-            raise ServiceError(f"no coding {coding_id}")
-        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+        row = _marked_theme(tx, ws.project.id, theme, coding_id)
         existing = q.exemplar_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_exemplar", existing)
@@ -254,10 +261,7 @@ def toggle_exemplar(ws: Workspace, theme: str, coding_id: int) -> bool:
 def toggle_misfit(ws: Workspace, theme: str, coding_id: int, note: str = "") -> bool:
     """Mark or unmark an extract as not fitting a theme (phase 4); True if now marked."""
     with ws.write("theme.misfit", f"{theme}: coding {coding_id}") as tx:
-        row = find_theme(tx, ws.project.id, theme)
-        if tx.get("coding", coding_id) is None:
-            raise ServiceError(f"no coding {coding_id}")
-        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+        row = _marked_theme(tx, ws.project.id, theme, coding_id)
         existing = q.misfit_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_misfit", existing)
