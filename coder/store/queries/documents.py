@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, true
+from sqlalchemy import func, or_, true
 from sqlmodel import Session, col, select
 
 from coder.core.model import (
@@ -335,20 +335,14 @@ def iter_units_with_text(
 ) -> Iterator[tuple[str, str, list[SegmentRow]]]:
     """(key, text, units) for every document, in reading order and in batches; ``like``
     words (lower case) pre-filter documents in SQL so a search scans only candidates."""
-    last_ordinal, last_id = -1, -1
+    cursor: Key | None = None
     while True:
         query = select(
             DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal
-        ).where(
-            DocumentRow.project_id == project_id,
-            or_(
-                DocumentRow.ordinal > last_ordinal,
-                and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
-            ),
-        )
+        ).where(DocumentRow.project_id == project_id, after(READING_ORDER, cursor))
         for word in like:
             query = query.where(func.lower(DocumentRow.text).like(f"%{word}%"))
-        docs = session.exec(query.order_by(DocumentRow.ordinal, DocumentRow.id).limit(batch)).all()
+        docs = session.exec(query.order_by(*READING_ORDER).limit(batch)).all()
         if not docs:
             return
         ids = [d[0] for d in docs]
@@ -361,7 +355,7 @@ def iter_units_with_text(
             by_doc.setdefault(seg.document_id, []).append(seg)
         for doc_id, key, text, _ordinal in docs:
             yield key, text, by_doc.get(doc_id, [])
-        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+        cursor = (docs[-1][3], docs[-1][0])
 
 
 def unit_counts(session: Session, document_ids: Sequence[int]) -> dict[int, int]:
@@ -396,18 +390,12 @@ def iter_units_outside(
         CodingRow.project_id == project_id, col(CodingRow.code_id).in_(list(code_ids))
     )
     any_coding = select(CodingRow.segment_id).where(CodingRow.project_id == project_id)
-    last_ordinal, last_id = -1, -1
+    cursor: Key | None = None
     while True:
         docs = session.exec(
             select(DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal)
-            .where(
-                DocumentRow.project_id == project_id,
-                or_(
-                    DocumentRow.ordinal > last_ordinal,
-                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
-                ),
-            )
-            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .where(DocumentRow.project_id == project_id, after(READING_ORDER, cursor))
+            .order_by(*READING_ORDER)
             .limit(batch)
         ).all()
         if not docs:
@@ -428,7 +416,7 @@ def iter_units_outside(
         for doc_id, key, text, _ordinal in docs:
             for seg, coded in by_doc.get(doc_id, []):
                 yield UnitText(key, seg.ordinal or 0, seg.heading, text[seg.start : seg.end], coded)
-        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+        cursor = (docs[-1][3], docs[-1][0])
 
 
 def document_neighbour(session: Session, project_id: int, key: str, step: int) -> str | None:
@@ -436,18 +424,9 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
     doc = document_row(session, project_id, key)
     if doc is None:
         return None
-    if step > 0:
-        where = or_(
-            DocumentRow.ordinal > doc.ordinal,
-            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id),
-        )
-        order = (col(DocumentRow.ordinal), col(DocumentRow.id))
-    else:
-        where = or_(
-            DocumentRow.ordinal < doc.ordinal,
-            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
-        )
-        order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+    backwards = step < 0
+    where = after(READING_ORDER, (doc.ordinal, doc.id), descending=backwards)
+    order = ordered(READING_ORDER, descending=backwards)
     return session.exec(
         select(DocumentRow.key)
         .where(DocumentRow.project_id == project_id, where, not_excluded())
@@ -458,15 +437,10 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
 
 def end_document_key(session: Session, project_id: int, last: bool = False) -> str | None:
     """The first (or last) document's key in reading order; None in an empty project."""
-    order = (
-        (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
-        if last
-        else (col(DocumentRow.ordinal), col(DocumentRow.id))
-    )
     return session.exec(
         select(DocumentRow.key)
         .where(DocumentRow.project_id == project_id, not_excluded())
-        .order_by(*order)
+        .order_by(*ordered(READING_ORDER, descending=last))
         .limit(1)
     ).first()
 
@@ -482,10 +456,7 @@ def document_index(session: Session, project_id: int, key: str) -> int | None:
         .select_from(DocumentRow)
         .where(
             DocumentRow.project_id == project_id,
-            or_(
-                DocumentRow.ordinal < doc.ordinal,
-                and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
-            ),
+            after(READING_ORDER, (doc.ordinal, doc.id), descending=True),
         )
     ).one()
 

@@ -231,7 +231,7 @@ def count_theme_extracts(
 def _extract_spans(clauses: list[Any]) -> Any:
     """One row per extract (coded span) with its order keys: the first code's place in
     the codebook and the earliest coding (the representative one)."""
-    spans = (
+    return (
         select(
             CodingRow.segment_id.label("segment_id"),
             func.min(CodeRow.order).label("code_order"),
@@ -242,18 +242,25 @@ def _extract_spans(clauses: list[Any]) -> Any:
         .group_by(CodingRow.segment_id)
         .subquery()
     )
-    return spans
 
 
-def _extract_order(spans: Any) -> tuple[Any, ...]:
-    """Extracts grouped by their first code (codebook order), then in reading order; the
-    span's id makes it unique, so the tuple is the extract list's keyset cursor."""
-    return (
+def _extracts_in_order(spans: Any, after_key: Key | None, *leading: Any) -> Any:
+    """SELECT ``leading`` columns and the order keys of the extracts after ``after_key``:
+    grouped by their first code (codebook order), then in reading order; the span's id
+    makes the keys unique, so they are the extract list's keyset cursor."""
+    order = (
         spans.c.code_order,
         DocumentRow.ordinal,
         DocumentRow.id,
         SegmentRow.start,
         spans.c.segment_id,
+    )
+    return (
+        select(*leading, *order)
+        .join(SegmentRow, SegmentRow.id == spans.c.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(after(order, after_key))
+        .order_by(*order)
     )
 
 
@@ -269,15 +276,7 @@ def theme_extract_keys(
     the list is found without reading the codings of the extracts before it."""
     family = _family_of(session, project_id, theme_id)
     spans = _extract_spans(_extract_clauses(project_id, family, coder_ids))
-    order = _extract_order(spans)
-    rows = session.exec(
-        select(*order)
-        .join(SegmentRow, SegmentRow.id == spans.c.segment_id)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(after(order, after_key))
-        .order_by(*order)
-        .limit(limit)
-    ).all()
+    rows = session.exec(_extracts_in_order(spans, after_key).limit(limit)).all()
     return [tuple(r) for r in rows]
 
 
@@ -301,20 +300,14 @@ def theme_extract_page(
     limit: int | None = None,
     coder_ids: Sequence[int] | None = None,
 ) -> tuple[list[ThemeExtract], Key | None]:
-    """(extracts, the cursor of the last one) of a page of a theme's extracts after the cursor ``after_key`` (an extract's
-    ``theme_extract_keys`` tuple), one row per span with its codes and coders, grouped by
-    their first code (codebook order) and then in reading order. Two queries a page."""
+    """(extracts, the cursor of the last one): a page of a theme's extracts after the
+    cursor ``after_key`` (an extract's ``theme_extract_keys`` tuple), one row per span
+    with its codes and coders, grouped by their first code (codebook order) and then in
+    reading order. Two queries a page."""
     family = _family_of(session, project_id, theme_id)
     clauses = _extract_clauses(project_id, family, coder_ids)
     spans = _extract_spans(clauses)
-    order = _extract_order(spans)
-    page = (
-        select(spans.c.segment_id, spans.c.first_id, *order)
-        .join(SegmentRow, SegmentRow.id == spans.c.segment_id)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(after(order, after_key))
-        .order_by(*order)
-    )
+    page = _extracts_in_order(spans, after_key, spans.c.segment_id, spans.c.first_id)
     if limit is not None:
         page = page.limit(limit)
     picked = session.exec(page).all()
