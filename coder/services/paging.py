@@ -50,14 +50,19 @@ class PageKeys:
     def seek(
         self, index: int, total: int, walk: Walk, page_size: int, backwards: bool = True
     ) -> Key | None:
-        """The cursor to read row ``index`` on from (the key of the row before it);
-        ``backwards`` False for a list whose walk cannot run from the end."""
+        """The cursor to read row ``index`` on from (the key of the row before it), walked
+        from the nearest known boundary before it, or (``backwards``, for lists whose
+        walk runs both ways) after it or from the end if one of those is nearer."""
         index = max(0, min(index, total))
         start, key = self.nearest(index)
         if start == index:
             return key
-        if backwards and index - start > total - index:  # nearer the end: walk back from there
-            return self._walk_back(index, total, walk, page_size)
+        if backwards:
+            above = [i for i in list(self._after) if index < i <= total]
+            upper = min(above) if above else total
+            first_row = upper - 2 if above else total - 1  # the first row walked back
+            if first_row - index + 2 < index - start:
+                return self._walk_back(index, upper if above else None, first_row, walk, page_size)
         while start < index:
             keys = walk(key, min(WALK_CHUNK, index - start), False)
             if not keys:  # fewer rows than counted (changed meanwhile): read from here
@@ -70,18 +75,22 @@ class PageKeys:
             self._after[index] = key
         return key
 
-    def _walk_back(self, index: int, total: int, walk: Walk, page_size: int) -> Key | None:
-        """From the last row back to row ``index - 1`` (row ``total - 1 - n`` is the n-th
-        cursor the descending walk returns)."""
-        needed = total - index + 1
-        seen, key = 0, None
+    def _walk_back(
+        self, index: int, upper: int | None, first_row: int, walk: Walk, page_size: int
+    ) -> Key | None:
+        """Walk backwards from the boundary ``upper`` (None: from the end) to row
+        ``index - 1``; the n-th cursor walked is row ``first_row - n``, the key that
+        row ``first_row - n + 1`` is read after."""
+        needed = first_row - index + 2
+        key = self._after[upper] if upper is not None else None
+        seen = 0
         while seen < needed:
             keys = walk(key, min(WALK_CHUNK, needed - seen), True)
             if not keys:
                 break
             for n, found in enumerate(keys, seen):
-                after_index = total - n  # this row is the one before row total - n
-                if after_index % page_size == 0 or after_index == index:
-                    self._after[after_index] = found
+                boundary = first_row - n + 1
+                if boundary % page_size == 0 or boundary == index:
+                    self._after[boundary] = found
             seen, key = seen + len(keys), keys[-1]
         return self._after.get(index, key)

@@ -21,8 +21,10 @@ def after(columns: Sequence[Any], key: Key | None, descending: bool = False) -> 
     """Rows strictly after ``key`` in the order of ``columns`` (all ascending, or all
     descending when ``descending``); True for the first page (``key`` None).
 
-    Written out as (a > x) OR (a = x AND b > y) ... rather than a row-value comparison:
-    the same on SQLite and PostgreSQL, and each arm can use the ordering index."""
+    Written out as a >= x AND ((a > x) OR (a = x AND b > y) ...) rather than a row-value
+    comparison: the same on SQLite and PostgreSQL, and the leading range on the first
+    column lets the ordering index seek straight to the page (without it SQLite walks
+    the index from the start, and the last page costs as much as OFFSET)."""
     if key is None:
         return true()
     if len(key) != len(columns):
@@ -31,7 +33,8 @@ def after(columns: Sequence[Any], key: Key | None, descending: bool = False) -> 
     for i, column in enumerate(columns):
         beyond = column < key[i] if descending else column > key[i]
         arms.append(and_(*(columns[j] == key[j] for j in range(i)), beyond))
-    return or_(*arms)
+    seek = columns[0] <= key[0] if descending else columns[0] >= key[0]
+    return and_(seek, or_(*arms))
 
 
 def ordered(columns: Sequence[Any], descending: bool = False) -> list[Any]:
