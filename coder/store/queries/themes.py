@@ -281,15 +281,10 @@ def theme_extract_keys(
 
 
 def theme_extracts(
-    session: Session,
-    project_id: int,
-    theme_id: int,
-    after_key: Key | None = None,
-    limit: int | None = None,
-    coder_ids: Sequence[int] | None = None,
+    session: Session, project_id: int, theme_id: int, coder_ids: Sequence[int] | None = None
 ) -> list[ThemeExtract]:
-    """A page of a theme's extracts (see ``theme_extract_page``)."""
-    return theme_extract_page(session, project_id, theme_id, after_key, limit, coder_ids)[0]
+    """All of a theme's extracts, in list order (see ``theme_extract_page``)."""
+    return theme_extract_page(session, project_id, theme_id, coder_ids=coder_ids)[0]
 
 
 def theme_extract_page(
