@@ -29,12 +29,14 @@ class PageKeys:
     def __init__(self) -> None:
         self.version: Hashable = None
         self._after: dict[int, Key | None] = {0: None}
+        self.total: int | None = None  # the list's length at this version, once counted
 
     def check(self, version: Hashable) -> None:
-        """Forget every boundary unless they were read at ``version``."""
+        """Forget every boundary (and the count) unless they were read at ``version``."""
         if version != self.version:
             self.version = version
             self._after = {0: None}
+            self.total = None
 
     def remember(self, index: int, key: Key) -> None:
         self._after[index] = key

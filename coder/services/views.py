@@ -148,7 +148,9 @@ def document_page(
     pid = ws.project.id
     with ws.read() as session:
         keys.check((where, q.last_seq(session, pid)))
-        total = q.count_document_list(session, pid, where)
+        if keys.total is None:  # a search over 100,000 abstracts is counted once, not per page
+            keys.total = q.count_document_list(session, pid, where)
+        total = keys.total
 
         def walk(after: Key | None, n: int, descending: bool) -> list[Key]:
             return q.document_list_keys(session, pid, where, after, n, descending)
