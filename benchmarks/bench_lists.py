@@ -72,7 +72,9 @@ def main(quick: bool) -> list[Result]:
     results: list[Result] = []
     try:
         with ws.read() as session:
-            cursor = q.document_list_keys(session, pid, where, None, PAGE + 1, descending=True)[-1]
+            cursor = q.document_list_keys(session, pid, where, None, PAGE + 1, descending=True)[-1][
+                1
+            ]
 
             def first() -> object:
                 return q.document_list_page(session, pid, where, None, PAGE)

@@ -3,11 +3,11 @@ indexes (a virtual list asks for rows 40,000-40,099) to queries that never use O
 
 A list keeps one ``PageKeys``: the cursor (the ordering columns of the row before) of
 every page boundary it has passed. Reading on from a known boundary is one keyset query;
-a jump beyond what is known walks the ordering index for the cursors alone (a few bytes
-a row, never the rows' text), forwards from the nearest boundary or backwards from the
-end if that is nearer, and remembers the boundaries it passes on the way. The cursors are
-read again from scratch when the list's filter or the project changes: every change
-appends an audit event, so the newest event's seq is the data's version.
+a jump beyond what is known walks the ordering index in SQL (never the rows' text) from
+the nearest known boundary, forwards, or backwards from one after it or from the end if
+that is nearer, and gets back the cursor of each page boundary it passes, one a page.
+The cursors are read again from scratch when the list's filter or the project changes:
+every change appends an audit event, so the newest event's seq is the data's version.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 Key = Any  # a cursor: a tuple of ordering values, or a single unique one (an audit seq)
-# walk(after, limit, descending) -> the cursors of up to ``limit`` rows after ``after``
-Walk = Callable[[Key | None, int, bool], list[Key]]
-
-WALK_CHUNK = 5000  # cursors fetched per query while walking
+# walk(after, limit, descending, every, phase) -> (n, cursor) of the n-th rows after
+# ``after`` up to the ``limit``-th: those whose n leaves ``phase`` over when divided by
+# ``every``, and the last (store.queries.keyset.sparse)
+Walk = Callable[[Key | None, int, bool, int, int], list[tuple[int, Key]]]
 
 
 class PageKeys:
@@ -64,35 +64,17 @@ class PageKeys:
             upper = min(above) if above else total
             first_row = upper - 2 if above else total - 1  # the first row walked back
             if first_row - index + 2 < index - start:
-                return self._walk_back(index, upper if above else None, first_row, walk, page_size)
-        while start < index:
-            keys = walk(key, min(WALK_CHUNK, index - start), False)
-            if not keys:  # fewer rows than counted (changed meanwhile): read from here
-                break
-            for i, found in enumerate(keys, start + 1):
-                if i % page_size == 0:
-                    self._after[i] = found
-            start, key = start + len(keys), keys[-1]
-        if start == index:
-            self._after[index] = key
-        return key
-
-    def _walk_back(
-        self, index: int, upper: int | None, first_row: int, walk: Walk, page_size: int
-    ) -> Key | None:
-        """Walk backwards from the boundary ``upper`` (None: from the end) to row
-        ``index - 1``; the n-th cursor walked is row ``first_row - n``, the key that
-        row ``first_row - n + 1`` is read after."""
-        needed = first_row - index + 2
-        key = self._after[upper] if upper is not None else None
-        seen = 0
-        while seen < needed:
-            keys = walk(key, min(WALK_CHUNK, needed - seen), True)
-            if not keys:
-                break
-            for n, found in enumerate(keys, seen):
-                boundary = first_row - n + 1
-                if boundary % page_size == 0 or boundary == index:
-                    self._after[boundary] = found
-            seen, key = seen + len(keys), keys[-1]
-        return self._after.get(index, key)
+                key = self._after[upper] if above else None
+                # the n-th row walked is row first_row - n + 1: the one row first_row - n + 2
+                # is read after
+                needed = first_row - index + 2
+                phase = (first_row + 2) % page_size
+                for n, found in walk(key, needed, True, page_size, phase):
+                    self._after[first_row - n + 2] = found
+                return self._after.get(index)
+        # the n-th row walked is row start + n - 1: the one row start + n is read after
+        found_key = key
+        for n, found in walk(key, index - start, False, page_size, -start % page_size):
+            self._after[start + n] = found
+            found_key = found
+        return self._after.get(index, found_key)

@@ -152,8 +152,10 @@ def document_page(
             keys.total = q.count_document_list(session, pid, where)
         total = keys.total
 
-        def walk(after: Key | None, n: int, descending: bool) -> list[Key]:
-            return q.document_list_keys(session, pid, where, after, n, descending)
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
+            return q.document_list_keys(session, pid, where, after, n, descending, every, phase)
 
         start = keys.seek(offset, total, walk, limit)
         items = q.document_list_page(session, pid, where, start, limit)
@@ -272,9 +274,11 @@ def theme_extracts(
         total = q.count_theme_extracts(session, pid, theme_id, coder_ids=coder_ids)
         page = max(0, min(page, max(1, -(-total // page_size)) - 1))
 
-        def walk(after: Key | None, n: int, descending: bool) -> list[Key]:
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
             assert not descending  # pages are turned one at a time from the first
-            return q.theme_extract_keys(session, pid, theme_id, after, n, coder_ids)
+            return q.theme_extract_keys(session, pid, theme_id, after, n, coder_ids, every, phase)
 
         offset = page * page_size
         start = keys.seek(offset, total, walk, page_size, backwards=False)
@@ -344,8 +348,13 @@ def audit_page(
         total = q.count_audit_events(session, pid, **filters)
         page = max(0, min(page, max(1, -(-total // page_size)) - 1))
 
-        def walk(after: Key | None, n: int, descending: bool) -> list[Key]:
-            return q.audit_seqs(session, pid, after, n, newest_first=not descending, **filters)
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
+            return q.audit_seqs(
+                session, pid, after, n, newest_first=not descending, every=every, phase=phase,
+                **filters,
+            )  # fmt: skip
 
         offset = page * page_size
         start = keys.seek(offset, total, walk, page_size)

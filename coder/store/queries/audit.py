@@ -12,6 +12,7 @@ from coder.core.model import (
     AuditEvent,
 )
 from coder.store.queries.convert import to_event
+from coder.store.queries.keyset import sparse
 from coder.store.tables import (
     AuditEventRow,
 )
@@ -67,14 +68,18 @@ def audit_seqs(
     action: str | None = None,
     target: str | None = None,
     newest_first: bool = True,
-) -> list[int]:
-    """The seqs of up to ``limit`` matching events after ``after_seq``: how a page far
-    down the trail is found without reading the events before it."""
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, int]]:
+    """(n, seq) of the n-th matching events after ``after_seq``, up to the ``limit``-th
+    (with ``every``: as ``keyset.sparse`` keeps them): how a page far down the trail is
+    found without reading the events before it."""
     query = _filtered(select(AuditEventRow.seq), coder, action, target).where(
         AuditEventRow.project_id == project_id, _beyond(after_seq, newest_first)
     )
     order = col(AuditEventRow.seq).desc() if newest_first else col(AuditEventRow.seq)
-    return list(session.exec(query.order_by(order).limit(limit)))
+    rows = session.exec(sparse(query.order_by(order), limit, newest_first, every, phase)).all()
+    return [(n, seq) for n, seq in rows]
 
 
 def last_seq(session: Session, project_id: int) -> int:

@@ -15,7 +15,7 @@ from coder.core.model import (
     Segment,
 )
 from coder.store.queries.convert import to_document, to_segment
-from coder.store.queries.keyset import Key, after, ordered
+from coder.store.queries.keyset import Key, after, ordered, sparse
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
@@ -165,17 +165,20 @@ def document_list_keys(
     after_key: Key | None,
     limit: int,
     descending: bool = False,
-) -> list[Key]:
-    """The (ordinal, id) cursors of up to ``limit`` rows of a filtered list after
-    ``after_key``, backwards from the end if ``descending``: how a list jumps far ahead
-    without reading the rows it skips (the ordering index holds both columns)."""
-    rows = session.exec(
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, Key]]:
+    """(n, (ordinal, id)) of the n-th rows of a filtered list after ``after_key``
+    (backwards if ``descending``), up to the ``limit``-th: every row, or with ``every``
+    only those whose n leaves ``phase`` over and the last (``keyset.sparse``). How a list
+    jumps far ahead without reading the rows it skips: the ordering index holds both."""
+    query = (
         select(DocumentRow.ordinal, DocumentRow.id)
         .where(*_list_conditions(project_id, where), after(READING_ORDER, after_key, descending))
         .order_by(*ordered(READING_ORDER, descending))
-        .limit(limit)
-    ).all()
-    return [(o, i) for o, i in rows]
+    )
+    rows = session.exec(sparse(query, limit, descending, every, phase)).all()
+    return [(n, (o, i)) for n, o, i in rows]
 
 
 def document_page(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import and_, func, or_, select, true
 
 Key = tuple[Any, ...]
 
@@ -40,3 +40,17 @@ def after(columns: Sequence[Any], key: Key | None, descending: bool = False) -> 
 def ordered(columns: Sequence[Any], descending: bool = False) -> list[Any]:
     """ORDER BY terms matching ``after``."""
     return [c.desc() for c in columns] if descending else list(columns)
+
+
+def sparse(query: Any, limit: int, descending: bool, every: int, phase: int) -> Any:
+    """(row number, cursor...) of every ``every``-th row (those whose number leaves
+    ``phase`` over) and the last of the first ``limit`` rows of ``query``, a SELECT of
+    exactly the ordering columns: the page boundaries of a long stretch, read by walking
+    the index in SQL but returning one cursor a page, not one a row."""
+    rows = query.limit(limit).subquery()
+    columns = list(rows.c)
+    number = func.row_number().over(order_by=ordered(columns, descending)).label("n")
+    numbered = select(number, *columns).subquery()
+    n = numbered.c.n
+    keep = or_(n == limit, n % every == phase % every) if every > 1 else true()
+    return select(*numbered.c).where(keep).order_by(n)

@@ -17,7 +17,7 @@ from coder.core.model import (
 )
 from coder.store.queries.codes import code_rows
 from coder.store.queries.convert import to_coding
-from coder.store.queries.keyset import Key, after
+from coder.store.queries.keyset import Key, after, sparse
 from coder.store.tables import (
     CodeRow,
     CoderRow,
@@ -271,13 +271,17 @@ def theme_extract_keys(
     after_key: Key | None,
     limit: int,
     coder_ids: Sequence[int] | None = None,
-) -> list[Key]:
-    """The cursors of up to ``limit`` extracts after ``after_key``: how a page far down
-    the list is found without reading the codings of the extracts before it."""
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, Key]]:
+    """(n, cursor) of the n-th extracts after ``after_key``, up to the ``limit``-th (with
+    ``every``: as ``keyset.sparse`` keeps them): how a page far down the list is found
+    without reading the codings of the extracts before it."""
     family = _family_of(session, project_id, theme_id)
     spans = _extract_spans(_extract_clauses(project_id, family, coder_ids))
-    rows = session.exec(_extracts_in_order(spans, after_key).limit(limit)).all()
-    return [tuple(r) for r in rows]
+    query = _extracts_in_order(spans, after_key)
+    rows = session.exec(sparse(query, limit, False, every, phase)).all()
+    return [(r[0], tuple(r[1:])) for r in rows]
 
 
 def theme_extracts(
