@@ -121,14 +121,15 @@ class ReplayStore:
 
     def set(self, table: str, row_id: int, seq: int, row: dict[str, Any] | None) -> None:
         """Event ``seq`` left the row so (None: deleted)."""
-        self._set.append((self.key(table, row_id), seq, None if row is None else fingerprint(row)))
+        key = self.number[table] * TABLE_SPAN + row_id
+        self._set.append((key, seq, None if row is None else fingerprint(row)))
         if len(self._set) >= FLUSH:
             self.flush()
 
     def touch(self, table: str, row_id: int, seq: int) -> None:
         """Event ``seq`` named the row in its ``before``: it is the event to blame for the
         row unless another event already set it."""
-        self._touched.append((self.key(table, row_id), seq))
+        self._touched.append((self.number[table] * TABLE_SPAN + row_id, seq))
         if len(self._touched) >= FLUSH:
             self.flush()
 
