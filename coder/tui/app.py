@@ -119,6 +119,7 @@ class CoderApp(App[None]):
         self.opening = opening
         self.open_error: Exception | None = None  # the user's error that stopped opening
         self.opened_here: Workspace | None = None  # the project this app opened (and closes)
+        self.freeze_on_open = False  # the process is this app's: see freeze_loaded_objects
         self.journal_draft = ""
         self.coder_id: int | None = None
         self.ui_state: dict[str, str] = {}
@@ -205,7 +206,8 @@ class CoderApp(App[None]):
             opened = more.prepare(ws)
         except more.USER_ERRORS as error:
             return error
-        freeze_loaded_objects()  # the modules just imported live as long as the process
+        if self.freeze_on_open:  # the modules just imported live as long as the process
+            freeze_loaded_objects()
         return opened
 
     async def _show_opened(self, opened: Opened) -> None:
@@ -581,8 +583,9 @@ def freeze_loaded_objects() -> None:
     """Everything loaded before the app starts (modules, the ORM's metadata, the open
     workspace) lives as long as the process: frozen out of the garbage collector, no full
     collection walks it again. Otherwise, on a 100,000-document project, that walk is a
-    50-100 ms pause in the first frame or in the middle of a key press. Once per process,
-    at start: frozen objects are never collected."""
+    50-100 ms pause in the first frame or in the middle of a key press. At start, and
+    again once the project is open (what the loading thread imported): frozen objects are
+    never collected, so only in a process that is the app's."""
     gc.freeze()
 
 
@@ -603,6 +606,7 @@ def open_and_run(
     print as its one line (the screen is restored by then); None otherwise."""
     freeze_loaded_objects()
     app = CoderApp(opening=ProjectArgs(db, coder, project))
+    app.freeze_on_open = True
     try:
         _run(app, headless)
     finally:
