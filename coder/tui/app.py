@@ -67,6 +67,10 @@ class ProjectArgs:
     project: str | None
 
 
+HERE = Path(__file__).resolve().parent
+SHELL_CSS = HERE / "shell.tcss"  # all the first frame needs
+PHASE_CSS = [HERE / "app.tcss", PHASES_CSS]  # read once the project is open
+
 STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
 PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
 
@@ -89,7 +93,7 @@ NARROW = 110  # columns: below this, side panes narrow
 class CoderApp(App[None]):
     """The workbench on one open project (``self.ws``)."""
 
-    CSS_PATH = ["app.tcss", PHASES_CSS]
+    CSS_PATH = [SHELL_CSS, *PHASE_CSS]
     TITLE = "coder"
     COMMANDS = App.COMMANDS | {CoderCommands}
 
@@ -113,6 +117,8 @@ class CoderApp(App[None]):
     ) -> None:
         """On an open project (``ws``: tests, benchmarks, the demo), or on the one
         ``opening`` names, opened in a thread after the first frame (the command)."""
+        if opening is not None and "css_path" not in kwargs:
+            kwargs["css_path"] = [SHELL_CSS]  # the phases' rules come with the phases
         super().__init__(**kwargs)
         if (ws is None) == (opening is None):
             raise TypeError("CoderApp needs an open project or the arguments to open one")
@@ -213,12 +219,26 @@ class CoderApp(App[None]):
     async def _show_opened(self, opened: Opened) -> None:
         """The project is open: the header names it, its phase replaces the empty pane."""
         self._take(opened)
+        self._add_phase_css()
         self.query_one(ShellHeader).set_workspace(self.ws)
         switcher = self.query_one("#phases", ContentSwitcher)
         await switcher.mount(self._make_phase(self.phase))
         switcher.current = f"phase-{self.phase}"
         await switcher.query_one("#phase-opening").remove()
         self._started()
+
+    def _add_phase_css(self) -> None:
+        """The phases' rules, left out of the first frame (parsing them costs about as
+        much as drawing it)."""
+        missing = [path for path in PHASE_CSS if Path(path) not in map(Path, self.css_path)]
+        if not missing:
+            return
+        self.stylesheet.read_all(missing)
+        self.stylesheet.parse()
+        self.css_path = [*self.css_path, *missing]
+        self.stylesheet.update(self)
+        for screen in self.screen_stack:
+            self.stylesheet.update(screen)
 
     def _started(self) -> None:
         """What follows the first frame with the project open."""

@@ -91,6 +91,8 @@ def test_the_shell_opens_the_project_then_shows_where_the_coder_left_off(demo_db
         assert "coder alice" in text and "opening" not in text
         assert pilot.app.query_one("#phases", ContentSwitcher).current == "phase-1"
         assert pilot.app.query_one("#fam-list").loaded
+        # The phases' rules, left out of the first frame, apply once the project is open.
+        assert pilot.app.query_one("#phase-1").styles.layout.name == "horizontal"
         await pilot.press("f3")  # the keys work once the project is open
         await _until_open(pilot)
         assert pilot.app.query_one("#phases", ContentSwitcher).current == "phase-2"
