@@ -239,7 +239,9 @@ def launched_in_turn(
     for _ in range(repeat):
         base_times.append(time_to_text(*base, SIZE))
         our_times.append(times_to_texts(*ours, SIZE))
-    return statistics.median(base_times), [statistics.median(t) for t in zip(*our_times)]
+    return statistics.median(base_times), [
+        statistics.median(t) for t in zip(*our_times, strict=True)
+    ]
 
 
 def _phase_loaded(phase: int) -> Callable[[App], bool]:
