@@ -20,7 +20,6 @@ from textual.strip import Strip
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 _WORD = re.compile(r"\S+")
-_OTHER_BLANK = re.compile(r"[^\S ]")  # a blank that is not the space
 _ASTRAL = re.compile("[\U00010000-\U0010ffff\u200d\ufe0f]")  # emoji and their joiners
 
 
@@ -108,18 +107,22 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
 
 
 @cache
-def _width_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _width_classes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Regexes of the characters below U+10000 that rich draws two cells wide and zero
     cells wide (its own table, so the wrap agrees with the drawing), and the tokens of a
-    paragraph: blanks, runs of wide characters, words. Built on the first paragraph that
-    needs them, not at import (the shell paints first)."""
+    paragraph: blanks, runs of wide characters, words; and any character that is not one
+    cell or is a blank other than the space (one search tells plain text apart). Built
+    on the first paragraph that needs them, not at import (the shell paints first)."""
     ranges: dict[int, list[str]] = {0: ["\x01-\x1f\x7f-\x9f"], 2: []}
     for first, last, cells in load_cell_table("auto").widths:
         if first and cells in ranges and first < 0x10000:
             ranges[cells].append(f"{re.escape(chr(first))}-{re.escape(chr(min(last, 0xFFFF)))}")
     wide = "".join(ranges[2])
     tokens = rf"(\s+)|([{wide}]+)|([^\s{wide}]+)"
-    return re.compile(f"[{wide}]"), re.compile(f"[{''.join(ranges[0])}]"), re.compile(tokens)
+    zero = "".join(ranges[0])
+    blanks = "\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"  # the rest are in zero, wide
+    special = re.compile(f"[{wide}{zero}{blanks}]")
+    return re.compile(f"[{wide}]"), re.compile(f"[{zero}]"), re.compile(tokens), special
 
 
 def _wrap_cells(para: str, base: int, width: int, lines: list[tuple[int, int]]) -> None:
@@ -128,13 +131,12 @@ def _wrap_cells(para: str, base: int, width: int, lines: list[tuple[int, int]]) 
     blanks, runs of wide characters and words, and a run of wide characters (where a
     line may break between any two, as in CJK text) is cut by arithmetic, one step per
     line: never a step per character. Emoji sequences take the exact path."""
-    wide, zero, tokens = _width_classes()
+    wide, zero, tokens, special = _width_classes()
     if _ASTRAL.search(para):
         _wrap_by_character(para, base, width, lines)
         return
-    if not para.startswith(" ") and not (
-        wide.search(para) or zero.search(para) or _OTHER_BLANK.search(para)
-    ):  # one cell a character, blanks are spaces
+    if not para.startswith(" ") and not special.search(para):
+        # one cell a character, blanks are spaces
         _wrap_ascii(para, 0, len(para), width, found := [])
         lines.extend((base + a, base + b) for a, b in found)
         return
