@@ -1,4 +1,5 @@
-"""The ``coder`` command's entry point: answers ``coder codes`` before importing the CLI.
+"""The ``coder`` command past the TUI's short way in (``coder/__main__.py``): answers
+``coder codes`` before importing the CLI.
 
 Typer imports click and pydantic (a quarter of a second or more) before any command
 runs, which was most of ``coder codes --json``'s time on a 9 ms query. A plain
