@@ -93,8 +93,8 @@ def test_every_file_has_a_stated_outcome() -> None:
     assert found == set(READS) | set(FAILS)
 
 
-def _read(name: str, skip_bad: bool = False) -> tuple[str, list[DocumentRecord], list[FormatError]]:
-    result = iter_records(REFERENCES / name, skip_bad=skip_bad)
+def _read(name: str, strict: bool = False) -> tuple[str, list[DocumentRecord], list[FormatError]]:
+    result = iter_records(REFERENCES / name, strict=strict)
     records = list(result.records)
     return result.format, records, result.problems
 
@@ -153,7 +153,7 @@ def test_unknown_entry_types_are_generic_records() -> None:
 
 def test_a_file_of_empty_records_fails_with_the_first_line_even_when_skipping() -> None:
     with pytest.raises(FormatError, match="61 records left out") as caught:
-        _read("ris/asreview_baseline_reference_types.ris", skip_bad=True)
+        _read("ris/asreview_baseline_reference_types.ris")
     assert caught.value.line == 1
 
 

@@ -102,9 +102,9 @@ def test_csl_json_odd_items_are_reported_not_fatal(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(FormatError, match="item 3 is not a JSON object") as caught:
-        list(iter_records(path).records)
+        list(iter_records(path, strict=True).records)
     assert caught.value.line is None
-    result = iter_records(path, skip_bad=True)
+    result = iter_records(path)
     assert [(r.title, r.year) for r in result.records] == [("Kept", 2019)]
     assert [p.kind for p in result.problems] == ["skipped", "error"]
     assert result.problems[0].line == 2

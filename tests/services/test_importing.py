@@ -201,13 +201,16 @@ def test_real_exports_import_and_verify(sqlite_ws, path):
     assert history.verify(sqlite_ws).ok
 
 
-def test_skip_bad_lists_the_bad(sqlite_ws, tmp_path):
+def test_a_bad_record_is_left_out_and_reported_unless_strict(sqlite_ws, tmp_path):
     file = tmp_path / "cut.ris"
     file.write_bytes(b"TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nTI  - Cut off\n")
     with pytest.raises(FormatError, match="truncated"):
-        import_files(sqlite_ws, [file])
-    (summary,) = import_files(sqlite_ws, [file], skip_bad=True)
+        import_files(sqlite_ws, [file], strict=True)
+    with sqlite_ws.read() as session:
+        assert q.count_documents(session, sqlite_ws.project.id) == 0
+    (summary,) = import_files(sqlite_ws, [file])
     assert summary.added == 1 and summary.skipped and ":5: truncated" in summary.skipped[0]
+    assert summary.as_dict()["left_out"][0]["where"] == f"{file}:5"
 
 
 def test_unknown_entry_type_is_imported_and_warned(sqlite_ws):
