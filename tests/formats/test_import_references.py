@@ -12,7 +12,8 @@ import pytest
 
 from coder.core.model import DocumentRecord
 from coder.formats.errors import FormatError
-from coder.formats.records import iter_records
+from coder.formats.bibtex import read_bibtex
+from coder.formats.records import iter_records, read_text
 from tests.conftest import TESTDATA
 
 REFERENCES = TESTDATA / "references"
@@ -137,6 +138,23 @@ def test_file_fails_with_one_line_error(name: str) -> None:
     assert error.line == line
     assert error.file.endswith(Path(name).name)
     assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "name", ["bibtex/bibtexparser_biber-examples.bib", "bibtex/bibtexparser_article_with_strings.bib"]
+)
+def test_bibtex_read_in_small_pieces_is_the_same_as_whole(name: str) -> None:
+    """A large .bib is parsed a piece at a time: cut every few hundred characters, the
+    records, their lines, the @string macros and the warnings come out as from one parse."""
+    text = read_text(REFERENCES / name)
+
+    def read(piece: int) -> tuple[list[DocumentRecord], list[FormatError]]:
+        found: list[FormatError] = []
+        return list(read_bibtex(text, name, found.append, piece=piece)), found
+
+    whole = read(len(text) + 1)
+    assert read(300) == whole
+    assert len(whole[0]) == READS[name][1]
 
 
 def test_unknown_entry_types_are_generic_records() -> None:
