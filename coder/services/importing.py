@@ -331,9 +331,7 @@ class _Importer:
         bulk.stamp_import(self.tx, self.project_id)
 
 
-def files_under(
-    paths: Iterable[Path], skip: Collection[Path] = ()
-) -> list[tuple[Path, str, bool]]:
+def files_under(paths: Iterable[Path], skip: Collection[Path] = ()) -> list[tuple[Path, str, bool]]:
     """``(file, name to report, found in a folder)`` for the paths given: a file as it is,
     a folder as every file under it (recursively, in name order, hidden files and folders
     skipped), named by its path from the folder. Files in ``skip`` (REFI-QDA projects the
