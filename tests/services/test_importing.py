@@ -213,6 +213,31 @@ def test_a_bad_record_is_left_out_and_reported_unless_strict(sqlite_ws, tmp_path
     assert summary.as_dict()["left_out"][0]["where"] == f"{file}:5"
 
 
+def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count(ws, db_url):
+    """The files are read before the write lock is taken: a colleague's write commits in
+    the meantime (a lock held would make it give up at once: lock_wait 0), and what it
+    added is still checked as a duplicate by the import."""
+    from coder.services.workspace import Workspace
+
+    file = shared_file("references", "ris", "asreview_embase.ris")
+    other = Workspace.open(db_url, "bob")
+    other.db.lock_wait = 0
+    written: list[int] = []
+
+    def meanwhile(done: int, total: int, name: str) -> None:
+        if name:  # as the file begins to be read
+            (theirs,) = import_files(other, [file])
+            written.append(theirs.added)
+
+    try:
+        (summary,) = import_files(ws, [file], file_progress=meanwhile)
+    finally:
+        other.close()
+    assert written == [6]
+    assert (summary.added, summary.exact_duplicates) == (0, 6)
+    assert history.verify(ws).ok
+
+
 def test_unknown_entry_type_is_imported_and_warned(sqlite_ws):
     file = shared_file("references", "bibtex", "bibtexparser_wrong.bib")
     (summary,) = import_files(sqlite_ws, [file])
