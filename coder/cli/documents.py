@@ -153,18 +153,21 @@ def _import_projects(
             rest.append(path)
             continue
         for project_file in found:
+            name = project_file.name
+            if path.is_dir():  # named as import_files names the files in a folder
+                name = (Path(path.name) / project_file.relative_to(path)).as_posix()
             try:
                 summary = import_qdpx(ws, project_file, segment)
             except (FormatError, ServiceError) as exc:
                 if not path.is_dir():
                     raise
                 # Like any file found in a folder: refused on its own, the rest imports.
-                name = (Path(path.name) / project_file.relative_to(path)).as_posix()
                 if as_json:
                     reports.append({"file": name, "format": "qdpx", "refused": str(exc)})
                 else:
                     typer.echo(f"{name}: refused: {exc}")
                 continue
+            summary.file = name
             if as_json:
                 reports.append(summary.to_json())
             else:
