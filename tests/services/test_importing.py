@@ -138,6 +138,34 @@ def test_cli_import_summary_documents_json_and_errors(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_cli_leaves_out_a_bad_record_by_default_and_refuses_it_with_strict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{a, title = {Kept}, abstract = {Peers helped.}}\n\n"
+        "@article{b,\n  title = {Brace left open,\n  year = 2000\n\n"
+        "@article{c, title = {Also kept}}\n",
+        encoding="utf-8",
+    )
+    strict = runner.invoke(app, ["import", str(bib), "--strict"])
+    assert strict.exit_code == 2 and strict.output.count("\n") == 1
+    assert strict.output.startswith(f"coder: {bib}:3: unreadable entry @article{{b")
+    assert json.loads(runner.invoke(app, ["documents", "--json"]).output) == []
+    both = runner.invoke(app, ["import", str(bib), "--strict", "--skip-bad"])
+    assert both.exit_code == 2 and "not both" in both.output
+    result = runner.invoke(app, ["import", str(bib), "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["added"] == 2
+    assert [p["where"] for p in report["left_out"]] == [f"{bib}:3"]
+    # --skip-bad, once needed for this, is accepted and the same as the default.
+    again = runner.invoke(app, ["import", str(bib), "--skip-bad"])
+    assert again.exit_code == 0
+    assert again.output.startswith("refs.bib (bibtex): 0 added, 2 exact duplicates skipped")
+    assert f"  left out: {bib}:3: unreadable entry @article{{b" in again.output
+
+
 def test_cli_segment_modes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner.invoke(app, ["init"])
