@@ -1,16 +1,17 @@
-"""Reading and segmenting a large file in a second process while the importer writes.
+"""Reading and segmenting a large file in a second process.
 
 An import does two kinds of work per record: parsing, sentence splitting and hashing
 (pure CPU, about half the time: ``prepare_record``), and the checks and writes that need
-the open transaction (near duplicates, keys, rows, inserts, the audit digest). On a
-machine with a second core the first kind runs in a child process, one file at a time,
-and comes back in order in batches, so the two overlap: a 100,000-record file imports in
-about 60% of the time it takes in one process. The in-process path runs the very same
+the open transaction (near duplicates, keys, rows, inserts, the audit digest). The first
+kind is done before the transaction opens (``services.importing`` spools it to disk so
+that the project's write lock is held only for the second). On a machine with a second
+core it runs in a child process, one file at a time, and comes back in order in batches
+while the importer spools the previous ones. The in-process path runs the very same
 ``prepare_record``.
 
 What the importer sees is exactly what reading in-process gives: the same records with
-the same segments, bad records reported at the same point of the stream (raised, or
-collected, or raised under ``strict``), the same file-level errors. Small files are read
+the same segments, bad records reported at the same point of the stream (collected, or
+raised under ``strict``), the same file-level errors. Small files are read
 in-process: starting a child costs more than they take.
 """
 
