@@ -241,6 +241,22 @@ def test_a_bad_record_is_left_out_and_reported_unless_strict(sqlite_ws, tmp_path
     assert summary.as_dict()["left_out"][0]["where"] == f"{file}:5"
 
 
+def test_strict_refuses_a_file_in_a_folder_whole_and_imports_the_rest(sqlite_ws, tmp_path):
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    (folder / "a.ris").write_bytes(b"TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nTI  - Cut off\n")
+    (folder / "b.ris").write_bytes(b"TY  - JOUR\nTI  - Other\nAB  - Peers helped.\nER  - \n")
+    cut, other = import_files(sqlite_ws, [folder], strict=True)
+    # The first record of a.ris was read before the bad one: it is taken back out too.
+    assert (cut.added, cut.refused) == (
+        0,
+        "line 5: truncated RIS record: the file ends before its 'ER  -' line",
+    )
+    assert other.added == 1
+    with sqlite_ws.read() as session:
+        assert q.count_documents(session, sqlite_ws.project.id) == 1
+
+
 def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count(ws, db_url):
     """The files are read before the write lock is taken: a colleague's write commits in
     the meantime (a lock held would make it give up at once: lock_wait 0), and what it
