@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input
 from textual.worker import Worker, WorkerState
 
 from coder.core.phases import PHASE_SLUGS, PHASES
@@ -53,6 +53,7 @@ from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
 from coder.tui.widgets.codebook import CodeFilter, CodeTree
 from coder.tui.widgets.dialogs import ChoiceScreen, DiscardScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.footer import KeyFooter
 from coder.tui.widgets.reader import SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
@@ -100,6 +101,8 @@ class CoderApp(App[None]):
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Save where you are and quit"),
     ]  # fmt: skip
+    # The app's keys come after a phase's own in the footer (coder.tui.widgets.footer).
+    FOOTER_RANKS = {"history.undo": 6, "journal.open": 7, "app.quit": 8}
 
     def __init__(self, ws: Workspace, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -155,7 +158,7 @@ class CoderApp(App[None]):
         yield ShellHeader(self.ws)
         with ContentSwitcher(initial=f"phase-{self.phase}", id="phases"):
             yield self._make_phase(self.phase)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._size_classes()

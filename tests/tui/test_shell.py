@@ -374,3 +374,33 @@ def test_the_stepper_recounts_once_a_burst_of_changes_pauses(demo_ws, monkeypatc
         assert "3/20 read" in pilot.app.query_one(PhaseStepper).text_of(1)
 
     drive(make_app(demo_ws), steps)
+
+
+def footer_line(app) -> str:
+    """The footer row as the user reads it (the screen's last line)."""
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_the_footer_shows_the_keys_that_matter_first_and_help_for_the_rest(demo_ws, size):
+    async def steps(pilot) -> None:
+        lines = {}
+        for key in ("f2", "f3", "f4", "f5", "f6", "f7"):
+            await press(pilot, key)
+            lines[key] = footer_line(pilot.app)
+        for key, line in lines.items():
+            assert "? " in line, key  # the help key is never cut off
+            assert "Palette" in line, key
+        phase2 = lines["f3"]
+        for wanted in ("⏎ Apply", "/ Find code", "n New code", "x Remove", "m Memo"):
+            assert wanted in phase2
+        if size[0] == 80:
+            assert "? More keys" in phase2 and "Undo" not in phase2
+            await press(pilot, "f3", "question_mark")
+            assert isinstance(pilot.app.screen, HelpScreen)
+            listed = {row.binding_id for row in pilot.app.screen.rows}
+            assert {"code.memo", "history.undo", "code.select", "code.next_segment"} <= listed
+        else:
+            assert "? Help" in phase2 and "^z Undo" in phase2 and "u Uncoded" in phase2
+
+    drive(make_app(demo_ws), steps, size=size)
