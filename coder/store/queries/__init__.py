@@ -82,6 +82,7 @@ from coder.store.queries.documents import (
     units,
 )
 from coder.store.queries.memos import (
+    coding_memos,
     memo_counts,
     memo_row,
     memos,
@@ -196,6 +197,7 @@ __all__ = [
     "theme_status_counts",
     "count_unassigned_codes",
     "memos",
+    "coding_memos",
     "target_label",
     "memo_row",
     "memo_counts",
