@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -33,6 +35,7 @@ class PhaseProgress:
 
     text: str
     status: str = ""  # the coder-set phase status: "", "in progress", "done"
+    short: str = ""  # for a narrow terminal: the figures alone ("9/133"); the name says of what
 
 
 def _plural(count: int, word: str) -> str:
@@ -59,7 +62,16 @@ def phase_progress(
         5: f"{defined}/{themes} defined",
         6: "",
     }
-    return {n: PhaseProgress(texts[n], marked.get(n, "")) for n in PHASES}, totals
+    shorts = {
+        1: f"{read}/{totals.documents}",
+        2: f"{coded}/{totals.segments}",
+        3: f"{themes}, {unassigned} unassigned",
+        4: f"{reviewed}/{themes}",
+        5: f"{defined}/{themes}",
+        6: "",
+    }
+    progress = {n: PhaseProgress(texts[n], marked.get(n, ""), shorts[n]) for n in PHASES}
+    return progress, totals
 
 
 class PhaseStep(Static):
@@ -74,19 +86,40 @@ class PhaseStep(Static):
         super().__init__(id=f"step-{phase}", classes="phase-step")
         self.phase = phase
         self.progress = PhaseProgress("")
+        self.narrow = False
 
     def show(self, progress: PhaseProgress) -> None:
         self.progress = progress
+        self._fit()
         self.update(self._text())
 
-    def _text(self) -> Text:
+    def _fit(self) -> None:
+        """Where the full step does not fit its width (80 columns, or a long count), it
+        drops its F key and the words of its progress, so the name and the figures show
+        whole instead of being cut."""
+        width = self.content_region.width
+        if not width:
+            return
+        lines = self._text(narrow=False).plain.split("\n")
+        self.narrow = any(cell_len(line) > width for line in lines)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = self.narrow
+        self._fit()
+        if narrow != self.narrow:
+            self.update(self._text())
+
+    def _text(self, narrow: bool | None = None) -> Text:
+        narrow = self.narrow if narrow is None else narrow
         name = Text(end="")
         name.append(f"{self.phase} {PHASES[self.phase]}", style="bold")
         if self.progress.status == "done":
             name.append(" ✓")
-        name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
+        if not narrow:
+            name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
         name.append("\n")
-        name.append_text(one_line(self.progress.text or "\u00a0"))
+        text = self.progress.short if narrow else self.progress.text
+        name.append_text(one_line(text or "\u00a0"))
         return name
 
     def on_mount(self) -> None:

@@ -404,3 +404,21 @@ def test_the_footer_shows_the_keys_that_matter_first_and_help_for_the_rest(demo_
             assert "? Help" in phase2 and "^z Undo" in phase2 and "u Uncoded" in phase2
 
     drive(make_app(demo_ws), steps, size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30), (200, 60)])
+def test_the_stepper_shows_every_name_and_count_whole(demo_ws, size):
+    """Where a step's full text does not fit (80 or 120 columns), it drops its F key and
+    the words of its count, never cutting the phase's name or figures."""
+
+    async def steps(pilot) -> None:
+        await settle(pilot)
+        rows = screen_text(pilot.app).splitlines()[1:3]
+        for name in ("1 Familiarise", "2 Code", "3 Themes", "4 Review", "5 Define", "6 Report"):
+            assert name in rows[0]
+        assert "0/20" in rows[1] and "0/133" in rows[1]
+        assert "6, 6 unassigned" in rows[1] or "6 themes, 6 unassigned codes" in rows[1]
+        if size[0] == 200:
+            assert "1 Familiarise  F2" in rows[0] and "0/20 read" in rows[1]
+
+    drive(make_app(demo_ws), steps, size=size)

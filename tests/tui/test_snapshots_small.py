@@ -1,6 +1,7 @@
-"""Every phase at 80x24 (the default of many SSH sessions), on the coded demo of
-test_snapshots_part2: an SVG snapshot each, and the checks that matter at that size
-(Themes shows many code rows, Define shows extract rows to pick an exemplar from).
+"""Every phase at 80x24 (the default of many SSH sessions) and at 200x60 (a big terminal),
+on the coded demo of test_snapshots_part2: an SVG snapshot each, and the checks that
+matter at the small size (Themes shows many code rows, Define shows extract rows to pick
+an exemplar from).
 
 Update with ``pytest tests/tui/test_snapshots_small.py --snapshot-update`` and look at
 the files (``rsvg-convert``) before committing them.
@@ -17,6 +18,7 @@ from tests.tui.conftest import drive, press, steady
 from tests.tui.test_snapshots_part2 import coded_demo  # noqa: F401  (a fixture)
 
 SMALL = (80, 24)
+LARGE = (200, 60)
 
 
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f6", "f7"])
@@ -26,6 +28,15 @@ def test_every_phase_at_80x24(snap_compare, coded_demo, key):  # noqa: F811
         await steady(pilot)
 
     assert snap_compare(make_app(coded_demo), terminal_size=SMALL, run_before=open_phase)
+
+
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f6", "f7"])
+def test_every_phase_at_200x60(snap_compare, coded_demo, key):  # noqa: F811
+    async def open_phase(pilot) -> None:
+        await press(pilot, key)
+        await steady(pilot)
+
+    assert snap_compare(make_app(coded_demo), terminal_size=LARGE, run_before=open_phase)
 
 
 def test_small_terminal_keeps_rows_to_work_with(coded_demo):  # noqa: F811
