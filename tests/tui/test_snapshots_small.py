@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from coder.tui.app import make_app
 from coder.tui.widgets.extract_table import ExtractTable
-from tests.tui.conftest import drive, press, steady
+from tests.tui.conftest import drive, press, screen_text, steady
 from tests.tui.test_snapshots_part2 import coded_demo  # noqa: F401  (a fixture)
 
 SMALL = (80, 24)
@@ -77,3 +77,21 @@ def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
         assert pane.display
 
     drive(make_app(coded_demo), steps, size=SMALL)
+
+
+def test_theme_names_take_the_width_a_big_terminal_has(coded_demo):  # noqa: F811
+    """At 200x60 the theme lists of Review and Define show whole names instead of cutting
+    them at the width they have at 80 columns and leaving the pane empty beside them."""
+
+    async def steps(pilot) -> None:
+        for key, table_id in (("f5", "#review-themes"), ("f6", "#define-themes")):
+            await press(pilot, key)
+            await steady(pilot)
+            table = pilot.app.query_one(table_id, DataTable)
+            names = [str(table.get_row_at(i)[1 if key == "f6" else 0]) for i in range(3)]
+            text = screen_text(pilot.app)
+            assert "Bridging the us-and-them divide" in text, key
+            assert any("The peer worker in the middle" in n for n in names)
+            assert "The peer worker in the middle" in text, key
+
+    drive(make_app(coded_demo), steps, size=LARGE)

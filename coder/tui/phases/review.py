@@ -97,7 +97,7 @@ class ReviewPhase(Phase):
                     yield DataTable(id="missed", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        themes = self.query_one("#review-themes", DataTable)
+        themes = self.query_one("#review-themes", RowTable)
         # Counts size their own columns (None): 16084 extracts must never show as 1608.
         for label, width in (
             ("theme", 24),
@@ -107,6 +107,7 @@ class ReviewPhase(Phase):
             ("✗", 2),
         ):
             themes.add_column(label, width=width)
+        themes.grow(0)  # whole theme names where the pane is wide
         missed = self.query_one("#missed", DataTable)
         for label, width in (
             ("score", 5),
