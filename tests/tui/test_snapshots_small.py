@@ -95,3 +95,17 @@ def test_theme_names_take_the_width_a_big_terminal_has(coded_demo):  # noqa: F81
             assert "The peer worker in the middle" in text, key
 
     drive(make_app(coded_demo), steps, size=LARGE)
+
+
+def test_phase_1_reader_keeps_its_rows_at_80x24(demo_ws):
+    """The familiarisation note folds to four rows on a short terminal (eight while it is
+    being written), so the reader shows more of the abstract than the note box."""
+
+    async def steps(pilot) -> None:
+        reader = pilot.app.query_one("#fam-reader")
+        note = pilot.app.query_one("#fam-note")
+        assert reader.outer_size.height >= 12 and note.outer_size.height == 4
+        await press(pilot, "n")
+        assert pilot.app.focused is note and note.outer_size.height == 8
+
+    drive(make_app(demo_ws), steps, size=SMALL)
