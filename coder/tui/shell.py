@@ -42,6 +42,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def compact(n: int) -> str:
+    """A count in at most five characters, for a step on a narrow terminal: 9028, 67.5k, 1.2M."""
+    if n < 10_000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
 def phase_progress(
     ws: Workspace, coder_id: int | None, totals: Totals | None = None
 ) -> tuple[dict[int, PhaseProgress], Totals]:
@@ -63,8 +74,8 @@ def phase_progress(
         6: "",
     }
     shorts = {
-        1: f"{read}/{totals.documents}",
-        2: f"{coded}/{totals.segments}",
+        1: f"{compact(read)}/{compact(totals.documents)}",
+        2: f"{compact(coded)}/{compact(totals.segments)}",
         3: f"{themes}, {unassigned} unassigned",
         4: f"{reviewed}/{themes}",
         5: f"{defined}/{themes}",

@@ -422,3 +422,11 @@ def test_the_stepper_shows_every_name_and_count_whole(demo_ws, size):
             assert "1 Familiarise  F2" in rows[0] and "0/20 read" in rows[1]
 
     drive(make_app(demo_ws), steps, size=size)
+
+
+def test_a_narrow_step_shows_big_counts_compactly():
+    from coder.tui.shell import compact
+
+    assert [compact(n) for n in (9028, 67_479, 100_000, 1_234_567)] == [
+        "9028", "67.5k", "100k", "1.2M",
+    ]  # fmt: skip
