@@ -109,3 +109,19 @@ def test_phase_1_reader_keeps_its_rows_at_80x24(demo_ws):
         assert pilot.app.focused is note and note.outer_size.height == 8
 
     drive(make_app(demo_ws), steps, size=SMALL)
+
+
+def test_extract_units_are_never_cut(coded_demo):  # noqa: F811
+    """The extract table's unit column fits the longest unit of the page (at 80 columns
+    too): 'researchpeer_nd:8' whole, with its unit number."""
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f5")
+        await steady(pilot)
+        table = pilot.app.query_one("#review-extracts", ExtractTable)
+        table.focus()
+        await press(pilot, "w")  # one pane
+        assert "researchpeer_nd:8" in screen_text(pilot.app)
+        assert "staff emphasis on risk" in screen_text(pilot.app)
+
+    drive(make_app(coded_demo), steps, size=SMALL)
