@@ -27,6 +27,7 @@ from coder.services.workspace import Workspace
 from coder.tui.journal import when
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
 
 ON = {"project": "journal", "document": "document", "code": "code", "theme": "theme",
@@ -90,7 +91,7 @@ class MemoScreen(ModalScreen[None]):
         with Vertical():
             yield Label("Memos and notes", id="memo-title")
             yield Input(placeholder="/ search the memos' text", id="memo-search")
-            yield DataTable(id="memo-table", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="memo-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="memo-text")
             yield TextArea(id="memo-edit", soft_wrap=True, tab_behavior="focus")
             yield Static(
@@ -101,9 +102,10 @@ class MemoScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        table = self.query_one("#memo-table", DataTable)
-        for label, width in (("when", 16), ("coder", 10), ("on", 30), ("memo", None)):
+        table = self.query_one("#memo-table", RowTable)
+        for label, width in (("when", 16), ("coder", 10), ("on", 30), ("memo", 20)):
             table.add_column(label, width=width)
+        table.grow(3)  # the memo's text takes the rest of the width, not a scroll off-screen
         table.focus()
         self.refresh_memos()
 

@@ -12,7 +12,7 @@ from coder.tui.app import make_app
 from coder.tui.memos import MemoScreen
 from coder.tui.phases.code import CodePhase
 from tests.conftest import as_coder
-from tests.tui.conftest import drive, press, settle
+from tests.tui.conftest import drive, press, screen_text, settle
 
 
 def memo_texts(screen: MemoScreen) -> list[str]:
@@ -106,3 +106,15 @@ def test_palette_offers_the_memo_browser(demo_ws):
         assert "memos: browse" in commands
 
     drive(make_app(demo_ws), steps)
+
+
+def test_the_memo_text_fills_the_table_width(demo_ws):
+    text = "a long memo about the divide between staff and patients on the ward, " * 3
+    add_memo(demo_ws, text, "project", None, "journal")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f10")
+        row = [line for line in screen_text(pilot.app).splitlines() if "journal" in line][0]
+        assert "a long memo about the divide between staff and patients" in row
+
+    drive(make_app(demo_ws), steps, size=(140, 45))
