@@ -103,7 +103,7 @@ class MemoScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#memo-table", RowTable)
-        for label, width in (("when", 16), ("coder", 10), ("on", 30), ("memo", 20)):
+        for label, width in (("when", 16), ("coder", 10), ("on", 22), ("memo", 16)):
             table.add_column(label, width=width)
         table.grow(3)  # the memo's text takes the rest of the width, not a scroll off-screen
         table.focus()
