@@ -184,7 +184,8 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             show_error(self, error)
             return
         self.codes = [c.code for c in counts]
-        self.counts = {c.code.name: c.codings for c in counts}
+        # Coded segments, as phase 3 counts them: two coders on one passage are one, not two.
+        self.counts = {c.code.name: c.segments for c in counts}
         self.panel.set_codes(self.codes, dict(self.counts))
         self._load_examples()
 
