@@ -486,7 +486,7 @@ def binding_classes() -> list[type]:
         CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
         NewCodeScreen, TextScreen, DiscardScreen, SearchCodeScreen, HelpScreen, JournalScreen,
         DisagreementScreen, LaterDialog, PromptDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
-        AuditScreen,
+        AuditScreen, MemoScreen,
     ]  # fmt: skip
 
 
