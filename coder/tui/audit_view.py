@@ -89,6 +89,7 @@ class AuditScreen(Screen):
         self.ws = ws
         self.page = 0
         self.total = 0
+        self.page_keys = views.PageKeys()  # boundaries of the pages read (keyset cursors)
         self.events: list[AuditEvent] = []
         self.result: VerifyResult | None = None
 
@@ -146,7 +147,11 @@ class AuditScreen(Screen):
         """Read one page of events matching the filters (newest first)."""
         try:
             read = views.audit_page(
-                self.ws, self.page if page is None else page, PAGE_SIZE, **self.filters
+                self.ws,
+                self.page if page is None else page,
+                PAGE_SIZE,
+                keys=self.page_keys,
+                **self.filters,
             )
         except USER_ERRORS as error:
             show_error(self, error)

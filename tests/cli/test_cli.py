@@ -209,6 +209,45 @@ def test_python_dash_m_coder_is_the_same_command(tmp_path):
     assert "created project 'm'" in out.stdout
 
 
+@pytest.mark.parametrize(
+    ("argv", "options"),
+    [
+        ([], {"db": None, "coder": None, "project": None}),
+        (["--db", "a.db"], {"db": "a.db", "coder": None, "project": None}),
+        (["tui", "--db=a.db", "--coder", "bob", "--project", "p"], {"db": "a.db", "coder": "bob", "project": "p"}),
+        (["--project", "p"], None),  # a bare `coder` takes no --project: Typer says so
+        (["tui", "--help"], None),
+        (["tui", "--db"], None),
+        (["tui", "--db", "--coder"], None),
+        (["tui", "--db="], None),
+        (["tui", "--db", "a", "--db", "b"], None),
+        (["init"], None),
+        (["--db", "a.db", "tui"], None),
+    ],
+)  # fmt: skip
+def test_the_short_way_to_the_workbench_takes_only_its_own_options(argv, options):
+    from coder.__main__ import tui_options
+
+    assert tui_options(argv) == options
+
+
+def test_python_dash_m_coder_tui_without_a_terminal_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "coder", "tui", "--db", str(tmp_path / "none.db")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 2
+    assert (
+        out.stderr
+        == "coder: the workbench needs a terminal; in scripts use the commands (coder --help)\n"
+    )
+
+
 def test_audit_head_anchors_the_trail(project):
     run("code", "create", "risk")
     head = run("audit", "head").strip()

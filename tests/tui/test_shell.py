@@ -16,7 +16,9 @@ from coder.services.coding import apply_code
 from coder.services.notes import mark_read
 from coder.store import queries as q
 from coder.tui import app as app_module
-from coder.tui.app import PHASE_CLASSES, CoderApp, make_app
+from coder.tui import deferred
+from coder.tui.app import CoderApp, make_app
+from coder.tui.deferred import PHASE_CLASSES
 from coder.tui.help import HelpScreen
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, parse_keymap
@@ -354,13 +356,13 @@ def test_the_stepper_recounts_once_a_burst_of_changes_pauses(demo_ws, monkeypatc
     # Long enough that a burst of five presses ends before it, even on a loaded 2-core CI box.
     monkeypatch.setattr(app_module, "PROGRESS_DELAY", 2.5)
     calls: list[int] = []
-    real = app_module.phase_progress
+    real = deferred.phase_progress
 
     def counting(*args):
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(app_module, "phase_progress", counting)
+    monkeypatch.setattr(deferred, "phase_progress", counting)
 
     async def steps(pilot) -> None:
         await pilot.pause(3.0)

@@ -69,6 +69,7 @@ class ExtractTable(RowTable):
         self.theme_id: int | None = None
         self.page = 0
         self.total = 0
+        self.page_keys = views.PageKeys()  # boundaries of the pages read (keyset cursors)
         self.extracts: list[ThemeExtract] = []
         self.exemplars: set[int] = set()
         self.misfits: set[int] = set()
@@ -104,7 +105,9 @@ class ExtractTable(RowTable):
         if theme_id is None:
             self.total, self.page = 0, 0
             return
-        read = views.theme_extracts(self.ws, theme_id, page, PAGE_SIZE, coder=self.coder)
+        read = views.theme_extracts(
+            self.ws, theme_id, page, PAGE_SIZE, coder=self.coder, keys=self.page_keys
+        )
         self.total, self.page, self.extracts = read.total, read.page, read.extracts
         self.exemplars, self.misfits = read.exemplars, read.misfits
         previous_code = None
