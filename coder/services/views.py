@@ -367,29 +367,3 @@ def audit_page(
 def count_audit_events(ws: Workspace) -> int:
     with ws.read() as session:
         return q.count_audit_events(session, ws.project.id)
-
-
-# ---- the memo browser -----------------------------------------------------------------
-
-MEMO_TARGETS = ("project", "document", "code", "theme", "coding")
-
-
-def memo_browser(
-    ws: Workspace,
-    target_type: str | None = None,
-    coder: str | None = None,
-    search: str = "",
-    limit: int = 500,
-) -> list[Memo]:
-    """All memos and notes, newest first, filtered by what they are on (the journal is on
-    the project), by coder and by words in their text."""
-    with ws.read() as session:
-        return q.memos(
-            session, ws.project.id, target_type=target_type, coder=coder, search=search, limit=limit
-        )
-
-
-def memo_coders(ws: Workspace) -> list[str]:
-    """The coders who wrote a memo in the project."""
-    with ws.read() as session:
-        return sorted({m.coder for m in q.memos(session, ws.project.id)})

@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
 from coder.core.phases import PHASE_SLUGS, PHASES
@@ -38,6 +38,7 @@ from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader
+from coder.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:  # the first frame goes out before these are imported
     from coder.services.views import Totals
@@ -108,6 +109,8 @@ class CoderApp(App[None]):
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Save where you are and quit"),
     ]  # fmt: skip
+    # The app's keys come after a phase's own in the footer (coder.tui.widgets.footer).
+    FOOTER_RANKS = {"history.undo": 6, "journal.open": 7, "app.quit": 8}
 
     ws: Workspace  # set once the project is open (``opened``)
     team: TeamLink | None = None  # presence and the live view of other coders' work
@@ -183,7 +186,7 @@ class CoderApp(App[None]):
             yield ShellHeader(None, opening=self.opening.db or "")
             with ContentSwitcher(initial="phase-opening", id="phases"):
                 yield Static("", id="phase-opening")  # the empty pane of the first frame
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._size_classes()

@@ -40,7 +40,7 @@ from coder.tui.phases.report import ReportPhase
 from coder.tui.phases.review import ReviewPhase
 from coder.tui.phases.themes import ThemesPhase
 from coder.tui.queries_view import AttributesScreen, MatrixScreen, WordsScreen
-from coder.tui.shell import PhaseProgress
+from coder.tui.shell import PhaseProgress, compact
 from coder.tui.widgets.codebook import CodeFilter, CodeTree
 from coder.tui.widgets.dialogs import ChoiceScreen, DiscardScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.errors import attempt, show_error
@@ -140,7 +140,16 @@ def phase_progress(
         5: f"{defined}/{themes} defined",
         6: "",
     }
-    return {n: PhaseProgress(texts[n], marked.get(n, "")) for n in PHASES}, totals
+    shorts = {
+        1: f"{compact(read)}/{compact(totals.documents)}",
+        2: f"{compact(coded)}/{compact(totals.segments)}",
+        3: f"{themes}, {unassigned} unassigned",
+        4: f"{reviewed}/{themes}",
+        5: f"{defined}/{themes}",
+        6: "",
+    }
+    progress = {n: PhaseProgress(texts[n], marked.get(n, ""), shorts[n]) for n in PHASES}
+    return progress, totals
 
 
 def binding_classes() -> list[type]:
@@ -149,5 +158,5 @@ def binding_classes() -> list[type]:
         VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
         NewCodeScreen, TextScreen, DiscardScreen, SearchCodeScreen, HelpScreen, JournalScreen,
         DisagreementScreen, LaterDialog, PromptDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
-        AuditScreen,
+        AuditScreen, MemoScreen,
     ]  # fmt: skip

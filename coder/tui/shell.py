@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -37,6 +39,18 @@ class PhaseProgress:
 
     text: str
     status: str = ""  # the coder-set phase status: "", "in progress", "done"
+    short: str = ""  # for a narrow terminal: the figures alone ("9/133"); the name says of what
+
+
+def compact(n: int) -> str:
+    """A count in at most five characters, for a step on a narrow terminal: 9028, 67.5k, 1.2M."""
+    if n < 10_000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
 
 
 class PhaseStep(Static):
@@ -51,19 +65,40 @@ class PhaseStep(Static):
         super().__init__(id=f"step-{phase}", classes="phase-step")
         self.phase = phase
         self.progress = PhaseProgress("")
+        self.narrow = False
 
     def show(self, progress: PhaseProgress) -> None:
         self.progress = progress
+        self._fit()
         self.update(self._text())
 
-    def _text(self) -> Text:
+    def _fit(self) -> None:
+        """Where the full step does not fit its width (80 columns, or a long count), it
+        drops its F key and the words of its progress, so the name and the figures show
+        whole instead of being cut."""
+        width = self.content_region.width
+        if not width:
+            return
+        lines = self._text(narrow=False).plain.split("\n")
+        self.narrow = any(cell_len(line) > width for line in lines)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = self.narrow
+        self._fit()
+        if narrow != self.narrow:
+            self.update(self._text())
+
+    def _text(self, narrow: bool | None = None) -> Text:
+        narrow = self.narrow if narrow is None else narrow
         name = Text(end="")
         name.append(f"{self.phase} {PHASES[self.phase]}", style="bold")
         if self.progress.status == "done":
             name.append(" ✓")
-        name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
+        if not narrow:
+            name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
         name.append("\n")
-        name.append_text(one_line(self.progress.text or "\u00a0"))
+        text = (self.progress.short or self.progress.text) if narrow else self.progress.text
+        name.append_text(one_line(text or "\u00a0"))
         return name
 
     def on_mount(self) -> None:

@@ -102,6 +102,38 @@ def test_scripted_coding_session(project):
     assert len(lines) == 2 and "redo" in lines[0]
 
 
+def test_memo_list_includes_coding_memos_by_kind_phase_and_coder(project):
+    (project / "abstracts.txt").write_text(
+        "Peer workers bridge the gap between us and them. Staff saw risks.\n", encoding="utf-8"
+    )
+    run("import", "abstracts.txt")
+    key = json.loads(run("documents", "--json"))[0]["key"]
+    run("code", "create", "us and them")
+    run("code", "apply", f"{key}:1", "us and them", "--memo", "the gap", "--coder", "bob")
+    run("memo", "add", "my ward years shape this")
+    run("memo", "add", "first read: two camps", "--on", "document", "--target", key,
+        "--kind", "familiarisation")  # fmt: skip
+    text = run("memo", "list")
+    assert f"bob  coding memo on {key}:1 'us and them': the gap" in text
+    assert "journal on project: my ward years shape this" in text
+    coding = json.loads(run("memo", "list", "--kind", "coding", "--json"))
+    assert coding == [
+        {"kind": "coding", "on": "coding", "target": f"{key}:1", "code": "us and them",
+         "coder": "bob", "phase": 2, "created_at": coding[0]["created_at"],
+         "updated_at": coding[0]["updated_at"], "text": "the gap"}
+    ]  # fmt: skip
+    assert [m["text"] for m in json.loads(run("memo", "list", "--phase", "1", "--json"))] == [
+        "first read: two camps"
+    ]
+    assert [m["kind"] for m in json.loads(run("memo", "list", "--by", "bob", "--json"))] == [
+        "coding"
+    ]
+    assert json.loads(run("memo", "list", "--kind", "journal", "--json"))[0]["target"] is None
+    assert run("memo", "list", "--kind", "jotting", code=2).startswith(
+        "coder: unknown memo kind 'jotting'"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -93,6 +93,7 @@ from coder.store.queries.documents import (
     units_over,
 )
 from coder.store.queries.memos import (
+    coding_memos,
     memo_counts,
     memo_row,
     memos,
@@ -221,6 +222,7 @@ __all__ = [
     "theme_status_counts",
     "count_unassigned_codes",
     "memos",
+    "coding_memos",
     "target_label",
     "memo_row",
     "memo_counts",

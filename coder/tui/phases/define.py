@@ -78,9 +78,10 @@ class DefinePhase(ThemePanesPhase):
                 yield Static(classes="detail", id="define-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one("#define-themes", DataTable)
+        table = self.query_one("#define-themes", RowTable)
         for label, width in (("#", 3), ("theme", 30), ("status", 9), ("★", 3)):
             table.add_column(label, width=width)
+        table.grow(1)  # whole theme names where the pane is wide
         self.refresh_data()
         table.focus()
 

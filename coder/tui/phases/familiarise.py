@@ -263,6 +263,7 @@ class FamiliarisePhase(Phase):
         value = self.query_one("#fam-search", Input).value.strip()
         if value != self.search:
             self.search = value
+            self.reader.set_search(value)
             self.doc_list.reload(cursor=0)
             self._update_status()
 

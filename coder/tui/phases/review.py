@@ -98,7 +98,7 @@ class ReviewPhase(ThemePanesPhase):
                     yield DataTable(id="missed", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        themes = self.query_one("#review-themes", DataTable)
+        themes = self.query_one("#review-themes", RowTable)
         # Counts size their own columns (None): 16084 extracts must never show as 1608.
         for label, width in (
             ("theme", 24),
@@ -108,6 +108,7 @@ class ReviewPhase(ThemePanesPhase):
             ("✗", 2),
         ):
             themes.add_column(label, width=width)
+        themes.grow(0)  # whole theme names where the pane is wide
         missed = self.query_one("#missed", DataTable)
         for label, width in (
             ("score", 5),

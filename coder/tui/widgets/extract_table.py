@@ -20,6 +20,7 @@ from coder.tui.widgets.text import literal, one_line
 
 PAGE_SIZE = 100
 EXTRACT_CHARS = 90
+CODE_CHARS = 24  # the code column: as wide as its longest name up to this, then "…"
 
 
 def unit_label(coding: Coding) -> str:
@@ -79,10 +80,12 @@ class ExtractTable(RowTable):
         return [e.coding for e in self.extracts]
 
     def on_mount(self) -> None:
+        # The unit sizes its own column: "coproductioncommunity_nd:12" cut at 18 lost the
+        # unit number, the one thing a reviewer needs to find the passage again.
         for label, width in (
             ("", 2),
-            ("code", 16),
-            ("unit", 18),
+            ("code", None),
+            ("unit", None),
             ("coders", 10),
             ("section", 10),
             ("extract", None),
@@ -111,7 +114,9 @@ class ExtractTable(RowTable):
         for extract in self.extracts:
             coding, first = extract.coding, extract.codes[0] if extract.codes else ""
             code = (
-                one_line(", ".join(extract.codes), "bold") if first != previous_code else Text("")
+                clip(one_line(", ".join(extract.codes), "bold"), CODE_CHARS)
+                if first != previous_code
+                else Text("")
             )
             previous_code = first
             self.add_row(
