@@ -10,6 +10,10 @@ raw sqlite3 floor measured in the same run (issue 14):
   same trail, and peak RSS in a child process (target < 120 MB, flat);
 - ``coder codes --json`` as a process, beside a python process running the same query
   with sqlite3 (target < 0.35 s).
+
+``CODER_BENCH_BULK=verify`` (or a comma list of batch, export, autocode, verify, codes)
+runs only those steps; the batch is always applied, undone and redone, since the verify
+trail holds it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -232,14 +237,16 @@ print(json.dumps([{"name": n, "codings": k} for n, k in rows], indent=2))
 """
 
 
-def main(quick: bool = False) -> list[Result]:
-    from coder.services import exports, history
+def main(quick: bool = False, steps: set[str] | None = None) -> list[Result]:
+    """``steps`` (``--steps``, else $CODER_BENCH_BULK): which steps to measure."""
+    from coder.services import history
     from coder.services.batch import apply_batch, read_batch_file
-    from coder.services.coding import apply_code_many
-    from coder.services.search import search_segments
-    from coder.services.workspace import Workspace
 
     n = 1000 if quick else 10000
+    if steps is None:
+        steps = set(
+            os.environ.get("CODER_BENCH_BULK", "batch,export,autocode,verify,codes").split(",")
+        )
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="coder-bulk-") as tmp:
         work = Path(tmp)
@@ -262,72 +269,87 @@ def main(quick: bool = False) -> list[Result]:
             history.undo(ws)
         history.redo(ws)
         ws.close()
-        floor_db = copy(db, work / "floor.db")
-        floor_in, floor_out = floor_insert(floor_db, 0)
-        results.append(
-            report(
-                Result(f"batch apply {result.added:,} codings", apply_time(), "s", floor_in, 5.0)
-            )
-        )
-        results.append(report(Result("undo of the batch", undo_time(), "s", floor_out, 5.0)))
-
-        # ---- export codings csv ------------------------------------------------------
-        ws = Workspace.open(str(db), coder="alice")
-        with timer() as export_time:
-            exports.export_codings(ws, "csv", io.BytesIO())
-        with timer() as floor_export:
-            export_floor(db)
-        results.append(
-            report(Result("export codings csv", export_time(), "s", floor_export(), 3.0))
-        )
-        ws.close()
-
-        # ---- autocode ----------------------------------------------------------------
-        half = corpus(n // 2, work)
-        auto_db = work / "auto.db"
-        ws = project(auto_db, half / "corpus.ris", codes)
-        with timer() as auto_time:
-            hits = search_segments(ws, "staff")
-            added = apply_code_many(ws, [h.ref for h in hits], codes[0]["name"], "autocode")
-        ws.close()
-        settle(auto_db)
-        floor_auto = floor_insert(auto_db, 0)[0]
-        results.append(
-            report(Result(f"autocode 'staff': {added:,} codings", auto_time(), "s", floor_auto))
-        )
-        results.append(
-            report(Result("autocode against its 2 s target", auto_time(), "s", 2.0, 1.0))
-        )
-
-        # ---- audit verify at 30k and 300k events ------------------------------------
-        rss: list[float] = []
-        for events in (30_000, 300_000) if not quick else (3_000, 30_000):
-            trail = copy(db, work / f"trail-{events}.db")
-            with sqlite3.connect(trail) as conn:
-                have = conn.execute("SELECT last_seq FROM project").fetchone()[0]
-            add_events(trail, max(0, events - have))
-            ok, checked, elapsed, peak = verify_in_child(trail)
-            assert ok, f"verify failed on the generated trail of {events} events"
+        if "batch" in steps:
+            floor_db = copy(db, work / "floor.db")
+            floor_in, floor_out = floor_insert(floor_db, 0)
             results.append(
                 report(
-                    Result(f"audit verify {checked:,} events", elapsed, "s", verify_floor(trail))
+                    Result(
+                        f"batch apply {result.added:,} codings", apply_time(), "s", floor_in, 5.0
+                    )
                 )
             )
-            results.append(
-                report(Result(f"audit verify {checked:,} events peak RSS", peak, "MiB", 120.0, 1.0))
-            )
-            rss.append(peak)
-            trail.unlink()
-        results.append(
-            report(Result("verify peak RSS, 10x the events vs 1x", rss[1], "MiB", rss[0], 1.25))
-        )
+            results.append(report(Result("undo of the batch", undo_time(), "s", floor_out, 5.0)))
 
-        # ---- coder codes --json as a process -----------------------------------------
-        coder_bin = Path(sys.executable).with_name("coder")
-        codes_time = process_time([str(coder_bin), "codes", "--json", "--db", str(db)])
-        floor_codes = process_time([sys.executable, "-c", CODES_FLOOR, str(db)])
-        results.append(report(Result("coder codes --json (process)", codes_time, "s", floor_codes)))
-        results.append(
-            report(Result("coder codes --json against 0.35 s", codes_time, "s", 0.35, 1.0))
-        )
+        if "export" in steps:
+            _export(db, results)
+        if "autocode" in steps:
+            _autocode(n, work, codes, results)
+        if "verify" in steps:
+            _verify(db, work, quick, results)
+        if "codes" in steps:
+            _codes(db, results)
     return results
+
+
+def _export(db: Path, results: list[Result]) -> None:
+    from coder.services import exports
+    from coder.services.workspace import Workspace
+
+    ws = Workspace.open(str(db), coder="alice")
+    with timer() as export_time:
+        exports.export_codings(ws, "csv", io.BytesIO())
+    with timer() as floor_export:
+        export_floor(db)
+    results.append(report(Result("export codings csv", export_time(), "s", floor_export(), 3.0)))
+    ws.close()
+
+
+def _autocode(n: int, work: Path, codes: list[dict], results: list[Result]) -> None:
+    from coder.services.coding import apply_code_many
+    from coder.services.search import search_segments
+
+    half = corpus(n // 2, work)
+    auto_db = work / "auto.db"
+    ws = project(auto_db, half / "corpus.ris", codes)
+    with timer() as auto_time:
+        hits = search_segments(ws, "staff")
+        added = apply_code_many(ws, [h.ref for h in hits], codes[0]["name"], "autocode")
+    ws.close()
+    settle(auto_db)
+    floor_auto = floor_insert(auto_db, 0)[0]
+    results.append(
+        report(Result(f"autocode 'staff': {added:,} codings", auto_time(), "s", floor_auto))
+    )
+    results.append(report(Result("autocode against its 2 s target", auto_time(), "s", 2.0, 1.0)))
+
+
+def _verify(db: Path, work: Path, quick: bool, results: list[Result]) -> None:
+    """audit verify at 30k and 300k events: time beside the floor, peak RSS in a child."""
+    rss: list[float] = []
+    for events in (30_000, 300_000) if not quick else (3_000, 30_000):
+        trail = copy(db, work / f"trail-{events}.db")
+        with sqlite3.connect(trail) as conn:
+            have = conn.execute("SELECT last_seq FROM project").fetchone()[0]
+        add_events(trail, max(0, events - have))
+        ok, checked, elapsed, peak = verify_in_child(trail)
+        assert ok, f"verify failed on the generated trail of {events} events"
+        results.append(
+            report(Result(f"audit verify {checked:,} events", elapsed, "s", verify_floor(trail)))
+        )
+        results.append(
+            report(Result(f"audit verify {checked:,} events peak RSS", peak, "MiB", 120.0, 1.0))
+        )
+        rss.append(peak)
+        trail.unlink()
+    results.append(
+        report(Result("verify peak RSS, 10x the events vs 1x", rss[1], "MiB", rss[0], 1.25))
+    )
+
+
+def _codes(db: Path, results: list[Result]) -> None:
+    coder_bin = Path(sys.executable).with_name("coder")
+    codes_time = process_time([str(coder_bin), "codes", "--json", "--db", str(db)])
+    floor_codes = process_time([sys.executable, "-c", CODES_FLOOR, str(db)])
+    results.append(report(Result("coder codes --json (process)", codes_time, "s", floor_codes)))
+    results.append(report(Result("coder codes --json against 0.35 s", codes_time, "s", 0.35, 1.0)))

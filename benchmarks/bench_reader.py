@@ -24,6 +24,7 @@ from coder.core.model import DocumentRecord, Section
 from coder.services.importing import add_records
 from coder.services.workspace import Workspace
 from coder.tui.app import make_app
+from coder.tui.widgets.text import wrap_offsets
 
 KEYS = ["end", "home", "shift+down", "v", "dollar_sign", "h", "o", "right_square_bracket", "escape"]
 CODER = "bench"
@@ -114,14 +115,41 @@ async def latencies(path: Path, huge: bool, rounds: int) -> tuple[list[float], l
     return keys, opens
 
 
+def wide_texts(size: int) -> dict[str, str]:
+    """Texts of ``size`` characters: CJK (no blanks), CJK mixed with English words, and
+    accented Latin, each wrapped against the ASCII text of the same size."""
+    cjk = "同伴支援在住院病房中的作用工作人员与服务使用者的经验。"
+    mixed = "同伴支援 peer support 在住院病房 ward staff 的经验。"
+    latin = "café naïve señora über éléve "
+    return {name: (text * (size // len(text) + 1))[:size]
+            for name, text in (("CJK", cjk), ("CJK mixed with English", mixed), ("accented Latin", latin))}  # fmt: skip
+
+
+def wrap_seconds(text: str, repeat: int = 5) -> float:
+    """Median seconds to wrap ``text`` at the reader's usual width."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        wrap_offsets(text, 78)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main(quick: bool) -> list[Result]:
     size = 300_000 if quick else 1_000_000
+    label = f"{size // 1000}k"
+    wrap_offsets("研究", 10)  # the width tables are built once, on first use
+    ascii_wrap = wrap_seconds(huge_text(size))
+    wraps = [
+        report(Result(f"wrap a {label}-char text: {name}", wrap_seconds(text), "s",
+                      ascii_wrap, 3.0 if name == "CJK" else None))
+        for name, text in wide_texts(size).items()
+    ]  # fmt: skip
     rounds = 2 if quick else 5
     path = project(size)
     big_keys, big_opens = asyncio.run(latencies(path, True, rounds))
     small_keys, small_opens = asyncio.run(latencies(path, False, rounds))
-    label = f"{size // 1000}k"
-    return [
+    return wraps + [
         report(Result(f"key latency median, {label}-char record", statistics.median(big_keys),
                       "s", statistics.median(small_keys), 3.0)),
         report(Result(f"key latency max, {label}-char record", max(big_keys), "s",

@@ -2,10 +2,12 @@
 
 Figures, each beside a baseline measured in the same run:
 
-- time to first interactive frame, as a user waits for it: from the command (`python -m
-  coder tui` in a pseudo-terminal) to the first output that draws the project's data,
-  against an empty Textual app launched the same way (`python -m benchmarks.empty_app`).
-  Target: at most 1.5x. Also in-process: from creating the app to the first frame that shows
+- from the command (`python -m coder tui` in a pseudo-terminal) to the first paint (the
+  shell: header, stepper, empty pane, footer) and, in the same launch, to the first frame
+  that draws the project's data; against an empty Textual app launched the same way
+  (`python -m benchmarks.empty_app`), the two programs started in turn so a change in the
+  machine's load falls on both. Targets (issue 16): first paint at most 1.5x the empty
+  app; first frame with data under 1.0 s on 100,000 documents. Also in-process: from creating the app to the first frame that shows
   the project's data (phase 1's first page of documents; phase 2's first segment), against
   an empty Textual app started the same way (``run_test``, same terminal size) to its first
   frame. Target: at most 1.5x.
@@ -39,7 +41,7 @@ from textual.worker import WorkerCancelled
 
 from benchmarks.common import Result, report
 from benchmarks.empty_app import READY_TEXT, EmptyApp
-from benchmarks.terminal import time_to_text
+from benchmarks.terminal import time_to_text, times_to_texts
 from coder.core.model import Code, DocumentRecord, Section
 from coder.services.codes import create_code
 from coder.services.importing import add_records
@@ -225,11 +227,21 @@ async def first_frame(make: Callable[[], App], ready: Callable[[App], bool]) -> 
     return elapsed
 
 
-def launched(argv: list[str], text: str, repeat: int) -> float:
-    """Median seconds from starting a program in a terminal to ``text`` on its screen
-    (after one untimed start, which leaves compiled modules cached as for a user)."""
-    time_to_text(argv, text, SIZE)
-    return statistics.median(time_to_text(argv, text, SIZE) for _ in range(repeat))
+def launched_in_turn(
+    base: tuple[list[str], str], ours: tuple[list[str], list[str]], repeat: int
+) -> tuple[float, list[float]]:
+    """Medians of the baseline's time to its text and of ours to each of its texts, the
+    two started in turn (after one untimed start each: compiled modules cached)."""
+    time_to_text(*base, SIZE)
+    times_to_texts(*ours, SIZE)
+    base_times: list[float] = []
+    our_times: list[list[float]] = []
+    for _ in range(repeat):
+        base_times.append(time_to_text(*base, SIZE))
+        our_times.append(times_to_texts(*ours, SIZE))
+    return statistics.median(base_times), [
+        statistics.median(t) for t in zip(*our_times, strict=True)
+    ]
 
 
 def _phase_loaded(phase: int) -> Callable[[App], bool]:
@@ -314,6 +326,8 @@ async def scroll_latency(app: App, presses: int) -> tuple[float, list[float]]:
     return samples[0], samples[1:]
 
 
+# What the first paint shows: the stepper (the header says "opening" until the data).
+SHELL_TEXT = "Familiarise"
 # What each phase shows only once its data is drawn: the reader's journal line (phase 1),
 # the coding title's position (phase 2).
 SCREEN_TEXT = {1: "Journal of Benchmarks", 2: "segment 1/"}
@@ -360,15 +374,25 @@ def main(quick: bool) -> list[Result]:
             with ws.read() as session:
                 return len(q.codings(session, ws.project.id, coder_ids=[ws.coder_id() or -1]))
 
-        # From the command to the first frame with the project's data: what a user waits
-        # for. Both programs are started as Python processes in a terminal of one size.
-        base_launch = launched([sys.executable, "-m", "benchmarks.empty_app"], READY_TEXT, 7)
+        # From the command to the shell drawn, then to the first frame with the project's
+        # data: what a user waits for. Both programs are started as Python processes in a
+        # terminal of one size, in turn.
+        empty_cmd = ([sys.executable, "-m", "benchmarks.empty_app"], READY_TEXT)
         ours_cmd = [sys.executable, "-m", "coder", "tui", "--db", str(path), "--coder", CODER]
         for phase in (1, 2):
             start_in_phase(ws, phase)
-            ours = launched(ours_cmd, SCREEN_TEXT[phase], 7)
-            results.append(report(Result(f"command to first frame, phase {phase} ({PHASE_FRAME[phase]})", ours,
-                                         "s", baseline=base_launch, target_ratio=1.5)))  # fmt: skip
+            base_launch, (paint, data) = launched_in_turn(
+                empty_cmd, (ours_cmd, [SHELL_TEXT, SCREEN_TEXT[phase]]), 7
+            )
+            results.append(report(Result(f"command to first paint (the shell), phase {phase}", paint, "s",
+                                         baseline=base_launch, target_ratio=1.5)))  # fmt: skip
+            results.append(report(Result(f"command to first frame with data, phase {phase} ({PHASE_FRAME[phase]})",
+                                         data, "s", baseline=base_launch)))  # fmt: skip
+            verdict = "ok" if data < 1.0 else "OVER TARGET"
+            print(f"  first frame with data {data:.2f} s against the 1.0 s target: {verdict}")
+            if data >= 1.0 and not quick:
+                results.append(Result(f"first frame with data under 1.0 s, phase {phase}", data, "s",
+                                      baseline=1.0, target_ratio=1.0))  # fmt: skip
         store = import_time("coder.services.workspace")
         results.append(report(Result("  of which importing the store (SQLModel, SQLAlchemy)", store, "s",
                                      baseline=base_launch)))  # fmt: skip

@@ -28,6 +28,16 @@ def time_to_text(argv: list[str], text: str, size: tuple[int, int], timeout: flo
     """Seconds from starting ``argv`` to the first output that puts ``text`` on screen.
 
     Raises TimeoutError (with the screen's last text) if it never appears."""
+    return times_to_texts(argv, [text], size, timeout)[0]
+
+
+def times_to_texts(
+    argv: list[str], texts: list[str], size: tuple[int, int], timeout: float = 60.0
+) -> list[float]:
+    """Seconds from starting ``argv`` to the first output that puts each of ``texts`` on
+    screen (one launch: the first paint and the first frame with data of the same start).
+
+    Raises TimeoutError (with the screen's last text) if one never appears."""
     columns, rows = size
     start = time.perf_counter()
     pid, fd = pty.fork()
@@ -38,7 +48,8 @@ def time_to_text(argv: list[str], text: str, size: tuple[int, int], timeout: flo
         # Cache compiled modules as an installed copy does (some sandboxes turn it off).
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.execvp(argv[0], argv)
-    wanted = text.encode()
+    wanted = {text: text.encode() for text in texts}
+    found: dict[str, float] = {}
     seen = b""
     try:
         while time.perf_counter() - start < timeout:
@@ -49,11 +60,17 @@ def time_to_text(argv: list[str], text: str, size: tuple[int, int], timeout: flo
                 chunk = os.read(fd, 1 << 16)
             except OSError:  # the program ended
                 break
+            now = time.perf_counter()
             seen += chunk
-            if wanted in ESCAPES.sub(b"", seen[-(1 << 20) :]):
-                return time.perf_counter() - start
+            screen = ESCAPES.sub(b"", seen[-(1 << 20) :])
+            for text, encoded in wanted.items():
+                if text not in found and encoded in screen:
+                    found[text] = now - start
+            if len(found) == len(wanted):
+                return [found[text] for text in texts]
+        missing = [text for text in texts if text not in found]
         tail = ESCAPES.sub(b"", seen[-4000:]).decode(errors="replace")
-        raise TimeoutError(f"{text!r} never appeared on screen; last output: {tail[-600:]!r}")
+        raise TimeoutError(f"{missing!r} never appeared on screen; last output: {tail[-600:]!r}")
     finally:
         os.kill(pid, signal.SIGTERM)
         with contextlib.suppress(ChildProcessError):

@@ -10,6 +10,7 @@ import typer
 from coder.cli.common import (
     CoderOpt,
     DbOpt,
+    DryRunOpt,
     ForceOpt,
     ProjectOpt,
     fail,
@@ -48,9 +49,7 @@ def codebook_validate(file: Annotated[Path, typer.Argument(help="A YAML codebook
 @codebook_app.command("load")
 def codebook_load(
     file: Annotated[Path, typer.Argument(help="A YAML or REFI-QDA .qdc codebook.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes; change nothing.")
-    ] = False,
+    dry_run: DryRunOpt = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
@@ -74,9 +73,7 @@ def codebook_import(
             help="A REFI-QDA codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, QualCoder..."
         ),
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes; change nothing.")
-    ] = False,
+    dry_run: DryRunOpt = False,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,

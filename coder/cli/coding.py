@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -212,16 +211,10 @@ def codes(
              "codings": c.codings, "segments": c.segments, "documents": c.documents}
             for c in counts
         ]  # fmt: skip
-    if as_json:
-        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
-        return
-    from coder.core.code_tree import tree_order
+    from coder.launch import codes_lines
 
-    for c, depth in tree_order(listing, lambda c: c["name"], lambda c: c["parent"]):
-        status = "" if c["status"] == "active" else f"  [{c['status']}]"
-        typer.echo(
-            f"{'  ' * depth}{c['name']:<40} {c['codings']:>5} codings {c['documents']:>4} docs{status}"
-        )
+    for line in codes_lines(listing, as_json):
+        typer.echo(line)
 
 
 @app.command()

@@ -38,6 +38,10 @@ OutputOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the -o file if it exists.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the changes; change nothing.")]
+DiagramFormatOpt = Annotated[
+    str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -212,26 +216,6 @@ def write_output(
 ) -> None:
     """Write to stdout (text only) or atomically to a file (temp file, then rename); an
     existing file is replaced only with ``force``, and the new file's mode follows the umask."""
-    import os
-    import tempfile
-
-    if output in (None, "-"):
-        if binary:
-            raise fail("this format is binary: write it to a file with -o FILE")
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    check_output(output, force)
-    target = Path(output)
-    if not target.parent.exists():
-        raise fail(f"cannot write {target}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote {target}", err=True)
+    if binary and output in (None, "-"):
+        raise fail("this format is binary: write it to a file with -o FILE")
+    stream_output(lambda out: out.write(data), output, force)

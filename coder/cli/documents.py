@@ -38,9 +38,21 @@ def import_(
     keep_duplicates: Annotated[
         bool, typer.Option("--keep-duplicates", help="Add possible duplicates anyway.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse the whole import at the first unreadable record (default: leave it "
+            "out, report it with its line, import the rest).",
+        ),
+    ] = False,
     skip_bad: Annotated[
         bool,
-        typer.Option("--skip-bad", help="Import the good records and list the unreadable ones."),
+        typer.Option(
+            "--skip-bad",
+            help="Leave out and report unreadable records: the default now; kept for scripts.",
+            hidden=True,
+        ),
     ] = False,
     max_record_size: Annotated[
         str,
@@ -64,8 +76,10 @@ def import_(
     from coder.services.importing import import_files
 
     limit = _size(max_record_size)
+    if strict and skip_bad:
+        raise fail("choose --strict or --skip-bad, not both")
     with workspace(db, coder, project) as ws:
-        files, reports = _import_projects(ws, files, segment, as_json)
+        files, projects, reports = _import_projects(ws, files, segment, as_json)
         if not files:
             if as_json:
                 typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
@@ -77,11 +91,12 @@ def import_(
                 fmt,
                 segment,
                 keep_duplicates,
-                skip_bad,
+                strict,
                 progress=tick,
                 max_record_size=limit,
                 encoding=encoding,
                 file_progress=per_file,
+                skip=projects,
             )
         if as_json:
             reports += [s.as_dict() for s in summaries]
@@ -114,25 +129,51 @@ def _size(value: str) -> int:
 
 def _import_projects(
     ws: Workspace, files: list[Path], segment: str, as_json: bool = False
-) -> tuple[list[Path], list[dict]]:
-    """Import the REFI-QDA projects among ``files`` (a zip holding project.qde, whatever
-    the name) and print each one's report (or return it, for ``--json``); the other
-    files are search results for import_files."""
+) -> tuple[list[Path], set[Path], list[dict]]:
+    """Import the REFI-QDA projects among ``files`` and under the folders given (a zip
+    holding project.qde, whatever the name) and print each one's report (or return it,
+    for ``--json``). Returns the files and folders left for import_files, the projects
+    it must skip under those folders, and the reports."""
     from coder.formats.qdpx import is_qdpx
+    from coder.services.errors import FormatError, ServiceError
     from coder.services.exchange import import_qdpx
+    from coder.services.importing import files_under
 
-    rest, reports = [], []
+    rest, projects, reports = [], set(), []
     for path in files:
-        if path.is_file() and is_qdpx(path):
-            summary = import_qdpx(ws, path, segment)
+        if path.is_dir():
+            under = [f for f, _, _ in files_under([path])]
+            found = [f for f in under if is_qdpx(f)]
+            projects.update(found)
+            if len(found) < len(under) or not under:
+                rest.append(path)  # the folder's other files: search exports
+        elif path.is_file() and is_qdpx(path):
+            found = [path]
+        else:
+            rest.append(path)
+            continue
+        for project_file in found:
+            name = project_file.name
+            if path.is_dir():  # named as import_files names the files in a folder
+                name = (Path(path.name) / project_file.relative_to(path)).as_posix()
+            try:
+                summary = import_qdpx(ws, project_file, segment)
+            except (FormatError, ServiceError) as exc:
+                if not path.is_dir():
+                    raise
+                # Like any file found in a folder: refused on its own, the rest imports.
+                if as_json:
+                    reports.append({"file": name, "format": "qdpx", "refused": str(exc)})
+                else:
+                    typer.echo(f"{name}: refused: {exc}")
+                continue
+            summary.file = name
             if as_json:
                 reports.append(summary.to_json())
             else:
                 typer.echo(summary.line())
                 typer.echo("\n".join(summary.report()))
-        else:
-            rest.append(path)
-    return rest, reports
+    return rest, projects, reports
 
 
 @app.command()

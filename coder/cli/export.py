@@ -9,6 +9,7 @@ import typer
 
 from coder.cli.common import (
     DbOpt,
+    DiagramFormatOpt,
     ForceOpt,
     OutputOpt,
     ProjectOpt,
@@ -75,6 +76,34 @@ def _export(
             stream_output(lambda out: writer(ws, fmt, out), output, force)
 
 
+def _file_export(kind: str, fmt: object, default: str, doc: str) -> None:
+    """Register ``coder export KIND``, a command that only writes one export: its options
+    are those of every export (the ``--format`` type ``fmt`` lists KIND's formats), so they
+    are declared once here rather than in a copy of the same function per kind."""
+
+    def command(
+        fmt: str = default,
+        output: str | None = None,
+        force: bool = False,
+        db: str | None = None,
+        project: str | None = None,
+    ) -> None:
+        _export(kind, fmt, output, force, db, project)
+
+    # Typer reads the options from the annotations: the shared Annotated aliases.
+    command.__annotations__ = {
+        "fmt": fmt,
+        "output": OutputOpt,
+        "force": ForceOpt,
+        "db": DbOpt,
+        "project": ProjectOpt,
+        "return": None,
+    }
+    command.__doc__ = doc
+    command.__name__ = command.__qualname__ = f"export_{kind}_command"
+    export_app.command(kind)(command)
+
+
 @export_app.command("themes")
 def export_themes_command(
     fmt: Annotated[
@@ -97,30 +126,18 @@ def export_themes_command(
     _export("themes", fmt, output, force, db, project, by)
 
 
-@export_app.command("codings")
-def export_codings_command(
-    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    db: DbOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Export every coding: document, citation, section, span, text, code, themes, coder, time, memo."""
-    _export("codings", fmt, output, force, db, project)
-
-
-@export_app.command("map")
-def export_map_command(
-    fmt: Annotated[
-        str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
-    ] = "mermaid",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    db: DbOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Export the thematic map (themes, sub-themes and their codes)."""
-    _export("map", fmt, output, force, db, project)
+_file_export(
+    "codings",
+    Annotated[str, typer.Option("--format", help="csv, xlsx or json.")],
+    "csv",
+    "Export every coding: document, citation, section, span, text, code, themes, coder, time, memo.",
+)
+_file_export(
+    "map",
+    DiagramFormatOpt,
+    "mermaid",
+    "Export the thematic map (themes, sub-themes and their codes).",
+)
 
 
 @export_app.command("audit")
@@ -144,30 +161,18 @@ def export_audit_command(
     )
 
 
-@export_app.command("methods")
-def export_methods_command(
-    fmt: Annotated[str, typer.Option("--format", help="md, docx, html or json.")] = "md",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    db: DbOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Draft the methods paragraph and appendix from the project's data and audit trail."""
-    _export("methods", fmt, output, force, db, project)
-
-
-@export_app.command("flow")
-def export_flow_command(
-    fmt: Annotated[
-        str, typer.Option("--format", help="mermaid, dot, or svg (needs Graphviz).")
-    ] = "mermaid",
-    output: OutputOpt = None,
-    force: ForceOpt = False,
-    db: DbOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """The PRISMA 2020-style record-flow diagram (identification, screening, included)."""
-    _export("flow", fmt, output, force, db, project)
+_file_export(
+    "methods",
+    Annotated[str, typer.Option("--format", help="md, docx, html or json.")],
+    "md",
+    "Draft the methods paragraph and appendix from the project's data and audit trail.",
+)
+_file_export(
+    "flow",
+    DiagramFormatOpt,
+    "mermaid",
+    "The PRISMA 2020-style record-flow diagram (identification, screening, included).",
+)
 
 
 @export_app.command("project")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, ProjectOpt, workspace
+from coder.cli.common import CoderOpt, DbOpt, JsonOpt, ProjectOpt, user_errors, workspace
+
+if TYPE_CHECKING:
+    from coder.core.model import Memo
 
 memo_app = typer.Typer(help="Write and read memos and the reflexive journal.", no_args_is_help=True)
 
@@ -35,15 +39,52 @@ def memo_add(
 
 @memo_app.command("list")
 def memo_list(
-    kind: Annotated[str | None, typer.Option(help="Only memos of this kind.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Only this kind: journal, familiarisation, note, discussion, coding."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option(help="Only memos on a project, document, code, theme or coding.")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Only this coder's memos.")] = None,
+    phase: Annotated[
+        int | None, typer.Option(help="Only memos of this phase (1-6; see docs/tui.md).")
+    ] = None,
+    search: Annotated[str, typer.Option(help="Only memos containing these words.")] = "",
+    as_json: JsonOpt = False,
     db: DbOpt = None,
     project: ProjectOpt = None,
 ) -> None:
-    """List memos, newest first."""
+    """List memos and notes, newest first, coding memos included (the unit as key:N)."""
+    from coder.core.phases import memo_phase
     from coder.services.notes import list_memos
 
-    with workspace(db, None, project) as ws:
-        for m in list_memos(ws, kind=kind):
-            typer.echo(
-                f"{m.created_at[:16]}  {m.coder}  {m.kind} on {m.target_type}{' ' + (m.label or m.target) if m.target else ''}: {m.text}"
-            )
+    with workspace(db, None, project) as ws, user_errors():
+        memos = list_memos(ws, kind=kind, target_type=on, coder=by, phase=phase, search=search)
+    if as_json:
+        rows = [
+            {
+                "kind": m.kind,
+                "on": m.target_type,
+                "target": m.label if m.target_type != "project" else None,
+                "code": m.code,
+                "coder": m.coder,
+                "phase": memo_phase(m.kind, m.target_type),
+                "created_at": m.created_at,
+                "updated_at": m.updated_at,
+                "text": m.text,
+            }
+            for m in memos
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for m in memos:
+        typer.echo(f"{m.created_at[:16]}  {m.coder}  {memo_place(m)}: {m.text}")
+
+
+def memo_place(m: Memo) -> str:
+    """What a memo is on, as the user names it: "coding gray2024:3 'us and them'"."""
+    if m.kind == "coding":
+        return f"coding memo on {m.label} {m.code!r}"
+    where = f" {m.label or m.target}" if m.target else ""
+    return f"{m.kind} on {m.target_type}{where}"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coder.cli.common import CoderOpt, DbOpt, ProjectOpt, fail, user_errors, workspace
+from coder.cli.common import CoderOpt, DbOpt, ProjectOpt, fail, user_errors
 
 app = typer.Typer()
 
@@ -30,12 +30,16 @@ def init(
 @app.command()
 def tui(db: DbOpt = None, coder: CoderOpt = None, project: ProjectOpt = None) -> None:
     """Open the terminal user interface on the project."""
-    from coder.tui.app import run_app
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise fail("the workbench needs a terminal; in scripts use the commands (coder --help)")
+    # The app paints before the store is imported and opens the project in a thread; a
+    # project that cannot be opened ends it, and its error is this command's one line.
+    from coder.tui.app import open_and_run
 
-    with workspace(db, coder, project) as ws:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise fail("the workbench needs a terminal; in scripts use the commands (coder --help)")
-        run_app(ws)
+    error = open_and_run(db, coder, project)
+    if error is not None:
+        with user_errors():
+            raise error
 
 
 @app.command()

@@ -213,7 +213,7 @@ class DuplicateIndex:
             short = min(len(a.title), len(b.title)) < _MIN_TITLE
             if not short or (a.author and a.author == b.author and ya == yb):
                 score = fuzz.ratio(a.title, b.title)
-                if score >= self.title_threshold:
+                if score >= self.title_threshold and not _texts_differ(a.text, b.text):
                     best = (score, "title")
         if min(len(a.text), len(b.text)) >= _MIN_TEXT:
             score = fuzz.ratio(a.text, b.text)
@@ -227,6 +227,24 @@ class DuplicateIndex:
         if not a.author or not b.author:
             return True
         return a.author in b.author or b.author in a.author or fuzz.ratio(a.author, b.author) >= 80
+
+
+_TEXT_PROBE = 400  # characters of the shorter abstract looked for in the longer one
+_TEXTS_DIFFER = 75.0
+
+
+def _texts_differ(a: str, b: str) -> bool:
+    """True when both records have an abstract and they are not one text: then a shared
+    title is two papers (a series, a common phrase), not two exports of one paper.
+
+    One database may cut an abstract short or add a heading, so the opening of the shorter
+    is looked for anywhere in the longer (``partial_ratio``): a cut copy scores 100, two
+    different abstracts on one topic score 50-60.
+    """
+    if min(len(a), len(b)) < _MIN_TEXT:
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return fuzz.partial_ratio(short[:_TEXT_PROBE], long) < _TEXTS_DIFFER
 
 
 def content_hash(record: DocumentRecord) -> str:

@@ -294,6 +294,7 @@ class Memo:
     created_at: str
     updated_at: str
     label: str | None = None  # the target as the user sees it: key, name, "key:3"
+    code: str | None = None  # a coding memo's code (kind "coding": the memo on a coding row)
 
 
 @dataclass

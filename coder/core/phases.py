@@ -21,3 +21,23 @@ PHASE_SLUGS: dict[int, str] = {n: name.lower() for n, name in PHASES.items()}
 
 PHASE_STATUSES = ("not started", "in progress", "done")
 """What a researcher may mark a phase as."""
+
+
+CODING_MEMO = "coding"
+"""The kind of a memo written on a coding (phase 2's ``m``), kept on the coding itself."""
+
+
+def memo_phase(kind: str, target_type: str) -> int | None:
+    """The phase a memo belongs to, from what it is and what it is on: familiarisation
+    notes are phase 1; memos on codings and codes, and discussion notes on a disagreement,
+    phase 2; memos on themes phase 3 (where themes are made, reviewed in 4 and defined in
+    5). Journal entries are on the whole analysis: None (no phase is stored with them)."""
+    if kind == "familiarisation":
+        return 1
+    if kind in (CODING_MEMO, "discussion") or target_type in ("coding", "code"):
+        return 2
+    if target_type == "theme":
+        return 3
+    if target_type == "document":
+        return 1
+    return None

@@ -126,6 +126,7 @@ class Bibliography:
 
     def __init__(self, documents: Iterable[Document]) -> None:
         self.docs: dict[str, Document] = {d.key: d for d in documents}
+        self._citations: dict[str, str] = {}
         groups: dict[tuple[str, int | None], list[Document]] = {}
         for doc in self.docs.values():
             groups.setdefault((self._author_label(doc), doc.year), []).append(doc)
@@ -153,11 +154,14 @@ class Bibliography:
         return f"{doc.year}{letter}"
 
     def citation(self, key: str) -> str:
-        """The narrative in-text citation: "Gray, Sisto & Conley (2024a)"."""
-        doc = self.docs.get(key)
-        if doc is None:
-            return key
-        return f"{self._author_label(doc)} ({self.year_label(key)})"
+        """The narrative in-text citation: "Gray, Sisto & Conley (2024a)". Kept once made:
+        an export cites the same document for each of its codings."""
+        found = self._citations.get(key)
+        if found is None:
+            doc = self.docs.get(key)
+            found = key if doc is None else f"{self._author_label(doc)} ({self.year_label(key)})"
+            self._citations[key] = found
+        return found
 
     def reference(self, key: str) -> Reference:
         """The APA-like reference, using what metadata exists."""

@@ -150,31 +150,65 @@ def _stack() -> list[BlockMiddleware]:
     ]
 
 
-def read_bibtex(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
-    """Records of a .bib file, in file order."""
-    library = bibtexparser.parse_string(text, parse_stack=_stack())
-    string_defs = "\n".join(s.raw for s in library.strings)
-    for block in library.blocks:
-        line = block.start_line + 1
-        if isinstance(block, model.DuplicateBlockKeyBlock):
-            # Same citation key twice: still two records; read the duplicate on its own.
-            again = bibtexparser.parse_string(f"{string_defs}\n{block.raw}", parse_stack=_stack())
-            for entry in again.entries:
-                yield from _entry(entry, line, file, on_error)
-        elif isinstance(block, model.DuplicateFieldKeyBlock):
-            raw, note = _without_repeats(block)
-            on_error(warning(file, note, line))
-            again = bibtexparser.parse_string(f"{string_defs}\n{raw}", parse_stack=_stack())
-            for entry in again.entries:
-                yield from _entry(entry, line, file, on_error)
-        elif isinstance(block, model.ParsingFailedBlock):
-            reason = getattr(block.error, "abort_reason", "") or str(block.error)
-            at = _entry_head(block.raw)
-            on_error(
-                FormatError(file, f"unreadable entry {at}: {squash(reason)}".rstrip(": "), line)
-            )
-        elif isinstance(block, model.Entry):
-            yield from _entry(block, line, file, on_error)
+# A line that opens a block (``@article{``): bibtexparser starts a new block at one
+# whatever came before (an unclosed brace aborts the block it was in), so the text can be
+# cut there and each piece parsed on its own with the same result.
+_BLOCK_START = re.compile(r"^[ \t]*@\w*[ \t]*(?=[{(])", re.MULTILINE)
+PIECE = 1_000_000  # characters parsed at a time: a few hundred entries
+
+
+def read_bibtex(
+    text: str, file: str, on_error: OnError, piece: int = PIECE
+) -> Iterator[DocumentRecord]:
+    """Records of a .bib file, in file order.
+
+    The file is parsed a piece at a time (``_pieces``), each piece with the @string
+    definitions met so far, so a large file is never held as one parsed library."""
+    string_defs = ""
+    for first, part in _pieces(text, piece):
+        prefix = string_defs + "\n" if string_defs else ""
+        shift = prefix.count("\n")
+        library = bibtexparser.parse_string(prefix + part, parse_stack=_stack())
+        string_defs = "\n".join(s.raw for s in library.strings)
+        for block in library.blocks:
+            if block.start_line < shift:
+                continue  # a definition carried over from an earlier piece
+            line = block.start_line - shift + first + 1
+            yield from _block(block, line, string_defs, file, on_error)
+
+
+def _pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """``(line before it, piece)``: pieces of about ``size`` characters, each cut where a
+    line opens a block."""
+    start, line = 0, 0
+    while start < len(text):
+        found = _BLOCK_START.search(text, start + size) if len(text) - start > size else None
+        end = found.start() if found else len(text)
+        yield line, text[start:end]
+        line += text.count("\n", start, end)
+        start = end
+
+
+def _block(
+    block: model.Block, line: int, string_defs: str, file: str, on_error: OnError
+) -> Iterator[DocumentRecord]:
+    if isinstance(block, model.DuplicateBlockKeyBlock):
+        # Same citation key twice: still two records; read the duplicate on its own.
+        again = bibtexparser.parse_string(f"{string_defs}\n{block.raw}", parse_stack=_stack())
+        for entry in again.entries:
+            yield from _entry(entry, line, file, on_error)
+    elif isinstance(block, model.DuplicateFieldKeyBlock):
+        raw, note = _without_repeats(block)
+        on_error(warning(file, note, line))
+        again = bibtexparser.parse_string(f"{string_defs}\n{raw}", parse_stack=_stack())
+        for entry in again.entries:
+            yield from _entry(entry, line, file, on_error)
+    elif isinstance(block, model.ParsingFailedBlock):
+        reason = getattr(block.error, "abort_reason", "") or str(block.error)
+        at = _entry_head(block.raw)
+        on_error(FormatError(file, f"unreadable entry {at}: {squash(reason)}".rstrip(": "), line))
+    elif isinstance(block, model.Entry):
+        yield from _entry(block, line, file, on_error)
 
 
 def _entry(entry: model.Entry, line: int, file: str, on_error: OnError) -> Iterator[DocumentRecord]:

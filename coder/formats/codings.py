@@ -35,12 +35,16 @@ def write_csv(lines: Iterable[CodingLine], out: BinaryIO) -> None:
     buffer = io.StringIO(newline="")
     writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for count, line in enumerate(lines, start=1):
-        writer.writerow(_row(line))
-        if count % CHUNK == 0:
+    rows: list[list[object]] = []
+    for line in lines:
+        rows.append(_row(line))
+        if len(rows) == CHUNK:
+            writer.writerows(rows)
+            rows.clear()
             out.write(buffer.getvalue().encode("utf-8"))
             buffer.seek(0)
             buffer.truncate()
+    writer.writerows(rows)
     out.write(buffer.getvalue().encode("utf-8"))
 
 

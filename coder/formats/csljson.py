@@ -47,36 +47,93 @@ _TYPES = {
     "patent": "patent",
     "review": "review",
 }
-_ITEM_START = re.compile(r"(?:^|[\[,])\s*\{")
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def read_csl_json(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
-    """Records of a CSL-JSON file, in list order."""
+    """Records of a CSL-JSON file, in list order.
+
+    The list is decoded one item at a time (``raw_decode`` from where the last item
+    ended), so a 500 MB export never exists as one list of parsed items: memory holds the
+    text and the item being read. An item that is broken JSON is reported with its line,
+    with the items after it, which cannot be found again without knowing where it ended."""
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    if text.startswith("{", at):
+        yield from _wrapped(text, file, on_error)
+        return
+    if not text.startswith("[", at):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormatError(file, f"broken JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise FormatError(file, "CSL-JSON is a list of items; this JSON is not a list", 1)
+    line = 1 + text.count("\n", 0, at)
+    counted = at  # ``line`` is the line of ``counted``
+    pos = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", pos):
+        return
+    n = 0
+    while True:
+        n += 1
+        line += text.count("\n", counted, pos)
+        counted = pos
+        try:
+            item, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            if n == 1:  # nothing read: the file is broken, not one item
+                raise FormatError(file, f"broken JSON: {exc.msg}", exc.lineno, exc.colno) from None
+            message = f"broken JSON in item {n}: {exc.msg}; the rest of the file is not read"
+            on_error(FormatError(file, message, exc.lineno, exc.colno))
+            return
+        yield from _item(item, n, line, file, on_error)
+        pos = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        line += text.count("\n", counted, pos)
+        counted = pos
+        if not text.startswith("]", pos):
+            found = "the end of the file" if pos >= len(text) else repr(text[pos])
+            on_error(
+                FormatError(
+                    file, f"broken JSON after item {n}: expected ',' or ']', found {found}", line
+                )
+            )
+        return
+
+
+def _wrapped(text: str, file: str, on_error: OnError) -> Iterator[DocumentRecord]:
+    """CSL-JSON wrapped in an object (``{"items": [...]}``), as some tools write it: rare
+    and small, read whole."""
     try:
-        items = json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(file, f"broken JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    if isinstance(items, dict) and isinstance(items.get("items"), list):
-        items = items["items"]  # CSL-JSON wrapped in an object, as some tools write it
+    items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise FormatError(file, "CSL-JSON is a list of items; this JSON is not a list", 1)
     lines = _item_lines(text, len(items))
-    for n, item in enumerate(items):
-        line = lines[n] if n < len(lines) else None
-        if not isinstance(item, dict):
-            on_error(FormatError(file, f"item {n + 1} is not a JSON object", line))
-            continue
-        record = _record(item, line, file, on_error)
-        if record.title or record.authors or record.doi or record.has_abstract:
-            yield record
-        else:
-            on_error(
-                skipped(file, f"empty item {n + 1} (no title, authors, DOI or abstract)", line)
-            )
+    for n, item in enumerate(items, start=1):
+        yield from _item(item, n, lines[n - 1] if n <= len(lines) else None, file, on_error)
+
+
+def _item(
+    item: Any, n: int, line: int | None, file: str, on_error: OnError
+) -> Iterator[DocumentRecord]:
+    if not isinstance(item, dict):
+        on_error(FormatError(file, f"item {n} is not a JSON object", line))
+        return
+    record = _record(item, line, file, on_error)
+    if record.title or record.authors or record.doi or record.has_abstract:
+        yield record
+    else:
+        on_error(skipped(file, f"empty item {n} (no title, authors, DOI or abstract)", line))
 
 
 def _item_lines(text: str, count: int) -> list[int]:
-    """The line each top-level item starts on (a scan of bracket depth outside strings)."""
+    """The line each item of the wrapped list starts on (a scan of bracket depth outside
+    strings)."""
     lines: list[int] = []
     depth, in_string, escaped, line = 0, False, False, 1
     for ch in text:
@@ -93,7 +150,7 @@ def _item_lines(text: str, count: int) -> list[int]:
             in_string = True
         elif ch in "[{":
             depth += 1
-            if depth == 2 and ch == "{":
+            if depth == 3 and ch == "{":
                 lines.append(line)
                 if len(lines) == count:
                     break

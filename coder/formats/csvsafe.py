@@ -29,11 +29,18 @@ class SafeWriter:
     def __init__(self, fileobj: IO[str], **kwargs: Any) -> None:
         self._writer = csv.writer(fileobj, **kwargs)
 
+    # ``neutralise`` inlined: an export of 30,000 codings checks 360,000 cells.
     def writerow(self, row: Iterable[object]) -> None:
-        self._writer.writerow([neutralise(v) for v in row])
+        self._writer.writerow(
+            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
+        )
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
-        self._writer.writerows([neutralise(v) for v in row] for row in rows)
+        starts = FORMULA_STARTS
+        self._writer.writerows(
+            ["'" + v if isinstance(v, str) and v.startswith(starts) else v for v in row]
+            for row in rows
+        )
 
 
 def writer(fileobj: IO[str], **kwargs: Any) -> SafeWriter:

@@ -4,7 +4,8 @@ The same type carries what a tolerant reader reports without stopping: a ``kind`
 "warning" (the record was read, something about it was odd: a repeated field, an unknown
 entry type, bytes that were not text) or "skipped" (the record was left out and the rest
 of the file read on: nothing in it, or larger than the record size limit). A plain
-FormatError ("error") is a bad record that stops the import unless bad records are skipped.
+FormatError ("error") is a record that could not be read: left out and reported like a
+"skipped" one, unless the import is strict (``--strict``), when it stops the import.
 """
 
 from __future__ import annotations

@@ -1,16 +1,17 @@
-"""Reading and segmenting a large file in a second process while the importer writes.
+"""Reading and segmenting a large file in a second process.
 
 An import does two kinds of work per record: parsing, sentence splitting and hashing
 (pure CPU, about half the time: ``prepare_record``), and the checks and writes that need
-the open transaction (near duplicates, keys, rows, inserts, the audit digest). On a
-machine with a second core the first kind runs in a child process, one file at a time,
-and comes back in order in batches, so the two overlap: a 100,000-record file imports in
-about 60% of the time it takes in one process. The in-process path runs the very same
+the open transaction (near duplicates, keys, rows, inserts, the audit digest). The first
+kind is done before the transaction opens (``services.importing`` spools it to disk so
+that the project's write lock is held only for the second). On a machine with a second
+core it runs in a child process, one file at a time, and comes back in order in batches
+while the importer spools the previous ones. The in-process path runs the very same
 ``prepare_record``.
 
 What the importer sees is exactly what reading in-process gives: the same records with
-the same segments, bad records reported at the same point of the stream (raised, or
-collected under ``skip_bad``), the same file-level errors. Small files are read
+the same segments, bad records reported at the same point of the stream (collected, or
+raised under ``strict``), the same file-level errors. Small files are read
 in-process: starting a child costs more than they take.
 """
 
@@ -89,7 +90,7 @@ class PreparedFile:
 class ReadOptions:
     """How to read a file, beyond its format: handed to the child as they are."""
 
-    skip_bad: bool = False
+    strict: bool = False
     max_record_size: int = MAX_RECORD_SIZE
     encoding: str | None = None
 
@@ -97,14 +98,14 @@ class ReadOptions:
 def read_prepared(
     path: Path,
     fmt: str,
-    skip_bad: bool,
+    strict: bool,
     segment: str,
     parallel: bool | None = None,
     options: ReadOptions | None = None,
 ) -> PreparedFile:
     """Records of ``path`` with their segments; in a child process when ``parallel`` (by
     default: a large file on a machine with more than one core)."""
-    options = options or ReadOptions(skip_bad)
+    options = options or ReadOptions(strict)
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_BYTES
     if not parallel:
@@ -120,7 +121,7 @@ def read_prepared(
 
 
 def _read(path: Path, fmt: str, options: ReadOptions) -> ReadResult:
-    return iter_records(path, fmt, options.skip_bad, options.max_record_size, options.encoding)
+    return iter_records(path, fmt, options.strict, options.max_record_size, options.encoding)
 
 
 def _prepare(records: Iterator[DocumentRecord], segment: str) -> Iterator[Prepared]:
@@ -165,7 +166,7 @@ class _Child:
 
     def __init__(self, path: Path, fmt: str, options: ReadOptions, segment: str) -> None:
         argv = [sys.executable, "-m", "coder.formats.prepared", str(path), fmt]
-        argv += ["1" if options.skip_bad else "", segment, str(options.max_record_size)]
+        argv += ["1" if options.strict else "", segment, str(options.max_record_size)]
         argv += [options.encoding or ""]
         # The child's stderr, read if it fails; closed in stop().
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115
@@ -238,8 +239,8 @@ def child_main(argv: list[str]) -> None:
     to stderr."""
     out = os.fdopen(os.dup(1), "wb", buffering=PIPE_BYTES)
     os.dup2(2, 1)
-    path, fmt, skip_bad, segment, limit, encoding = argv
-    options = ReadOptions(bool(skip_bad), int(limit), encoding or None)
+    path, fmt, strict, segment, limit, encoding = argv
+    options = ReadOptions(bool(strict), int(limit), encoding or None)
     _child(Path(path), fmt, options, segment, out)
     out.close()
 

@@ -21,6 +21,7 @@ that makes the project unusable is one FormatError naming the file and line.
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import re
@@ -499,6 +500,44 @@ def origin_counting(origin: str) -> Counting:
     return UTF16 if "nvivo" in origin.lower() else CODE_POINTS
 
 
+class _Stretch:
+    """A map from one counting of a text to another that is linear between a few spots.
+
+    A source of a million characters has only a handful of places where a tool counts
+    differently (a CRLF, an emoji, a decomposed accent), so the map keeps those places
+    (sorted by where they start) and the shift after each, instead of one entry per
+    character: building it is one regex pass, looking up a position one bisect.
+    """
+
+    __slots__ = ("starts", "ends", "targets", "shifts", "first_shift")
+
+    def __init__(self, first_shift: int) -> None:
+        self.starts: list[int] = []  # first position of each spot, in the source counting
+        self.ends: list[int] = []  # first position after it
+        self.targets: list[int] = []  # where the spot's first position lands
+        self.shifts: list[int] = []  # target - source for positions after the spot
+        self.first_shift = first_shift  # target - source before the first spot
+
+    def add(self, start: int, end: int, target: int, target_end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.targets.append(target)
+        self.shifts.append(target_end - end)
+
+    def spot(self, position: int) -> int:
+        """The index of the last spot starting at or before ``position``, or -1."""
+        return bisect.bisect_right(self.starts, position) - 1
+
+    def at(self, position: int) -> tuple[int, bool]:
+        """Where a position lands, and whether it is a spot's first position or outside all."""
+        k = self.spot(position)
+        if k < 0:
+            return position + self.first_shift, True
+        if position < self.ends[k]:
+            return self.targets[k], position == self.starts[k]
+        return position + self.shifts[k], True
+
+
 class TextMap:
     """A source text normalised (BOM gone, LF line ends, NFC) with a tool's positions mapped.
 
@@ -513,81 +552,111 @@ class TextMap:
         raw = raw.removeprefix("\ufeff")
         self.raw = raw
         self.counting = counting
-        # Tool positions -> raw code point indices (None when the text counts the same).
-        self._units: list[int] | None = None
-        self._unit_start: list[bool] | None = None
         shift = 1 if counting.bom and self.has_bom else 0
-        wide = counting.utf16 and _ASTRAL.search(raw) is not None
-        crlf = counting.crlf_as_one and "\r\n" in raw
-        if wide or crlf or shift:
-            units, starts = [0] * shift, [True] * shift
-            i, n = 0, len(raw)
-            while i < n:
-                if crlf and raw[i] == "\r" and raw[i + 1 : i + 2] == "\n":
-                    units.append(i)
-                    starts.append(True)
-                    i += 2
-                    continue
-                units.append(i)
-                starts.append(True)
-                if wide and ord(raw[i]) > 0xFFFF:
-                    units.append(i)
-                    starts.append(False)  # the low surrogate: inside the character
-                i += 1
-            units.append(n)
-            starts.append(True)
-            self._units, self._unit_start = units, starts
-        self.raw_length = len(self._units) - 1 if self._units is not None else len(raw)
-        if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
-            self.text, self._map, self._boundary = raw, None, None
-            return
-        parts: list[str] = []
-        mapping = [0] * (len(raw) + 1)
-        boundary = [True] * (len(raw) + 1)
-        pos, i, n = 0, 0, len(raw)
-        while i < n:
-            if raw[i] == "\r":
-                j = i + 2 if raw[i + 1 : i + 2] == "\n" else i + 1
-                unit = "\n"
-            else:
-                j = i + 1
-                while j < n and (unicodedata.combining(raw[j]) or "\u1160" <= raw[j] <= "\u11ff"):
-                    j += 1
-                unit = unicodedata.normalize("NFC", raw[i:j])
-            for k in range(i, j):
-                mapping[k] = pos
-                boundary[k] = k == i
-            parts.append(unit)
-            pos += len(unit)
-            i = j
-        mapping[n] = pos
-        self.text = unicodedata.normalize("NFC", "".join(parts))
-        self._map, self._boundary = mapping, boundary
+        self._units = _tool_units(raw, counting, shift)
+        self.raw_length = len(raw) - (self._units.shifts[-1] if self._units.shifts else -shift)
+        self.text, self._map = _normalised(raw)
 
-    def _raw(self, position: int) -> int:
-        return position if self._units is None else self._units[position]
+    def _raw(self, position: int) -> tuple[int, bool]:
+        if position < -self._units.first_shift:  # the counted BOM: before the first character
+            return 0, True
+        return self._units.at(position)
 
     def inside(self, position: int) -> bool:
         """True when a tool position falls inside one character or line break here."""
-        if self._unit_start is not None and not self._unit_start[position]:
+        raw, first = self._raw(position)
+        if not first:
             return True
-        raw = self._raw(position)
-        return self._boundary is not None and not self._boundary[raw]
+        return self._map is not None and not self._map.at(raw)[1]
 
     def start(self, position: int) -> int:
-        raw = self._raw(position)
-        return raw if self._map is None else self._map[raw]
+        raw = self._raw(position)[0]
+        return raw if self._map is None else self._map.at(raw)[0]
 
     def end(self, position: int) -> int:
-        if self._unit_start is not None:
-            while not self._unit_start[position]:
-                position += 1
-        position = self._raw(position)
-        if self._map is None or self._boundary is None:
-            return position
-        while not self._boundary[position]:
-            position += 1
-        return self._map[position]
+        raw, first = self._raw(position)
+        if not first:  # inside a surrogate pair: the character ends after it
+            raw += 1
+        if self._map is None:
+            return raw
+        k = self._map.spot(raw)
+        if k >= 0 and raw < self._map.ends[k] and raw != self._map.starts[k]:
+            raw = self._map.ends[k]
+        return self._map.at(raw)[0]
+
+
+_TOOL_SPOTS = {
+    (True, True): re.compile("\r\n|[\U00010000-\U0010ffff]"),
+    (True, False): _ASTRAL,
+    (False, True): re.compile("\r\n"),
+}
+
+
+def _tool_units(raw: str, counting: Counting, shift: int) -> _Stretch:
+    """Tool positions to positions in ``raw``: an emoji is two tool units under UTF-16,
+    a CRLF one under ``crlf_as_one``; a counted BOM shifts everything by one."""
+    # Positions are mapped from the tool's counting to raw, so the stretch runs backwards:
+    # "target" is raw, "source" the tool's position.
+    units = _Stretch(-shift)
+    pattern = _TOOL_SPOTS.get((counting.utf16, counting.crlf_as_one))
+    if pattern is None:
+        return units
+    delta = shift  # tool - raw before the next spot
+    for match in pattern.finditer(raw):
+        i = match.start()
+        tool = i + delta
+        if match.group() == "\r\n":  # one tool unit for two raw characters
+            units.add(tool, tool + 1, i, i + 2)
+            delta -= 1
+        else:  # two tool units (the surrogates) for one raw character
+            units.add(tool, tool + 2, i, i + 1)
+            delta += 1
+    return units
+
+
+_CLUSTER_CANDIDATE = re.compile("[\r\u0300-\U0010ffff]")
+
+
+def _normalised(raw: str) -> tuple[str, _Stretch | None]:
+    """The text as coder stores it (LF line ends, NFC), and raw positions mapped into it.
+
+    A line break ("\\r\\n" or "\\r") and a character with its combining marks are each one
+    unit: a position inside one is not a boundary. Between such units the text is copied,
+    so the map is linear there.
+    """
+    if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
+        return raw, None
+    spots = _Stretch(0)
+    parts: list[str] = []
+    copied = 0  # raw position up to which the text has been copied into parts
+    pos = 0  # position in the joined text
+    n = len(raw)
+    for match in _CLUSTER_CANDIDATE.finditer(raw):
+        i = match.start()
+        if i < copied:
+            continue
+        if raw[i] == "\r":
+            start, j, unit = i, i + 2 if raw[i + 1 : i + 2] == "\n" else i + 1, "\n"
+        else:
+            if not (unicodedata.combining(raw[i]) or "\u1160" <= raw[i] <= "\u11ff"):
+                if unicodedata.is_normalized("NFC", raw[i]):
+                    continue
+                start = i  # a character NFC changes on its own
+            else:
+                start = i - 1 if i > copied else i  # the base the marks sit on
+            j = i + 1
+            while j < n and (unicodedata.combining(raw[j]) or "\u1160" <= raw[j] <= "\u11ff"):
+                j += 1
+            unit = unicodedata.normalize("NFC", raw[start:j])
+        plain = raw[copied:start]
+        parts.append(unicodedata.normalize("NFC", plain))
+        pos += len(parts[-1])
+        spots.add(start, j, pos, pos + len(unit))
+        parts.append(unit)
+        pos += len(unit)
+        copied = j
+    parts.append(unicodedata.normalize("NFC", raw[copied:]))
+    return unicodedata.normalize("NFC", "".join(parts)), spots
 
 
 def _inside_word(text: str, position: int) -> bool:

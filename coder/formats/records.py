@@ -96,7 +96,7 @@ class ReadResult:
     """What a file yielded.
 
     ``records`` is lazy so that a 50,000-record RIS file streams; ``problems`` (records
-    left out: bad ones under ``skip_bad``, empty or oversized ones always) and
+    left out: unreadable, empty or oversized ones) and
     ``warnings`` (records read despite something odd, bytes replaced, an encoding
     guessed) are complete once ``records`` is exhausted. ``note`` says why the format
     was chosen, when it was detected.
@@ -122,18 +122,20 @@ def detect_format(data: str, file: str) -> str:
 def iter_records(
     path: Path,
     fmt: str = "auto",
-    skip_bad: bool = False,
+    strict: bool = False,
     max_record_size: int = MAX_RECORD_SIZE,
     encoding: str | None = None,
 ) -> ReadResult:
     """Read every record of ``path``.
 
     Tolerant readers report what they forgave: a record read despite an oddity gives a
-    warning, an empty record or one over ``max_record_size`` characters is left out and
-    listed in ``problems``. A record that cannot be read raises FormatError naming the
-    file and line, unless ``skip_bad`` leaves it out and lists it too. A file of which
-    nothing can be read (empty, unknown format, no abstract column, only bad records)
-    always raises.
+    warning; a record that cannot be read (a RIS record cut off before ``ER``, a BibTeX
+    entry with broken braces), an empty one or one over ``max_record_size`` characters
+    is left out and listed in ``problems`` with its line, and the rest of the file is
+    read: one odd record in a 5,000-record export must not cost the other 4,999.
+    ``strict`` (``--strict``) makes an unreadable record raise FormatError instead, for
+    a user who wants the file whole or not at all. A file of which nothing can be read
+    (empty, unknown format, no abstract column, only bad records) always raises.
     """
     file = str(path)
     fmt = ALIASES.get(fmt, fmt)
@@ -150,7 +152,7 @@ def iter_records(
     def on_error(error: FormatError) -> None:
         if error.kind == "warning":
             warnings.append(error)
-        elif error.kind == "skipped" or skip_bad:
+        elif error.kind == "skipped" or not strict:
             problems.append(error)
         else:
             raise error

@@ -146,10 +146,8 @@ def _texts(ws: Workspace, theme: str | None) -> Iterator[tuple[str, str]]:
         row = q.theme_row(s, ws.project.id, theme)
         if row is None:
             raise ServiceError(f"no theme named {theme!r}")
-        offset, page = 0, 2000
         seen: set[int] = set()
-        while True:
-            codings = q.theme_codings(s, ws.project.id, row.id, offset=offset, limit=page)
+        for codings in q.theme_coding_pages(s, ws.project.id, row.id):
             for c in codings:
                 if c.segment_id not in seen:  # an extract once, however often coded
                     seen.add(c.segment_id)
@@ -157,9 +155,6 @@ def _texts(ws: Workspace, theme: str | None) -> Iterator[tuple[str, str]]:
                         (f"{c.document_key} ({c.speaker})" if c.speaker else c.document_key),
                         c.text,
                     )
-            if len(codings) < page:
-                return
-            offset += page
 
 
 def words(

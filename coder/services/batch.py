@@ -10,6 +10,7 @@ them, and then the report says which rows were skipped and why.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,7 @@ def apply_batch(
     result = BatchResult(skipped=list(problems))
     with ws.write(action, label) as tx:
         resolver = _Resolver(tx, ws.project.id, ws.coder)
-        resolver.prepare({item.ref.key for item in items})
+        resolver.prepare(items)
         wanted: list[tuple[object, int, int, str | None]] = []
         for item in items:
             try:
@@ -137,23 +138,34 @@ class _Resolver:
         self.codes: dict[str, tuple[int, str, int | None]] | None = None
         self.coders: dict[str, int] = {}
         self.all_keys: list[str] | None = None
+        self.given: dict[int, tuple[str, int]] = {}
 
-    def prepare(self, keys: set[str]) -> None:
+    def prepare(self, items: Sequence[BatchItem]) -> None:
+        """Read what resolving ``items`` needs: a search hit that carries its unit's id
+        is checked with the others in one query; the rest are looked up by document."""
         session = self.tx.session
+        given = {item.ref.segment for item in items if item.ref.segment is not None}
+        self.given = lookup.project_units(session, self.project_id, given) if given else {}
+        keys = {item.ref.key for item in items if not self._given(item.ref)}
         self.docs = lookup.documents_by_key(session, self.project_id, keys)
-        units, unit_count, spans = self.units, self.unit_count, self.spans
-        for seg in lookup.segments_of_documents(session, [d.id for d in self.docs.values()]):
-            seg_id, doc_id, kind, ordinal, _heading, start, end = seg
-            if kind == "unit":
-                units[(doc_id, ordinal or 0)] = seg_id
-                unit_count[doc_id] = unit_count.get(doc_id, 0) + 1
-                self.unit_spans.append(seg)
-            spans.setdefault((doc_id, kind, start, end), seg_id)
+        segs = lookup.segments_of_documents(session, [d.id for d in self.docs.values()])
+        # comprehensions, not one loop with branches: a 10k-document batch reads 135k
+        self.unit_spans = [seg for seg in segs if seg[2] == "unit"]
+        self.units = {(seg[1], seg[3] or 0): seg[0] for seg in self.unit_spans}
+        self.unit_count = Counter(seg[1] for seg in self.unit_spans)
+        # setdefault's first-wins, as reversed dict building keeps the first id
+        self.spans = {(seg[1], seg[2], seg[5], seg[6]): seg[0] for seg in reversed(segs)}
         self.codes = lookup.codes_by_name(session, self.project_id)
+
+    def _given(self, ref: UnitRef) -> bool:
+        """The reference carries its unit's id, and the id is the unit it names."""
+        return ref.segment is not None and self.given.get(ref.segment) == (ref.key, ref.ordinal)
 
     def segment(self, ref: UnitRef) -> int | tuple[int, str, int, int]:
         if self.docs is None:
             raise RuntimeError("prepare() first")
+        if self._given(ref):
+            return ref.segment  # type: ignore[return-value]
         doc = self.docs.get(ref.key)
         if doc is None:
             if self.all_keys is None:

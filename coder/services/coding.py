@@ -8,14 +8,14 @@ transaction; applying a code that is already there changes nothing and writes no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coder.core.matching import did_you_mean
 from coder.core.model import text_hash
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
 from coder.store.db import Tx
-from coder.store.tables import CodeRow, DocumentRow, SegmentRow
+from coder.store.tables import CodeRow, CodingRow, DocumentRow, SegmentRow
 
 CONTEXT_CHARS = 40
 
@@ -28,6 +28,9 @@ class UnitRef:
     ordinal: int | None = None
     start: int | None = None
     end: int | None = None
+    # The unit's segment id when the caller already read it (a search hit): a bulk
+    # action then checks the ids in one query instead of resolving every reference.
+    segment: int | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, ref: str) -> UnitRef:
@@ -115,7 +118,7 @@ def resolve_segment(tx: Tx, project_id: int, ref: UnitRef) -> SegmentRow:
         return seg
     before, after = _context(doc.text, start, end)
     heading = None
-    units = q.units(tx.session, doc.id)
+    units = q.units_over(tx.session, doc.id, start, end if kind == "span" else start + 1)
     for unit in units:
         if unit.start <= start < unit.end:
             heading = unit.heading
@@ -183,15 +186,24 @@ def apply_code_many(
 def remove_code(ws: Workspace, ref: UnitRef | str, code_name: str) -> None:
     ref = UnitRef.parse(ref) if isinstance(ref, str) else ref
     with ws.write("code.remove", f"{code_name} @ {ref}") as tx:
-        code = find_code(tx, ws.project.id, code_name, active=False)
-        doc = find_document(tx, ws.project.id, ref.key)
-        seg = _existing_segment(tx, doc, ref)
-        coding = q.coding_row(tx.session, seg.id, code.id, tx.coder_id) if seg else None
-        if coding is None:
-            raise ServiceError(f"{ws.coder} has not applied {code_name!r} to {ref}")
+        seg, coding = _own_coding(tx, ws, ref, code_name)
         _delete_coding(tx, coding.id)
         if seg.kind != "unit" and not q.codings(tx.session, ws.project.id, segment_ids=[seg.id]):
             tx.delete("segment", seg)
+
+
+def _own_coding(
+    tx: Tx, ws: Workspace, ref: UnitRef, code_name: str
+) -> tuple[SegmentRow, CodingRow]:
+    """The segment at ``ref`` and this coder's coding of it with ``code_name`` (a retired
+    code included), or the one-line error that there is none."""
+    code = find_code(tx, ws.project.id, code_name, active=False)
+    doc = find_document(tx, ws.project.id, ref.key)
+    seg = _existing_segment(tx, doc, ref)
+    coding = q.coding_row(tx.session, seg.id, code.id, tx.coder_id) if seg else None
+    if seg is None or coding is None:
+        raise ServiceError(f"{ws.coder} has not applied {code_name!r} to {ref}")
+    return seg, coding
 
 
 def _existing_segment(tx: Tx, doc: DocumentRow, ref: UnitRef) -> SegmentRow | None:
@@ -217,10 +229,5 @@ def _delete_coding(tx: Tx, coding_id: int) -> None:
 def set_coding_memo(ws: Workspace, ref: UnitRef | str, code_name: str, memo: str) -> None:
     ref = UnitRef.parse(ref) if isinstance(ref, str) else ref
     with ws.write("coding.memo", f"{code_name} @ {ref}") as tx:
-        code = find_code(tx, ws.project.id, code_name, active=False)
-        doc = find_document(tx, ws.project.id, ref.key)
-        seg = _existing_segment(tx, doc, ref)
-        coding = q.coding_row(tx.session, seg.id, code.id, tx.coder_id) if seg else None
-        if coding is None:
-            raise ServiceError(f"{ws.coder} has not applied {code_name!r} to {ref}")
+        _seg, coding = _own_coding(tx, ws, ref, code_name)
         tx.update("coding", coding, memo=memo.strip() or None)

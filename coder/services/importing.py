@@ -1,8 +1,10 @@
 """Importing search results and reference files into the project.
 
-One ``import_files`` call is one transaction and one audit event: a bad record in any file
-(without ``skip_bad``) leaves the project exactly as it was. Records stream from the
-readers and go to the store in batches, so memory stays flat on 100,000-record files.
+One ``import_files`` call is one transaction and one audit event. A record that cannot be
+read is left out and reported with its file and line, and the rest imports; under
+``strict`` it stops the import and leaves the project exactly as it was. Records stream
+from the readers through a spool file and go to the store in batches, so memory stays
+flat on 100,000-record files; parsing happens before the write lock is taken.
 
 A folder given to the import stands for every file under it (hidden ones aside): those
 are files the user did not name one by one, so a file of which nothing can be read (a
@@ -13,12 +15,14 @@ still refused with the import.
 from __future__ import annotations
 
 import json
+import pickle
 import re
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from coder.core.citekeys import ascii_fold, base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
@@ -55,8 +59,7 @@ class FileSummary:
     exact_duplicates: int = 0
     possible_duplicates: list[tuple[int | None, str, float, str]] = field(default_factory=list)
     without_abstract: int = 0
-    # Records left out (bad ones with --skip-bad; empty or oversized ones always), as
-    # "file:line: why" lines.
+    # Records left out (unreadable, empty or oversized ones), as "file:line: why" lines.
     skipped: list[str] = field(default_factory=list)
     # Records read despite something odd, and notes on the file (bytes replaced, an
     # encoding guessed): the FormatErrors, so that --json can give file and line apart.
@@ -328,10 +331,11 @@ class _Importer:
         bulk.stamp_import(self.tx, self.project_id)
 
 
-def files_under(paths: Iterable[Path]) -> list[tuple[Path, str, bool]]:
+def files_under(paths: Iterable[Path], skip: Collection[Path] = ()) -> list[tuple[Path, str, bool]]:
     """``(file, name to report, found in a folder)`` for the paths given: a file as it is,
     a folder as every file under it (recursively, in name order, hidden files and folders
-    skipped), named by its path from the folder."""
+    skipped), named by its path from the folder. Files in ``skip`` (REFI-QDA projects the
+    caller imports on their own) are left out."""
     found: list[tuple[Path, str, bool]] = []
     for path in paths:
         if path.is_dir():
@@ -339,9 +343,12 @@ def files_under(paths: Iterable[Path]) -> list[tuple[Path, str, bool]]:
                 relative = file.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts) or not file.is_file():
                     continue
+                if file in skip:
+                    continue
                 found.append((file, (Path(path.name) / relative).as_posix(), True))
         elif path.is_file():
-            found.append((path, path.name, False))
+            if path not in skip:
+                found.append((path, path.name, False))
         else:
             raise ServiceError(f"{path}: no such file or folder")
     return found
@@ -353,61 +360,99 @@ def import_files(
     fmt: str = "auto",
     segment: str = "sentence",
     keep_duplicates: bool = False,
-    skip_bad: bool = False,
+    strict: bool = False,
     progress: Callable[[int], None] | None = None,
     parallel: bool | None = None,
     max_record_size: int = MAX_RECORD_SIZE,
     encoding: str | None = None,
     file_progress: Callable[[int, int, str], None] | None = None,
+    skip: Collection[Path] = (),
 ) -> list[FileSummary]:
     """Import files (and every file under a folder) in one transaction; raises
     FormatError (nothing written) on bad input. ``parallel``: read and segment in a
     second process (default: for large files, see ``formats.prepared``).
-    ``file_progress(done, total, name)`` is told as each file begins."""
-    files = files_under(list(paths))
+    ``file_progress(done, total, name)`` is told as each file begins; ``skip``: files
+    (under a folder given) to leave out.
+
+    The files are read, segmented and fingerprinted first, into a spool file on disk
+    (memory stays at a batch, whatever the size of the files), before the write
+    transaction opens: the project's write lock is held only to check duplicates against
+    the project as it is then and to insert, so a long import does not keep a colleague
+    from coding for the minutes its parsing takes."""
+    files = files_under(list(paths), skip)
     if not files:
         raise ServiceError("no files to import (the folders given hold none)")
-    options = ReadOptions(skip_bad, max_record_size, encoding)
-    summaries: list[FileSummary] = []
+    if segment not in SEGMENT_MODES:
+        raise ServiceError(f"unknown segmentation {segment!r}: use {', '.join(SEGMENT_MODES)}")
+    options = ReadOptions(strict, max_record_size, encoding)
     what = ", ".join(name for _, name, _ in files[:20])
     if len(files) > 20:
         what += f", ... ({len(files)} files)"
-    with ws.write("import", what) as tx:
-        importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
-        seen = 0
-        for done, (path, name, in_folder) in enumerate(files):
-            if file_progress:
-                file_progress(done, len(files), name)
-            try:
-                result = read_prepared(path, fmt, skip_bad, segment, parallel, options)
-            except FormatError as exc:
-                if not in_folder:
-                    raise
-                summaries.append(FileSummary(name, refused=_refusal(exc)))
-                continue
-            summary = FileSummary(name, result.format, note=result.note)
-            summaries.append(summary)
-            try:
-                for item in result.records:
-                    seen += 1
-                    if progress and seen % 500 == 0:
-                        progress(seen)
-                    importer.add(item.record, name, summary, item)
-            except FormatError as exc:
-                # A file found in a folder of which nothing was added yet (nothing
-                # readable, broken XML, a bad first record) is refused and the rest
-                # imports; once some of it is queued, the import stops as for a named file.
-                if not in_folder or summary.added:
-                    raise
-                summary.refused = _refusal(exc)
-                continue
-            summary.problems = list(result.problems)
-            summary.skipped = [str(p) for p in result.problems]
-            summary.warnings = list(result.warnings)
+    with tempfile.TemporaryFile(prefix="coder-import-") as spool:
+        read = _read_files(files, fmt, segment, parallel, options, spool, progress, file_progress)
+        spool.seek(0)
+        with ws.write("import", what) as tx:
+            importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
+            for summary, batches in read:
+                for _ in range(batches):
+                    for item in pickle.load(spool):
+                        importer.add(item.record, summary.file, summary, item)
+            importer.finish([summary for summary, _ in read])
+    return [summary for summary, _ in read]
+
+
+def _read_files(
+    files: list[tuple[Path, str, bool]],
+    fmt: str,
+    segment: str,
+    parallel: bool | None,
+    options: ReadOptions,
+    spool: BinaryIO,
+    progress: Callable[[int], None] | None,
+    file_progress: Callable[[int, int, str], None] | None,
+) -> list[tuple[FileSummary, int]]:
+    """Read and prepare every file into ``spool`` (pickled lists of ``Prepared``, in file
+    order); returns each file's summary (format, notes, problems, warnings) with the
+    number of batches it wrote. A file found in a folder of which nothing can be read
+    (a README, broken XML, a strict import's bad record) is refused and its records taken
+    back out of the spool; a file named on its own raises."""
+    read: list[tuple[FileSummary, int]] = []
+    seen = 0
+    for done, (path, name, in_folder) in enumerate(files):
         if file_progress:
-            file_progress(len(files), len(files), "")
-        importer.finish(summaries)
-    return summaries
+            file_progress(done, len(files), name)
+        start = spool.tell()
+        batches = 0
+        try:
+            result = read_prepared(path, fmt, options.strict, segment, parallel, options)
+            summary = FileSummary(name, result.format, note=result.note)
+            batch: list[Prepared] = []
+            for item in result.records:
+                batch.append(item)
+                seen += 1
+                if progress and seen % 500 == 0:
+                    progress(seen)
+                if len(batch) >= BATCH:
+                    pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    batches += 1
+                    batch = []
+            if batch:
+                pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                batches += 1
+        except FormatError as exc:
+            if not in_folder:
+                raise
+            spool.seek(start)
+            spool.truncate()
+            read.append((FileSummary(name, refused=_refusal(exc)), 0))
+            continue
+        summary.problems = list(result.problems)
+        summary.skipped = [str(p) for p in result.problems]
+        summary.warnings = list(result.warnings)
+        read.append((summary, batches))
+    if file_progress:
+        file_progress(len(files), len(files), "")
+    return read
 
 
 def _refusal(error: FormatError) -> str:

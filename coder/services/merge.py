@@ -447,8 +447,10 @@ def verify_merged_trails(ws: Workspace) -> list[TrailCheck]:
     continues a chain this project already holds (its own, or one kept earlier), or
     starts at the beginning. One result per merge event that kept events."""
     with ws.read() as session:
-        known = merging.trail_hashes(session, ws.project.id)
         merges = merging.merge_events_after(session, ws.project.id)
+        # every hash of the trail, only when a merge kept events to check against them
+        kept_any = any('"source_trail"' in after for _seq, after in merges)
+        known = merging.trail_hashes(session, ws.project.id) if kept_any else set()
     checks: list[TrailCheck] = []
     for seq, after in merges:
         kept = json.loads(after).get("info", {}).get("source_trail")

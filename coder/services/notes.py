@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coder.core.model import Memo
-from coder.core.phases import PHASE_STATUSES, PHASES
+from coder.core.phases import CODING_MEMO, PHASE_STATUSES, PHASES, memo_phase
 from coder.services.coding import find_code, find_document
 from coder.services.themes import find_theme
 from coder.services.workspace import ServiceError, Workspace
@@ -150,7 +150,53 @@ def set_phase_status(ws: Workspace, phase: int, status: str, note: str = "") -> 
             tx.update("phase_status", row, status=status, note=note or row.note)
 
 
-def list_memos(ws: Workspace, kind: str | None = None) -> list[Memo]:
-    """The project's memos, newest first, optionally of one kind."""
+MEMO_KINDS = ("journal", "familiarisation", "note", "discussion", CODING_MEMO)
+
+
+def list_memos(
+    ws: Workspace,
+    kind: str | None = None,
+    target_type: str | None = None,
+    coder: str | None = None,
+    phase: int | None = None,
+    search: str = "",
+    limit: int | None = None,
+) -> list[Memo]:
+    """Every memo and note of the project, newest first: those in the memo table and the
+    memos written on codings (kind "coding", kept on the coding row), filtered by kind,
+    by what they are on (the journal is on the project), by coder, by phase
+    (``coder.core.phases.memo_phase``) and by words in their text. The CLI's ``memo list``
+    and the TUI's memo browser both read through here, so they list the same memos."""
+    if kind is not None and kind not in MEMO_KINDS:
+        raise ServiceError(f"unknown memo kind {kind!r}: use {', '.join(MEMO_KINDS)}")
+    if target_type is not None and target_type not in TARGETS:
+        raise ServiceError(f"a memo is on one of {', '.join(TARGETS)}, not {target_type!r}")
+    if phase is not None and phase not in PHASES:
+        raise ServiceError(f"phases are numbered 1 to 6, not {phase}")
+    # Phases are a mapping of kind and target, not a column: filter after reading, and
+    # read everything then (memos are written by hand: hundreds, not millions).
+    cap = None if phase is not None else limit
+    found: list[Memo] = []
     with ws.read() as session:
-        return q.memos(session, ws.project.id, kind=kind)
+        if kind != CODING_MEMO:
+            found += q.memos(
+                session, ws.project.id, target_type=target_type, kind=kind, coder=coder,
+                search=search, limit=cap,
+            )  # fmt: skip
+        if kind in (None, CODING_MEMO) and target_type in (None, "coding"):
+            found += q.coding_memos(session, ws.project.id, limit=cap, search=search, coder=coder)
+    if phase is not None:
+        found = [m for m in found if memo_phase(m.kind, m.target_type) == phase]
+    found.sort(key=lambda m: (m.created_at, m.kind != CODING_MEMO, m.id), reverse=True)
+    return found if limit is None else found[:limit]
+
+
+def memo_coders(ws: Workspace) -> list[str]:
+    """The coders who wrote a memo or note (coding memos too), for a coder filter."""
+    return sorted({m.coder for m in list_memos(ws)})
+
+
+def memo_phases(ws: Workspace) -> list[int]:
+    """The phases the project's memos belong to, for a phase filter."""
+    phases = {memo_phase(m.kind, m.target_type) for m in list_memos(ws)}
+    return sorted(p for p in phases if p is not None)

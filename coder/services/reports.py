@@ -17,22 +17,18 @@ def all_codings(ws: Workspace) -> list[Coding]:
     """Every coding in reading order, fetched a page at a time (for whole-project exports)."""
     out: list[Coding] = []
     with ws.read() as session:
-        while True:
-            page = q.codings(session, ws.project.id, offset=len(out), limit=PAGE)
+        for page in q.coding_pages(session, ws.project.id, PAGE):
             out += page
-            if len(page) < PAGE:
-                return out
+    return out
 
 
 def all_documents(ws: Workspace) -> list[Document]:
     """Every document in reading order, fetched a page at a time."""
     out: list[Document] = []
     with ws.read() as session:
-        while True:
-            page = q.documents(session, ws.project.id, offset=len(out), limit=PAGE)
+        for page in q.document_pages(session, ws.project.id, PAGE):
             out += page
-            if len(page) < PAGE:
-                return out
+    return out
 
 
 def document_dicts(ws: Workspace, excluded: bool | None = False) -> list[dict[str, Any]]:
@@ -42,11 +38,7 @@ def document_dicts(ws: Workspace, excluded: bool | None = False) -> list[dict[st
     out: list[dict[str, Any]] = []
     with ws.read() as session:
         reasons = {r.id: r.name for r in sq.reason_rows(session, ws.project.id)}
-        offset = 0
-        while True:
-            docs = q.documents(session, ws.project.id, offset=offset, limit=PAGE, excluded=excluded)
-            if not docs:
-                break
+        for docs in q.document_pages(session, ws.project.id, PAGE, excluded=excluded):
             counts = q.unit_counts(session, [d.id for d in docs if d.id is not None])
             aside = sq.exclusions_for(session, [d.id for d in docs if d.id is not None])
             for d in docs:
@@ -72,7 +64,6 @@ def document_dicts(ws: Workspace, excluded: bool | None = False) -> list[dict[st
                         "excluded": _exclusion(aside.get(d.id), reasons),  # type: ignore[arg-type]
                     }
                 )
-            offset += PAGE
     return out
 
 

@@ -65,7 +65,8 @@ def search_segments(
                 seg_text = text[unit.start : unit.end]
                 found = _match(seg_text, pattern, terms, fuzzy)
                 if found is not None:
-                    hits.append(Hit(UnitRef(key, unit.ordinal), unit.heading, seg_text, *found))
+                    ref = UnitRef(key, unit.ordinal, segment=unit.id)
+                    hits.append(Hit(ref, unit.heading, seg_text, *found))
                     if limit and len(hits) >= limit:
                         return hits
     return hits

@@ -15,7 +15,7 @@ from coder.services.coding import find_code
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import queries as q
 from coder.store.db import Tx
-from coder.store.tables import ThemeRow
+from coder.store.tables import CodeRow, ThemeRow
 
 STATUSES = [s.value for s in ThemeStatus]
 
@@ -133,15 +133,21 @@ def assign_codes(ws: Workspace, theme: str, codes: list[str]) -> int:
         return added
 
 
+def _unlink(tx: Tx, project_id: int, theme: ThemeRow, name: str) -> CodeRow:
+    """Take the code ``name`` (retired ones too) out of ``theme``; an error if it is not in."""
+    code = find_code(tx, project_id, name, active=False)
+    link = q.theme_code_row(tx.session, theme.id, code.id)
+    if link is None:
+        raise ServiceError(f"code {name!r} is not in theme {theme.name!r}")
+    tx.delete("theme_code", link)
+    return code
+
+
 def unassign_codes(ws: Workspace, theme: str, codes: list[str]) -> None:
     with ws.write("theme.unassign", f"{', '.join(codes)} <- {theme}") as tx:
         row = find_theme(tx, ws.project.id, theme)
         for name in codes:
-            code = find_code(tx, ws.project.id, name, active=False)
-            link = q.theme_code_row(tx.session, row.id, code.id)
-            if link is None:
-                raise ServiceError(f"code {name!r} is not in theme {theme!r}")
-            tx.delete("theme_code", link)
+            _unlink(tx, ws.project.id, row, name)
 
 
 def move_codes(ws: Workspace, codes: list[str], source: str, target: str) -> None:
@@ -149,11 +155,7 @@ def move_codes(ws: Workspace, codes: list[str], source: str, target: str) -> Non
         src = find_theme(tx, ws.project.id, source)
         dst = find_theme(tx, ws.project.id, target)
         for name in codes:
-            code = find_code(tx, ws.project.id, name, active=False)
-            link = q.theme_code_row(tx.session, src.id, code.id)
-            if link is None:
-                raise ServiceError(f"code {name!r} is not in theme {source!r}")
-            tx.delete("theme_code", link)
+            code = _unlink(tx, ws.project.id, src, name)
             if q.theme_code_row(tx.session, dst.id, code.id) is None:
                 tx.insert("theme_code", theme_id=dst.id, code_id=code.id)
 
@@ -235,13 +237,20 @@ def reorder_theme(ws: Workspace, name: str, delta: int) -> None:
                 tx.update("theme", r, order=order)
 
 
+def _marked_theme(tx: Tx, project_id: int, theme: str, coding_id: int) -> ThemeRow:
+    """The theme an exemplar or misfit mark goes on, once the coding is known to exist;
+    the event names the extract as the user sees it ("key:3"), not by its row id."""
+    row = find_theme(tx, project_id, theme)
+    if tx.get("coding", coding_id) is None:
+        raise ServiceError(f"no coding {coding_id}")
+    tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+    return row
+
+
 def toggle_exemplar(ws: Workspace, theme: str, coding_id: int) -> bool:
     """Mark or unmark a coded extract as an exemplar of a theme; True if now marked."""
     with ws.write("theme.exemplar", f"{theme}: coding {coding_id}") as tx:
-        row = find_theme(tx, ws.project.id, theme)
-        if tx.get("coding", coding_id) is None:
-            raise ServiceError(f"no coding {coding_id}")
-        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+        row = _marked_theme(tx, ws.project.id, theme, coding_id)
         existing = q.exemplar_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_exemplar", existing)
@@ -254,10 +263,7 @@ def toggle_exemplar(ws: Workspace, theme: str, coding_id: int) -> bool:
 def toggle_misfit(ws: Workspace, theme: str, coding_id: int, note: str = "") -> bool:
     """Mark or unmark an extract as not fitting a theme (phase 4); True if now marked."""
     with ws.write("theme.misfit", f"{theme}: coding {coding_id}") as tx:
-        row = find_theme(tx, ws.project.id, theme)
-        if tx.get("coding", coding_id) is None:
-            raise ServiceError(f"no coding {coding_id}")
-        tx.target = f"{theme}: {q.coding_unit_label(tx.session, coding_id)}"
+        row = _marked_theme(tx, ws.project.id, theme, coding_id)
         existing = q.misfit_row(tx.session, row.id, coding_id)
         if existing is not None:
             tx.delete("theme_misfit", existing)

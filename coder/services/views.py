@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from coder.core.extracts import ThemeExtract
 from coder.core.model import AuditEvent, Code, Coding, Document, Memo, Segment, SegmentKind, Theme
+from coder.services.paging import Key, PageKeys
 from coder.services.workspace import Workspace
 from coder.store import queries as q
 from coder.store.audit import VerifyResult
@@ -24,6 +25,7 @@ __all__ = [
     "DocView",
     "DocumentListItem",
     "ExtractPage",
+    "PageKeys",
     "PhaseCounts",
     "ThemeStats",
     "Totals",
@@ -135,18 +137,31 @@ def document_page(
     limit: int,
     unread_only: bool = False,
     search: str | None = None,
+    keys: PageKeys | None = None,
 ) -> tuple[int, list[DocumentListItem]]:
-    """(total matching, one page of list rows): what the virtual document list shows."""
+    """(total matching, the ``limit`` rows from row ``offset``): what the virtual document
+    list shows. The rows are found by keyset from the boundaries ``keys`` remembers (pass
+    the same ``PageKeys`` for every page of one list), so a deep page costs what the first
+    does."""
+    keys = keys if keys is not None else PageKeys()
+    where = q.DocumentFilter(coder_id, unread_only, search or None)
+    pid = ws.project.id
     with ws.read() as session:
-        return q.document_page(
-            session,
-            ws.project.id,
-            coder_id,
-            offset,
-            limit,
-            unread_only=unread_only,
-            search=search,
-        )
+        keys.check((where, q.last_seq(session, pid)))
+        if keys.total is None:  # a search over 100,000 abstracts is counted once, not per page
+            keys.total = q.count_document_list(session, pid, where)
+        total = keys.total
+
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
+            return q.document_list_keys(session, pid, where, after, n, descending, every, phase)
+
+        start = keys.seek(offset, total, walk, limit)
+        items = q.document_list_page(session, pid, where, start, limit)
+    if items:
+        keys.remember(offset + len(items), items[-1].cursor)
+    return total, items
 
 
 def document_index(ws: Workspace, key: str) -> int | None:
@@ -239,28 +254,41 @@ class ExtractPage:
 
 
 def theme_extracts(
-    ws: Workspace, theme_id: int, page: int, page_size: int, coder: str | None = None
+    ws: Workspace,
+    theme_id: int,
+    page: int,
+    page_size: int,
+    coder: str | None = None,
+    keys: PageKeys | None = None,
 ) -> ExtractPage:
-    """A page of a theme's extracts, of one coder's codings only if ``coder`` is given."""
+    """A page of a theme's extracts, of one coder's codings only if ``coder`` is given;
+    found by keyset from the page boundaries ``keys`` remembers (one per list)."""
+    keys = keys if keys is not None else PageKeys()
     pid = ws.project.id
     with ws.read() as session:
         coder_ids = None
         if coder is not None:
             found = q.coder_id(session, coder)
             coder_ids = [found] if found is not None else []
+        keys.check((theme_id, coder, q.last_seq(session, pid)))
         total = q.count_theme_extracts(session, pid, theme_id, coder_ids=coder_ids)
         page = max(0, min(page, max(1, -(-total // page_size)) - 1))
+
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
+            assert not descending  # pages are turned one at a time from the first
+            return q.theme_extract_keys(session, pid, theme_id, after, n, coder_ids, every, phase)
+
+        offset = page * page_size
+        start = keys.seek(offset, total, walk, page_size, backwards=False)
+        extracts, last = q.theme_extract_page(session, pid, theme_id, start, page_size, coder_ids)
+        if last is not None:
+            keys.remember(offset + len(extracts), last)
         return ExtractPage(
             total=total,
             page=page,
-            extracts=q.theme_extracts(
-                session,
-                pid,
-                theme_id,
-                offset=page * page_size,
-                limit=page_size,
-                coder_ids=coder_ids,
-            ),
+            extracts=extracts,
             exemplars=q.exemplar_coding_ids(session, theme_id),
             misfits=q.misfit_coding_ids(session, theme_id),
         )
@@ -308,42 +336,34 @@ def audit_page(
     coder: str | None = None,
     action: str | None = None,
     target: str | None = None,
+    keys: PageKeys | None = None,
 ) -> AuditPage:
+    """A page of the trail, newest first, found by keyset (the seq of the event before
+    it) from the page boundaries ``keys`` remembers (one per view)."""
+    keys = keys if keys is not None else PageKeys()
     pid = ws.project.id
     filters = {"coder": coder, "action": action, "target": target}
     with ws.read() as session:
+        keys.check((coder, action, target, q.last_seq(session, pid)))
         total = q.count_audit_events(session, pid, **filters)
         page = max(0, min(page, max(1, -(-total // page_size)) - 1))
-        events = q.audit_events(session, pid, limit=page_size, offset=page * page_size, **filters)
+
+        def walk(
+            after: Key | None, n: int, descending: bool, every: int, phase: int
+        ) -> list[tuple[int, Key]]:
+            return q.audit_seqs(
+                session, pid, after, n, newest_first=not descending, every=every, phase=phase,
+                **filters,
+            )  # fmt: skip
+
+        offset = page * page_size
+        start = keys.seek(offset, total, walk, page_size)
+        events = q.audit_events(session, pid, limit=page_size, after_seq=start, **filters)
+    if events:
+        keys.remember(offset + len(events), events[-1].seq)
     return AuditPage(total, page, events)
 
 
 def count_audit_events(ws: Workspace) -> int:
     with ws.read() as session:
         return q.count_audit_events(session, ws.project.id)
-
-
-# ---- the memo browser -----------------------------------------------------------------
-
-MEMO_TARGETS = ("project", "document", "code", "theme", "coding")
-
-
-def memo_browser(
-    ws: Workspace,
-    target_type: str | None = None,
-    coder: str | None = None,
-    search: str = "",
-    limit: int = 500,
-) -> list[Memo]:
-    """All memos and notes, newest first, filtered by what they are on (the journal is on
-    the project), by coder and by words in their text."""
-    with ws.read() as session:
-        return q.memos(
-            session, ws.project.id, target_type=target_type, coder=coder, search=search, limit=limit
-        )
-
-
-def memo_coders(ws: Workspace) -> list[str]:
-    """The coders who wrote a memo in the project."""
-    with ws.read() as session:
-        return sorted({m.coder for m in q.memos(session, ws.project.id)})

@@ -13,12 +13,13 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
 from coder.core.canonical import canonical, json_string  # noqa: F401 (audit's API)
+from coder.store.replay import NotCompact, ReplayStore, event_members, fingerprint
 from coder.store.tables import (
     AUDITED_TABLES,
     AuditEventRow,
@@ -176,22 +177,46 @@ class Malformed(Exception):
         self.message, self.seq = message, seq
 
 
-def iter_events(session: Session, project_id: int, batch: int = 2000) -> Iterator[AuditEventRow]:
+# Events per keyset page while verifying, fetched a few at a time within the page (a bulk
+# event lists 30,000 rows: megabytes of text), and rows per page of an audited table.
+EVENT_PAGE = 1000
+STREAM = 20
+ROW_PAGE = 2000
+DOC_PAGE = 200
+_EVENT_COLUMNS = (
+    AuditEventRow.id,
+    AuditEventRow.seq,
+    AuditEventRow.time,
+    AuditEventRow.coder,
+    AuditEventRow.action,
+    AuditEventRow.target,
+    AuditEventRow.before,
+    AuditEventRow.after,
+    AuditEventRow.prev_hash,
+    AuditEventRow.hash,
+)
+
+
+def iter_events(session: Session, project_id: int, batch: int = EVENT_PAGE) -> Iterator[Any]:
+    """The project's events oldest first, paged by sequence number (keyset), as light rows
+    of the columns the hash covers (and the id, to name a row that cannot be read)."""
     last = 0
     while True:
         query = (
-            select(AuditEventRow)
+            select(*_EVENT_COLUMNS)
             .where(AuditEventRow.project_id == project_id, AuditEventRow.seq > last)
             .order_by(AuditEventRow.seq)
             .limit(batch)
         )
-        rows = _fetch(
+        count = 0
+        for row in _stream(
             session, query, AuditEventRow, "audit_event", lambda i: _event_of_row(session, i)
-        )
-        if not rows:
+        ):
+            count += 1
+            last = row.seq
+            yield row
+        if count < batch:
             return
-        yield from rows
-        last = rows[-1].seq
 
 
 def verify(
@@ -200,18 +225,20 @@ def verify(
     anchor: Head | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyResult:
+    """Replay the trail and compare it with the tables. Memory stays flat as the trail
+    grows: events are read a page at a time, the replayed state goes to a temporary SQLite
+    file (``store.replay``), and each table is walked beside it in id order."""
     project = session.get(Project, project_id)
     assert project is not None
     prev = GENESIS
     expected_seq = 1
-    state: dict[str, dict[str, Any] | None] = {}
-    touched: dict[str, int] = {}
     imports: dict[int, str] = {}
     versions: dict[int, int] = {}
     widths: dict[int, int] = {}
     coders = CoderBindings()
     anchored: str | None = None
     checked = 0
+    replay = ReplayStore(list(AUDITED_TABLES))
     try:
         for event in iter_events(session, project_id):
             if event.seq != expected_seq:
@@ -221,26 +248,20 @@ def verify(
                     f"event #{expected_seq} is missing (deleted from the trail)",
                     expected_seq,
                 )
-            if event.prev_hash != prev or hash_of(event) != event.hash:
+            if event.prev_hash != prev or _hash_row(event) != event.hash:
                 return VerifyResult(
                     False,
                     checked,
                     f"event #{event.seq} ({event.action} {event.target}) was altered: its hash does not match",
                     event.seq,
                 )
-            before, after = decode_event(event)
-            for key, row in after.get("rows", {}).items():
-                state[key] = row
-                touched[key] = event.seq
-            for key in before.get("rows", {}):
-                touched.setdefault(key, event.seq)
-            digest = after.get("info", {}).get("digest")
+            info = _replay_event(event, replay, coders)
+            digest = info.get("digest")
             if digest:
                 imports[event.seq] = digest
-                versions[event.seq] = after["info"].get("digest_version", 1)
-                if "context_chars" in after["info"]:
-                    widths[event.seq] = after["info"]["context_chars"]
-            coders.bind(event, before, after)
+                versions[event.seq] = info.get("digest_version", 1)
+                if "context_chars" in info:
+                    widths[event.seq] = info["context_chars"]
             if anchor is not None and event.seq == anchor.seq:
                 anchored = event.hash
             prev = event.hash
@@ -256,16 +277,117 @@ def verify(
             problem = check_anchor(anchor, head, anchored)
             if problem is not None:
                 return VerifyResult(False, checked, problem[1], problem[0], head)
-        problems = _compare_rows(session, project_id, state, touched)
-        problems += _compare_documents(session, project_id, imports, versions, widths)
-        problems += coders.check(session)
+        problems = _Problems()
+        _compare_rows(session, project_id, replay, problems)
+        _compare_documents(session, project_id, imports, versions, widths, replay, problems)
+        for seq, message in coders.check(session):
+            problems.add(seq, message)
     except Malformed as exc:
         return VerifyResult(False, checked, exc.message, exc.seq)
-    if problems:
-        problems.sort(key=lambda p: (p[0] is None, p[0] or 0))
-        seq, message = problems[0]
+    finally:
+        replay.close()
+    if problems.best is not None:
+        seq, message = problems.best
         return VerifyResult(False, checked, message, seq, head)
     return VerifyResult(True, checked, f"{checked} events checked: the trail is intact", head=head)
+
+
+class _Problems:
+    """The first problem by event number (problems no event explains come last, and of
+    equals the first found): only that one is reported, so only it is kept, and a table
+    changed wholesale does not fill memory with messages."""
+
+    def __init__(self) -> None:
+        self.best: tuple[int | None, str] | None = None
+
+    def wants(self, seq: int | None) -> bool:
+        if self.best is None:
+            return True
+        have = self.best[0]
+        return seq is not None and (have is None or seq < have)
+
+    def add(self, seq: int | None, message: str) -> None:
+        if self.wants(seq):
+            self.best = (seq, message)
+
+
+def _hash_row(event: Any) -> str:
+    """``hash_of(event)``; for a big event the same bytes are fed to SHA-256 a field at a
+    time rather than built into one payload (a bulk event's text is megabytes)."""
+    if len(event.before) + len(event.after) < BIG_COLUMN:
+        return hash_of(event)
+    digest = hashlib.sha256(b"[")
+    fields = (
+        event.prev_hash, event.seq, event.time, event.coder, event.action, event.target,
+        event.before, event.after,
+    )  # fmt: skip
+    for i, value in enumerate(fields):
+        if i:
+            digest.update(b",")
+        digest.update(canonical(value).encode("utf-8"))
+    digest.update(b"]")
+    return digest.hexdigest()
+
+
+BIG_COLUMN = 1 << 16  # characters: walked a row at a time rather than parsed whole
+_CODERS_FIRST = '{"coders":'  # canonical JSON sorts keys: an event's coders come first
+
+
+def _replay_event(event: Any, replay: ReplayStore, coders: CoderBindings) -> dict[str, Any]:
+    """Replay one event into ``replay`` and ``coders``, a row at a time; its ``info``."""
+    seq = event.seq
+    where = f"audit_event row {event.id} (event #{seq})"
+    # An event without coders (older than the bindings) is checked against its before:
+    # only then are the rows it had before needed.
+    legacy = not (isinstance(event.after, str) and event.after.startswith(_CODERS_FIRST))
+    had: set[str] = set()
+    for part, key, row in _members(event.before, where, "before", seq):
+        if part == "rows":
+            table, _, row_id = key.partition(":")  # type: ignore[union-attr]
+            replay.touch(table, int(row_id), seq)
+            if legacy and row is not None:
+                had.add(key)  # type: ignore[arg-type]
+    info: dict[str, Any] = {}
+    named: dict[str, Any] | None = None
+    guesses: list[Any] = []
+    for part, key, row in _members(event.after, where, "after", seq):
+        if part == "rows":
+            table, _, row_id = key.partition(":")  # type: ignore[union-attr]
+            replay.set(table, int(row_id), seq, row)
+            if legacy and row is not None and table in _CODER_ROWS and key not in had:
+                guesses.append(row.get("coder_id"))
+        elif part == "info":
+            info = row
+        elif part == "coders":
+            named = row
+    coders.bind(event, named, guesses)
+    return info
+
+
+def _members(text: str, where: str, name: str, seq: int) -> Iterator[tuple[str, str | None, Any]]:
+    """``replay.event_members`` of a column, checked for the shape replay relies on as
+    ``decode_event`` checks it. Only a big column (a bulk event's) is walked a row at a
+    time; a small one, or one coder did not write compactly, is parsed whole, faster."""
+    try:
+        if len(text) < BIG_COLUMN:
+            raise NotCompact("small")
+        for part, key, value in event_members(text):
+            if part == "rows":
+                if not (_is_key(key) and (value is None or isinstance(value, dict))):  # type: ignore[arg-type]
+                    raise Malformed(f"{where}: column {name!r} holds malformed rows", seq)
+            elif part in ("info", "coders") and not isinstance(value, dict):
+                raise Malformed(f"{where}: column {name!r} holds a malformed {part!r}", seq)
+            yield part, key, value
+        return
+    except NotCompact:
+        pass
+    decoded = _decode_column(text, where, name, seq)
+    for part, value in decoded.items():
+        if part == "rows":
+            for key, row in value.items():
+                yield part, key, row
+        else:
+            yield part, None, value
 
 
 def head(session: Session, project_id: int) -> Head:
@@ -319,29 +441,31 @@ def check_anchor(anchor: Head, head: Head, anchored: str | None) -> tuple[int, s
 def decode_event(event: AuditEventRow) -> tuple[dict[str, Any], dict[str, Any]]:
     """The before and after of an event, checked for the shape replay relies on."""
     where = f"audit_event row {event.id} (event #{event.seq})"
-    decoded = []
-    for name in ("before", "after"):
-        try:
-            value = json.loads(getattr(event, name))
-        except (TypeError, ValueError) as exc:
-            raise Malformed(f"{where}: column {name!r} is not JSON ({exc})", event.seq) from exc
-        if not isinstance(value, dict):
-            raise Malformed(f"{where}: column {name!r} is not a JSON object", event.seq)
-        rows = value.get("rows", {})
-        if not isinstance(rows, dict) or not all(
-            _is_key(k) and (v is None or isinstance(v, dict)) for k, v in rows.items()
-        ):
-            raise Malformed(f"{where}: column {name!r} holds malformed rows", event.seq)
-        for part in ("info", "coders"):
-            if not isinstance(value.get(part, {}), dict):
-                raise Malformed(f"{where}: column {name!r} holds a malformed {part!r}", event.seq)
-        decoded.append(value)
-    return decoded[0], decoded[1]
+    before = _decode_column(event.before, where, "before", event.seq)
+    return before, _decode_column(event.after, where, "after", event.seq)
+
+
+def _decode_column(text: str, where: str, name: str, seq: int) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise Malformed(f"{where}: column {name!r} is not JSON ({exc})", seq) from exc
+    if not isinstance(value, dict):
+        raise Malformed(f"{where}: column {name!r} is not a JSON object", seq)
+    rows = value.get("rows", {})
+    if not isinstance(rows, dict) or not all(
+        _is_key(k) and (v is None or isinstance(v, dict)) for k, v in rows.items()
+    ):
+        raise Malformed(f"{where}: column {name!r} holds malformed rows", seq)
+    for part in ("info", "coders"):
+        if not isinstance(value.get(part, {}), dict):
+            raise Malformed(f"{where}: column {name!r} holds a malformed {part!r}", seq)
+    return value
 
 
 def _is_key(key: str) -> bool:
     table, _, row_id = key.partition(":")
-    return table in AUDITED_TABLES and row_id.isdigit()
+    return table in AUDITED_TABLES and row_id.isascii() and row_id.isdigit()
 
 
 _COLUMN = re.compile(r"column '([^']+)'")
@@ -355,28 +479,60 @@ def _fetch(
     event_of: Callable[[int], int | None],
 ) -> list[Any]:
     """``session.exec(query).all()``, or, when a stored value cannot be decoded (bytes
-    that are not UTF-8 in SQLite), Malformed naming the row: found by reading the ids
-    (integers always decode) and then the rows one by one."""
+    that are not UTF-8 in SQLite), Malformed naming the row."""
     try:
         return list(session.exec(query).all())
     except DBAPIError as exc:
-        reason = str(exc.orig)
-        if "decode" not in reason.lower():
-            raise
-        column = _COLUMN.search(reason)
-        what = f"column {column.group(1)!r}" if column else "a value"
-        ids = session.exec(query.with_only_columns(model.id)).all()  # type: ignore[attr-defined]
-        for row_id in ids:
-            try:
-                session.exec(select(model).where(model.id == row_id)).all()  # type: ignore[attr-defined]
-            except DBAPIError:
-                seq = event_of(row_id)
-                event = f" (event #{seq})" if seq else " (no event records it)"
-                raise Malformed(
-                    f"{table} row {row_id}{event}: {what} holds bytes that are not valid UTF-8",
-                    seq,
-                ) from exc
-        raise Malformed(f"{table}: {what} holds bytes that are not valid UTF-8") from exc
+        _undecodable(session, query, model, table, event_of, exc)
+
+
+def _stream(
+    session: Session,
+    query: Any,
+    model: type[SQLModel],
+    table: str,
+    event_of: Callable[[int], int | None],
+) -> Iterator[Any]:
+    """The rows of ``query`` fetched ``STREAM`` at a time (a server-side cursor on
+    PostgreSQL), so a page of big rows is never all in memory; a value that cannot be
+    decoded is Malformed naming the row, as in ``_fetch``."""
+    try:
+        result = session.exec(query.execution_options(yield_per=STREAM))
+        try:
+            yield from result
+        finally:
+            result.close()
+    except DBAPIError as exc:
+        _undecodable(session, query, model, table, event_of, exc)
+
+
+def _undecodable(
+    session: Session,
+    query: Any,
+    model: type[SQLModel],
+    table: str,
+    event_of: Callable[[int], int | None],
+    exc: DBAPIError,
+) -> NoReturn:
+    """The row of ``query`` that cannot be decoded, found by reading the ids (integers
+    always decode) and then the rows one by one; re-raises any other database error."""
+    reason = str(exc.orig)
+    if "decode" not in reason.lower():
+        raise exc
+    column = _COLUMN.search(reason)
+    what = f"column {column.group(1)!r}" if column else "a value"
+    found = session.exec(query.with_only_columns(model.id)).all()  # type: ignore[attr-defined]
+    for row_id in (i if isinstance(i, int) else i[0] for i in found):
+        try:
+            session.exec(select(model).where(model.id == row_id)).all()  # type: ignore[attr-defined]
+        except DBAPIError:
+            seq = event_of(row_id)
+            event = f" (event #{seq})" if seq else " (no event records it)"
+            raise Malformed(
+                f"{table} row {row_id}{event}: {what} holds bytes that are not valid UTF-8",
+                seq,
+            ) from exc
+    raise Malformed(f"{table}: {what} holds bytes that are not valid UTF-8") from exc
 
 
 def _event_of_row(session: Session, row_id: int) -> int | None:
@@ -401,10 +557,11 @@ class CoderBindings:
     guessed: dict[int, tuple[str, int] | None] = field(default_factory=dict)
     writers: dict[str, int] = field(default_factory=dict)  # names of older events' writers
 
-    def bind(self, event: AuditEventRow, before: dict[str, Any], after: dict[str, Any]) -> None:
-        named = after.get("coders")
+    def bind(self, event: Any, named: dict[str, Any] | None, guesses: Sequence[Any]) -> None:
+        """One event's coders (``named``, the after's ``coders``), or, for an event older
+        than the bindings, the coder ids of the rows it inserted (``guesses``)."""
         if named is None:
-            self._guess(event, before, after)
+            self._guess(event, guesses)
             return
         for key, name in named.items():
             if not key.isdigit() or not isinstance(name, str):
@@ -418,7 +575,7 @@ class CoderBindings:
         known = self.by_id.get(coder_id)
         if known is None:
             self.by_id[coder_id] = (name, seq)
-        elif known[0] != name:
+        elif known[0] != name and not self.conflicts:  # the first is the one reported
             self.conflicts.append(
                 (
                     seq,
@@ -429,7 +586,7 @@ class CoderBindings:
         other = self.by_name.get(name)
         if other is None:
             self.by_name[name] = (coder_id, seq)
-        elif other[0] != coder_id:
+        elif other[0] != coder_id and not self.conflicts:
             self.conflicts.append(
                 (
                     seq,
@@ -438,15 +595,11 @@ class CoderBindings:
                 )
             )
 
-    def _guess(self, event: AuditEventRow, before: dict[str, Any], after: dict[str, Any]) -> None:
+    def _guess(self, event: Any, guesses: Sequence[Any]) -> None:
         self.writers.setdefault(event.coder, event.seq)
         if event.action in _FOREIGN_WRITES:
             return
-        old = before.get("rows", {})
-        for key, row in after.get("rows", {}).items():
-            if row is None or old.get(key) is not None or key.partition(":")[0] not in _CODER_ROWS:
-                continue
-            coder_id = row.get("coder_id")
+        for coder_id in guesses:
             if not isinstance(coder_id, int):
                 continue
             seen = self.guessed.get(coder_id, (event.coder, event.seq))
@@ -546,81 +699,115 @@ def _describe_event(session: Session, project_id: int, seq: int) -> str:
 
 def _project_rows(table: str, model: type[SQLModel], project_id: int) -> Any:
     """The rows of one audited table that belong to one project (a database may hold
-    several projects, each with its own trail)."""
+    several projects, each with its own trail), as plain columns."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    query = select(*columns)
     if hasattr(model, "project_id"):
-        return select(model).where(model.project_id == project_id)
+        return query.where(columns["project_id"] == project_id)
     if table == "segment":
-        return (
-            select(SegmentRow)
-            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-            .where(DocumentRow.project_id == project_id, SegmentRow.kind != "unit")
+        return query.join(DocumentRow, DocumentRow.id == SegmentRow.document_id).where(
+            DocumentRow.project_id == project_id, SegmentRow.kind != "unit"
         )
     if table == "document_read":
-        return (
-            select(ReadMarkRow)
-            .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
-            .where(DocumentRow.project_id == project_id)
+        return query.join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id).where(
+            DocumentRow.project_id == project_id
         )
-    return (
-        select(model)
-        .join(ThemeRow, ThemeRow.id == model.theme_id)
-        .where(ThemeRow.project_id == project_id)
+    return query.join(ThemeRow, ThemeRow.id == columns["theme_id"]).where(
+        ThemeRow.project_id == project_id
     )
 
 
+def _table_rows(
+    session: Session, table: str, model: type[SQLModel], project_id: int, replay: ReplayStore
+) -> Iterator[dict[str, Any]]:
+    """Every row of the table in the project, by id, a keyset page at a time."""
+    id_column = model.__table__.columns["id"]  # type: ignore[attr-defined]
+    base = _project_rows(table, model, project_id)
+    last: int | None = None
+    while True:
+        query = base if last is None else base.where(id_column > last)
+        page = _fetch(
+            session,
+            query.order_by(id_column).limit(ROW_PAGE),
+            model,
+            table,
+            lambda row_id: replay.seq_of(table, row_id),
+        )
+        for row in page:
+            yield row._asdict()
+        if len(page) < ROW_PAGE:
+            return
+        last = page[-1].id
+
+
+class _Recorded:
+    """Rows as an event left them, read again only when a row's fingerprint differs: to
+    name the changed fields, and to let values that compare equal but encode apart (1 and
+    1.0) pass as the replay always let them. One event's rows are kept at a time."""
+
+    def __init__(self, session: Session, project_id: int) -> None:
+        self.session, self.project_id = session, project_id
+        self.seq: int | None = None
+        self.rows: dict[str, Any] = {}
+
+    def row(self, seq: int, key: str) -> dict[str, Any]:
+        if seq != self.seq:
+            after = self.session.exec(
+                select(AuditEventRow.after).where(
+                    AuditEventRow.project_id == self.project_id, AuditEventRow.seq == seq
+                )
+            ).one()
+            self.seq, self.rows = seq, json.loads(after).get("rows", {})
+        return self.rows.get(key) or {}
+
+
 def _compare_rows(
-    session: Session,
-    project_id: int,
-    state: dict[str, dict[str, Any] | None],
-    touched: dict[str, int],
-) -> list[tuple[int | None, str]]:
-    problems: list[tuple[int | None, str]] = []
-    actual: dict[str, dict[str, Any]] = {}
+    session: Session, project_id: int, replay: ReplayStore, problems: _Problems
+) -> None:
+    """Walk each table and its replayed state side by side, both in id order."""
+    recorded = _Recorded(session, project_id)
     for table, model in AUDITED_TABLES.items():
-        query = _project_rows(table, model, project_id)
-        for row in _fetch(session, query, model, table, _last_event(table, touched)):
-            actual[row_key(table, row.id)] = row_dict(row)
-    expected = {k: v for k, v in state.items() if v is not None}
-    for key in expected.keys() | actual.keys():
-        want, have = expected.get(key), actual.get(key)
-        if want == have or (
-            # a column added by a later migration is None in rows recorded before it
-            want is not None
-            and have is not None
-            and all(want.get(f) == have.get(f) for f in want.keys() | have.keys())
-        ):
-            continue
-        table, row_id = split_key(key)
-        seq = touched.get(key)
-        where = _describe_event(session, project_id, seq) if seq else None
-        if have is None:
-            problems.append(
-                (seq, f"{where} does not check out: {table} {row_id} was deleted outside coder")
-            )
-        elif want is None and seq is None:
-            problems.append(
-                (None, f"{table} {row_id} was inserted outside coder: no event records it")
-            )
-        elif want is None:
-            problems.append(
-                (
-                    seq,
-                    f"{where} does not check out: {table} {row_id} exists but the trail deleted it",
+        actual = _table_rows(session, table, model, project_id, replay)
+        expected = replay.rows_of(table)
+        have = next(actual, None)
+        want = next(expected, None)
+        while have is not None or want is not None:
+            if want is None or (have is not None and have["id"] < want[0]):
+                assert have is not None
+                problems.add(
+                    None, f"{table} {have['id']} was inserted outside coder: no event records it"
                 )
-            )
-        else:
-            fields = sorted(f for f in want.keys() | have.keys() if want.get(f) != have.get(f))
-            problems.append(
-                (
-                    seq,
-                    f"{where} does not check out: {table} {row_id} was changed outside coder ({', '.join(fields)})",
-                )
-            )
-    return problems
-
-
-def _last_event(table: str, touched: dict[str, int]) -> Callable[[int], int | None]:
-    return lambda row_id: touched.get(row_key(table, row_id))
+                have = next(actual, None)
+                continue
+            row_id, seq, digest = want
+            if have is None or row_id < have["id"]:
+                if digest is not None and problems.wants(seq):
+                    where = _describe_event(session, project_id, seq)
+                    problems.add(
+                        seq,
+                        f"{where} does not check out: {table} {row_id} was deleted outside coder",
+                    )
+                want = next(expected, None)
+                continue
+            if digest is None:
+                if problems.wants(seq):
+                    where = _describe_event(session, project_id, seq)
+                    problems.add(
+                        seq,
+                        f"{where} does not check out: {table} {row_id} exists but the trail deleted it",
+                    )
+            elif problems.wants(seq) and fingerprint(have) != digest:
+                was = recorded.row(seq, row_key(table, row_id))
+                # a column added by a later migration is None in rows recorded before it
+                fields = sorted(f for f in was.keys() | have.keys() if was.get(f) != have.get(f))
+                if fields:
+                    where = _describe_event(session, project_id, seq)
+                    problems.add(
+                        seq,
+                        f"{where} does not check out: {table} {row_id} was changed outside coder ({', '.join(fields)})",
+                    )
+            have = next(actual, None)
+            want = next(expected, None)
 
 
 def _import_event(session: Session, table: str) -> Callable[[int], int | None]:
@@ -640,68 +827,105 @@ def _import_event(session: Session, table: str) -> Callable[[int], int | None]:
     return event_of
 
 
+_DOC_COLUMNS = [DocumentRow.id, DocumentRow.import_seq] + [
+    getattr(DocumentRow, f) for f in DIGEST_DOC_FIELDS_V2 if f != "text"
+]
+_UNIT_COLUMNS = [SegmentRow.document_id] + [
+    getattr(SegmentRow, f) for f in [*DIGEST_SEG_FIELDS, "context_before", "context_after"]
+]
+
+
 def _compare_documents(
     session: Session,
     project_id: int,
     imports: dict[int, str],
-    versions: dict[int, int] | None = None,
-    widths: dict[int, int] | None = None,
-) -> list[tuple[int | None, str]]:
+    versions: dict[int, int],
+    widths: dict[int, int],
+    replay: ReplayStore,
+    problems: _Problems,
+) -> None:
     """Each import event's digest against its documents and units as stored, with the
     fields of the digest version the event used (``versions``, default 1); and, where the
-    event gives the context width (``widths``), each unit's context against its text."""
-    versions, widths = versions or {}, widths or {}
+    event gives the context width (``widths``), each unit's context against its text.
+    Documents are read a page at a time beside their units, and each one's digest goes to
+    the replay file, so memory does not grow with the corpus."""
     altered: set[int | None] = set()
-    problems: list[tuple[int | None, str]] = []
-    digests: dict[int | None, list[str]] = {}
-    doc_ids: dict[int | None, int] = {}
-    docs = _fetch(
-        session,
-        select(DocumentRow).where(DocumentRow.project_id == project_id).order_by(DocumentRow.id),
-        DocumentRow,
-        "document",
-        _import_event(session, "document"),
-    )
-    segments: dict[int, list[dict[str, Any]]] = {}
-    for seg in _fetch(
-        session,
-        select(SegmentRow)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.project_id == project_id, SegmentRow.kind == "unit"),
-        SegmentRow,
-        "segment",
-        _import_event(session, "segment"),
-    ):
-        segments.setdefault(seg.document_id, []).append(row_dict(seg))
-    for doc in docs:
-        d = row_dict(doc)
-        version = versions.get(doc.import_seq or 0, 1)
-        digests.setdefault(doc.import_seq, []).append(
-            document_digest(d, segments.get(doc.id, []), version)
-        )
-        width = widths.get(doc.import_seq or 0)
-        if width is not None and not contexts_match(doc.text, segments.get(doc.id, []), width):
-            altered.add(doc.import_seq)
-        doc_ids.setdefault(doc.import_seq, doc.id)
-    for seq, found in digests.items():
+    for docs, units in _document_pages(session, project_id):
+        unit = next(units, None)
+        for doc in docs:
+            while unit is not None and unit[0] < doc.id:
+                unit = next(units, None)
+            own = []
+            while unit is not None and unit[0] == doc.id:
+                own.append(unit._asdict())
+                unit = next(units, None)
+            d = doc._asdict()
+            version = versions.get(doc.import_seq or 0, 1)
+            replay.add_digest(doc.import_seq, document_digest(d, own, version), doc.id)
+            width = widths.get(doc.import_seq or 0)
+            if width is not None and not contexts_match(doc.text, own, width):
+                altered.add(doc.import_seq)
+    seen: set[int | None] = set()
+    for seq, first, combined in replay.imports():
+        seen.add(seq)
         if seq not in imports:
-            problems.append(
-                (
-                    None,
-                    f"document {doc_ids[seq]} was inserted outside coder: no import event records it",
-                )
+            problems.add(
+                None, f"document {first} was inserted outside coder: no import event records it"
             )
-        elif combine_digests(found) != imports[seq] or seq in altered:
+        elif (combined != imports[seq] or seq in altered) and problems.wants(seq):
             where = _describe_event(session, project_id, seq)
-            problems.append(
-                (seq, f"{where} does not check out: its documents were changed outside coder")
+            problems.add(
+                seq, f"{where} does not check out: its documents were changed outside coder"
             )
-    for seq in imports.keys() - digests.keys():
-        where = _describe_event(session, project_id, seq)
-        problems.append(
-            (seq, f"{where} does not check out: its documents were deleted outside coder")
+    for seq in sorted(imports.keys() - seen):
+        if problems.wants(seq):
+            where = _describe_event(session, project_id, seq)
+            problems.add(
+                seq, f"{where} does not check out: its documents were deleted outside coder"
+            )
+
+
+def _document_pages(
+    session: Session, project_id: int
+) -> Iterator[tuple[Iterator[Any], Iterator[Any]]]:
+    """Keyset pages of the project's documents: (documents by id, their units by document
+    id), both streamed, so one long document at a time is in memory."""
+    last: int | None = None
+    while True:
+        query = select(DocumentRow.id).where(DocumentRow.project_id == project_id)
+        if last is not None:
+            query = query.where(DocumentRow.id > last)
+        ids = list(session.exec(query.order_by(DocumentRow.id).limit(DOC_PAGE)).all())
+        if not ids:
+            return
+        low, high = ids[0], ids[-1]
+        docs = (
+            select(*_DOC_COLUMNS, DocumentRow.text)
+            .where(
+                DocumentRow.project_id == project_id,
+                DocumentRow.id >= low,
+                DocumentRow.id <= high,
+            )
+            .order_by(DocumentRow.id)
         )
-    return problems
+        units = (
+            select(*_UNIT_COLUMNS)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(
+                DocumentRow.project_id == project_id,
+                SegmentRow.document_id >= low,
+                SegmentRow.document_id <= high,
+                SegmentRow.kind == "unit",
+            )
+            .order_by(SegmentRow.document_id)
+        )
+        yield (
+            _stream(session, docs, DocumentRow, "document", _import_event(session, "document")),
+            _stream(session, units, SegmentRow, "segment", _import_event(session, "segment")),
+        )
+        if len(ids) < DOC_PAGE:
+            return
+        last = high
 
 
 def contexts_match(text: str, units: Iterable[dict[str, Any]], width: int) -> bool:

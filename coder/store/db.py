@@ -146,22 +146,31 @@ class Tx:
         missing = sum(1 for r in rows if r.get("id") is None)
         fresh = iter(bulk_rows.new_ids(conn, model, missing))
         columns = bulk_rows.columns(model)
-        done = [
-            {c: (next(fresh) if c == "id" and r.get("id") is None else r.get(c)) for c in columns}
-            for r in rows
-        ]
+        done = []
+        for r in rows:
+            row = {c: r.get(c) for c in columns}
+            if row["id"] is None:
+                row["id"] = next(fresh)
+            done.append(row)
         bulk_rows.insert_rows(conn, model, done)
-        for row in done:
-            self._note(table, row["id"], None, row)
+        self._note_many(table, done, inserted=True)
         return done
+
+    def _note_many(self, table: str, rows: Sequence[dict[str, Any]], inserted: bool) -> None:
+        """``_note`` for many rows inserted (or deleted) at once, without a call per row."""
+        before, after = self.before, self.after
+        for row in rows:
+            key = f"{table}:{row['id']}"
+            if key not in before:
+                before[key] = None if inserted else row
+            after[key] = row if inserted else None
 
     def delete_many(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Delete rows (as ``fetch`` or the trail gives them) with one executemany."""
         if not rows:
             return
         bulk_rows.delete_ids(self.session.connection(), self.model(table), [r["id"] for r in rows])
-        for row in rows:
-            self._note(table, row["id"], row, None)
+        self._note_many(table, rows, inserted=False)
 
     def restore(self, rows: dict[str, dict | None], expect: dict[str, dict | None]) -> None:
         """Bring rows back to ``rows`` (used by undo and redo), checking first that each is

@@ -10,8 +10,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from coder.core.model import AuditEvent, Coding
-from coder.store.rows import chunks
-from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow, SegmentRow
+from coder.store.rows import chunks, driver_rows
+from coder.store.tables import AuditEventRow, CodeRow, CoderRow, CodingRow, DocumentRow
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,13 @@ SegInfo = tuple[int, int, str, int | None, str | None, int, int]
 
 
 def documents_by_key(session: Session, project_id: int, keys: Iterable[str]) -> dict[str, DocInfo]:
-    found: dict[str, DocInfo] = {}
-    for chunk in chunks(sorted(set(keys))):
-        for key, doc_id, length in session.execute(
-            select(DocumentRow.key, DocumentRow.id, func.length(DocumentRow.text)).where(
-                DocumentRow.project_id == project_id, col(DocumentRow.key).in_(chunk)
-            )
-        ):
-            found[key] = DocInfo(doc_id, length or 0)
-    return found
+    rows = driver_rows(
+        session.connection(),
+        "SELECT key, id, length(text) FROM document WHERE project_id = ? AND key IN {ids}",
+        (project_id,),
+        sorted(set(keys)),
+    )
+    return {key: DocInfo(doc_id, length or 0) for key, doc_id, length in rows}
 
 
 def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
@@ -49,24 +47,33 @@ def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, s
 def segments_of_documents(session: Session, document_ids: Iterable[int]) -> list[SegInfo]:
     """Every segment (units, spans, whole-document rows) of the documents, as plain
     tuples (id, document_id, kind, ordinal, heading, start, end): batches read tens of
-    thousands of them, so no ORM or dataclass object per row."""
-    found: list[SegInfo] = []
-    for chunk in chunks(sorted(set(document_ids))):
-        found += [
-            tuple(row)  # type: ignore[misc]
-            for row in session.execute(
-                select(
-                    SegmentRow.id,
-                    SegmentRow.document_id,
-                    SegmentRow.kind,
-                    SegmentRow.ordinal,
-                    SegmentRow.heading,
-                    SegmentRow.start,
-                    SegmentRow.end,
-                ).where(col(SegmentRow.document_id).in_(chunk))
-            )
-        ]
-    return found
+    thousands of them, so the driver's own tuples, no ORM or result object per row."""
+    return driver_rows(  # type: ignore[return-value]
+        session.connection(),
+        'SELECT id, document_id, kind, ordinal, heading, start, "end" FROM segment '
+        "WHERE document_id IN {ids}",
+        (),
+        sorted(set(document_ids)),
+    )
+
+
+def project_units(
+    session: Session, project_id: int, segment_ids: Iterable[int]
+) -> dict[int, tuple[str, int]]:
+    """segment id -> (document key, unit number) for those of these ids that are reading
+    units of the project's documents. (Two plain look-ups: a join here makes SQLite scan
+    every segment of the project.)"""
+    conn = session.connection()
+    keys = dict(
+        driver_rows(conn, "SELECT id, key FROM document WHERE project_id = ?", (project_id,))
+    )
+    rows = driver_rows(
+        conn,
+        "SELECT id, document_id, ordinal FROM segment WHERE kind = 'unit' AND id IN {ids}",
+        (),
+        sorted(set(segment_ids)),
+    )
+    return {seg: (keys[doc], ordinal) for seg, doc, ordinal in rows if doc in keys}
 
 
 def codes_by_name(session: Session, project_id: int) -> dict[str, tuple[int, str, int | None]]:
@@ -96,17 +103,30 @@ def existing_codings(
 ) -> set[tuple[int, int, int]]:
     """(segment_id, code_id, coder_id) of the codings these codes and coders already have."""
     coders = sorted(set(coder_ids))
-    found: set[tuple[int, int, int]] = set()
-    for chunk in chunks(sorted(set(code_ids))):
-        for seg, code, coder in session.execute(
-            select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder_id).where(
-                CodingRow.project_id == project_id,
-                col(CodingRow.code_id).in_(chunk),
-                col(CodingRow.coder_id).in_(coders),
-            )
-        ):
-            found.add((seg, code, coder))
-    return found
+    if not coders:
+        return set()
+    marks = ", ".join(["?"] * len(coders))
+    rows = driver_rows(
+        session.connection(),
+        f"SELECT segment_id, code_id, coder_id FROM coding WHERE project_id = ? "
+        f"AND coder_id IN ({marks}) AND code_id IN {{ids}}",
+        (project_id, *coders),
+        sorted(set(code_ids)),
+    )
+    return set(rows)  # type: ignore[arg-type]
+
+
+# One page of codings with only the coded span of each text (substr in SQL), as the
+# driver's tuples; the last two columns are the reading order, to sort the chunks' rows.
+ITER_CODINGS_SQL = (
+    'SELECT g.id, s.id, d.key, c.name, u.name, s.start, s."end", s.heading, '
+    'substr(d.text, s.start + 1, s."end" - s.start), g.created_at, g.memo, s.ordinal, '
+    "d.ordinal, d.id "
+    "FROM coding g JOIN segment s ON s.id = g.segment_id "
+    "JOIN document d ON d.id = s.document_id JOIN code c ON c.id = g.code_id "
+    "JOIN coder u ON u.id = g.coder_id "
+    "WHERE g.project_id = ? AND s.document_id IN {ids}"
+)
 
 
 def iter_codings(
@@ -131,35 +151,15 @@ def iter_codings(
         ).all()
         if not docs:
             return
-        page = session.execute(
-            select(
-                CodingRow.id,
-                SegmentRow.id,
-                DocumentRow.key,
-                CodeRow.name,
-                CoderRow.name,
-                SegmentRow.start,
-                SegmentRow.end,
-                SegmentRow.heading,
-                func.substr(
-                    DocumentRow.text, SegmentRow.start + 1, SegmentRow.end - SegmentRow.start
-                ),
-                CodingRow.created_at,
-                CodingRow.memo,
-                SegmentRow.ordinal,
-            )
-            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-            .join(CodeRow, CodeRow.id == CodingRow.code_id)
-            .join(CoderRow, CoderRow.id == CodingRow.coder_id)
-            .where(
-                CodingRow.project_id == project_id,
-                col(SegmentRow.document_id).in_([d[0] for d in docs]),
-            )
-            .order_by(DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id)
-        ).all()
+        page = driver_rows(
+            session.connection(),
+            ITER_CODINGS_SQL,
+            (project_id,),
+            [d[0] for d in docs],
+        )
+        page.sort(key=lambda r: (r[12], r[13], r[5], r[0]))
         if page:
-            yield [Coding(*row) for row in page]
+            yield [Coding(*row[:12]) for row in page]
         last_ordinal, last_id = docs[-1][1], docs[-1][0]
 
 

@@ -53,6 +53,46 @@ def fetch(conn: Connection, model: type[SQLModel], ids: Iterable[int]) -> dict[i
     return found
 
 
+def driver_rows(
+    conn: Connection, sql: str, params: Sequence[Any] = (), expand: Sequence[Any] | None = None
+) -> list[tuple]:
+    """Rows of one SQL statement as the driver's own tuples: no SQLAlchemy result-row or
+    ORM object per row (bulk look-ups read tens of thousands). ``sql`` uses ``?`` for
+    each parameter and ``{ids}`` for the place of ``expand``, read ``CHUNK`` values a
+    statement. Drivers without positional markers go through ``text()``."""
+    marker = _MARKERS.get(conn.dialect.paramstyle)
+    found: list[tuple] = []
+    parts = [None] if expand is None else list(chunks(list(expand)))
+    for part in parts:
+        values = list(params) + (list(part) if part is not None else [])
+        query = sql
+        if part is not None:
+            query = query.replace("{ids}", "(" + ", ".join(["?"] * len(part)) + ")")
+        if marker is None:
+            names = iter(range(len(values)))
+            query = "".join(
+                f":p{next(names)}" if piece == "?" else piece for piece in _split_marks(query)
+            )
+            found += [
+                tuple(r)
+                for r in conn.execute(text(query), {f"p{i}": v for i, v in enumerate(values)})
+            ]
+            continue
+        if marker != "?":
+            query = query.replace("%", "%%").replace("?", marker)
+        found += conn.exec_driver_sql(query, tuple(values)).fetchall()
+    return found
+
+
+def _split_marks(query: str) -> list[str]:
+    out: list[str] = []
+    for i, piece in enumerate(query.split("?")):
+        if i:
+            out.append("?")
+        out.append(piece)
+    return out
+
+
 def new_ids(conn: Connection, model: type[SQLModel], count: int) -> list[int]:
     """``count`` unused ids. The caller holds the project's write lock (SQLite allows one
     writer, so max(id) stays ours); PostgreSQL draws them from the column's sequence."""
@@ -93,8 +133,16 @@ def insert_rows(conn: Connection, model: type[SQLModel], rows: Sequence[dict[str
 
 def delete_ids(conn: Connection, model: type[SQLModel], ids: Sequence[int]) -> None:
     table = table_of(model)
+    marker = _MARKERS.get(conn.dialect.paramstyle)
+    if marker is None:
+        for chunk in chunks(list(ids)):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+        return
+    # Plain SQL to the driver: SQLAlchemy would compile an expanding IN list per chunk,
+    # which costs more than the delete itself.
+    head = f"DELETE FROM {conn.dialect.identifier_preparer.quote(table.name)} WHERE id IN "
     for chunk in chunks(list(ids)):
-        conn.execute(delete(table).where(table.c.id.in_(chunk)))
+        conn.exec_driver_sql(head + f"({', '.join([marker] * len(chunk))})", tuple(chunk))
 
 
 def update_row(conn: Connection, model: type[SQLModel], values: dict[str, Any]) -> None:

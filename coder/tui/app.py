@@ -1,18 +1,27 @@
 """The Textual app: the shell, the six phases, the journal, help, palette and keymap.
 
-One factory (``make_app``) serves the CLI (``run_app``), the tests and the benchmarks.
-The app never writes analysis data itself: phases call the services, then post
+One factory (``make_app``) serves the tests and the benchmarks on an open project; the CLI
+starts the app on the project it names (``open_and_run``) and ``run_app`` on one it opened
+(the demo). The app never writes analysis data itself: phases call the services, then post
 ``DataChanged`` (``coder.tui.messages``) so the stepper (and, when asked, the visible
 phase) re-read the store. It reads and writes only through ``coder.services``.
+
+Paint first, then load: this module imports Textual and the shell only. Started from the
+command, the app draws the header, the stepper, an empty pane and the footer, then a thread
+worker imports ``coder.tui.deferred`` (services, store, phases), opens the project and the
+app mounts the phase where the coder left off. Until then only quitting works; the other
+keys show disabled in the footer.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,49 +29,49 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
 from coder.core.phases import PHASE_SLUGS, PHASES
-from coder.formats.errors import FormatError
-from coder.services import history, ui_state
-from coder.services.notes import set_phase_status
-from coder.services.themes import list_themes
-from coder.services.views import Totals
-from coder.services.workspace import Workspace
-from coder.tui.audit_view import AuditScreen
 from coder.tui.crash import crash_message, write_crash_log
-from coder.tui.disagreements import DisagreementScreen
-from coder.tui.help import HelpScreen, binding_rows
-from coder.tui.journal import JournalScreen
-from coder.tui.keymap import binding_ids, keymap_path, load_keymap
-from coder.tui.live import TeamLink
-from coder.tui.memos import MemoScreen
 from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
-from coder.tui.phases.base import Phase
-from coder.tui.phases.code import CodePhase
-from coder.tui.phases.define import DefinePhase
-from coder.tui.phases.familiarise import FamiliarisePhase
-from coder.tui.phases.report import ReportPhase
-from coder.tui.phases.review import ReviewPhase
-from coder.tui.phases.themes import ThemesPhase
-from coder.tui.queries_view import AttributesScreen, MatrixScreen, WordsScreen
-from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader, phase_progress
-from coder.tui.widgets.codebook import CodeFilter, CodeTree
-from coder.tui.widgets.dialogs import ChoiceScreen, DiscardScreen, NewCodeScreen, TextScreen
-from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
-from coder.tui.widgets.reader import SegmentReader, TextReader
-from coder.tui.widgets.search_code import SearchCodeScreen
-from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
-from coder.tui.widgets.virtual_list import VirtualList
-from coder.tui.workers import writes_landed
+from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader
+from coder.tui.widgets.footer import KeyFooter
 
-PHASE_CLASSES: dict[int, type[Phase]] = {
-    cls.NUMBER: cls
-    for cls in (FamiliarisePhase, CodePhase, ThemesPhase, ReviewPhase, DefinePhase, ReportPhase)
-}
+if TYPE_CHECKING:  # the first frame goes out before these are imported
+    from coder.services.views import Totals
+    from coder.services.workspace import Workspace
+    from coder.tui.deferred import Opened
+    from coder.tui.live import TeamLink
+    from coder.tui.phases.base import Phase
+
+
+def deferred() -> ModuleType:
+    """The services, the phases and the screens (``coder.tui.deferred``).
+
+    The one deferred import in coder.tui: the loading thread makes it after the first
+    frame (the store costs twice what Textual needs to paint); once loaded it is a lookup
+    in ``sys.modules``. tests/tui/test_import_graph.py allows this import and no other."""
+    from coder.tui import deferred as module
+
+    return module
+
+
+@dataclass(frozen=True)
+class ProjectArgs:
+    """The project a command names (``--db``, ``--coder``, ``--project``), not yet open."""
+
+    db: str | None
+    coder: str | None
+    project: str | None
+
+
+HERE = Path(__file__).resolve().parent
+SHELL_CSS = HERE / "shell.tcss"  # all the first frame needs
+PHASE_CSS = [HERE / "app.tcss", PHASES_CSS]  # read once the project is open
+
 STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
 PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
 
@@ -78,7 +87,6 @@ def _phase_binding(n: int) -> Binding:
     )
 
 
-TUI_LOCK_WAIT = 2.0  # seconds
 SHORT = 32  # rows: below this, secondary panes collapse
 NARROW = 110  # columns: below this, side panes narrow
 
@@ -86,7 +94,7 @@ NARROW = 110  # columns: below this, side panes narrow
 class CoderApp(App[None]):
     """The workbench on one open project (``self.ws``)."""
 
-    CSS_PATH = ["app.tcss", PHASES_CSS]
+    CSS_PATH = [SHELL_CSS, *PHASE_CSS]
     TITLE = "coder"
     COMMANDS = App.COMMANDS | {CoderCommands}
 
@@ -101,23 +109,49 @@ class CoderApp(App[None]):
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette", priority=True, tooltip="Open the command palette"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Save where you are and quit"),
     ]  # fmt: skip
+    # The app's keys come after a phase's own in the footer (coder.tui.widgets.footer).
+    FOOTER_RANKS = {"history.undo": 6, "journal.open": 7, "app.quit": 8}
 
-    def __init__(self, ws: Workspace, **kwargs: Any) -> None:
+    ws: Workspace  # set once the project is open (``opened``)
+    team: TeamLink | None = None  # presence and the live view of other coders' work
+
+    def __init__(
+        self, ws: Workspace | None = None, *, opening: ProjectArgs | None = None, **kwargs: Any
+    ) -> None:
+        """On an open project (``ws``: tests, benchmarks, the demo), or on the one
+        ``opening`` names, opened in a thread after the first frame (the command)."""
+        if opening is not None and "css_path" not in kwargs:
+            kwargs["css_path"] = [SHELL_CSS]  # the phases' rules come with the phases
         super().__init__(**kwargs)
-        self.ws = ws
-        # A write on a project another writer holds waits this long, then is reported
-        # as not saved (the notification names the holder) instead of freezing the screen.
-        ws.db.lock_wait = TUI_LOCK_WAIT
+        if (ws is None) == (opening is None):
+            raise TypeError("CoderApp needs an open project or the arguments to open one")
+        self.opening = opening
+        self.open_error: Exception | None = None  # the user's error that stopped opening
+        self.opened_here: Workspace | None = None  # the project this app opened (and closes)
+        self.freeze_on_open = False  # the process is this app's: see freeze_loaded_objects
         self.journal_draft = ""
-        self.coder_id = self._ensure_coder()
-        self.ui_state = self._read_ui_state()
-        saved = self.ui_state.get("phase", "1")
-        self.phase = int(saved) if saved.isdigit() and int(saved) in PHASES else 1
+        self.coder_id: int | None = None
+        self.ui_state: dict[str, str] = {}
+        self.phase = 1
         self._pending_state: dict[str, str] = {}
         self._state_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._totals: Totals | None = None
-        self.team = TeamLink(self)  # presence and the live view of other coders' work
+        if ws is not None:  # everything is imported already: no reason to wait
+            self._take(deferred().prepare(ws))
+
+    @property
+    def opened(self) -> bool:
+        """Whether the project is open and its phase shown (or about to be)."""
+        return self.team is not None
+
+    def _take(self, opened: Opened) -> None:
+        self.ws = opened.ws
+        self.coder_id = opened.coder_id
+        self.ui_state = opened.ui_state
+        saved = self.ui_state.get("phase", "1")
+        self.phase = int(saved) if saved.isdigit() and int(saved) in PHASES else 1
+        self.team = deferred().TeamLink(self)
 
     # ---- an unexpected error ----------------------------------------------------------
 
@@ -130,8 +164,9 @@ class CoderApp(App[None]):
         if error is None:
             super()._fatal_error()
             return
+        where = self.ws.db.label if self.opened else "while opening the project"
         try:
-            self.crash_log = write_crash_log(error, f"in {self.ws.db.label}")
+            self.crash_log = write_crash_log(error, f"in {where}")
         except OSError:
             super()._fatal_error()
             return
@@ -141,46 +176,110 @@ class CoderApp(App[None]):
 
     # ---- start -----------------------------------------------------------------------
 
-    def _ensure_coder(self) -> int | None:
-        try:
-            return ui_state.register_coder(self.ws)
-        except USER_ERRORS:
-            return None  # a read-only store: the app still opens, and says so on first write
-
-    def _read_ui_state(self) -> dict[str, str]:
-        if self.coder_id is None:
-            return {}
-        return ui_state.load_ui_state(self.ws, self.coder_id)
-
     def compose(self) -> ComposeResult:
-        yield ShellHeader(self.ws)
-        with ContentSwitcher(initial=f"phase-{self.phase}", id="phases"):
-            yield self._make_phase(self.phase)
-        yield Footer()
+        if self.opened:
+            yield ShellHeader(self.ws)
+            with ContentSwitcher(initial=f"phase-{self.phase}", id="phases"):
+                yield self._make_phase(self.phase)
+        else:
+            assert self.opening is not None
+            yield ShellHeader(None, opening=self.opening.db or "")
+            with ContentSwitcher(initial="phase-opening", id="phases"):
+                yield Static("", id="phase-opening")  # the empty pane of the first frame
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._size_classes()
+        if self.opened:
+            self._started()
+        else:
+            self.call_after_refresh(self._start_opening)
+
+    def _start_opening(self) -> None:
+        """After the first frame: import the rest and open the project in a thread."""
+        self.run_worker(self._open, thread=True, name="open", group="open")
+
+    def _open(self) -> Opened | Exception:
+        """In the loading thread: import what the phases need, open the project, read
+        where the coder left off. A user's error (no project there, an unreachable
+        server) is returned, to end the app with its one line."""
+        assert self.opening is not None
+        more = deferred()
+        args = self.opening
+        try:
+            ws = more.open_project(args.db, args.coder, args.project)
+        except more.USER_ERRORS as error:
+            return error
+        self.opened_here = ws
+        try:
+            opened = more.prepare(ws)
+        except more.USER_ERRORS as error:
+            return error
+        if self.freeze_on_open:  # the modules just imported live as long as the process
+            freeze_loaded_objects()
+        return opened
+
+    async def _show_opened(self, opened: Opened) -> None:
+        """The project is open: the header names it, its phase replaces the empty pane."""
+        self._take(opened)
+        self._add_phase_css()
+        self.query_one(ShellHeader).set_workspace(self.ws)
+        switcher = self.query_one("#phases", ContentSwitcher)
+        await switcher.mount(self._make_phase(self.phase))
+        switcher.current = f"phase-{self.phase}"
+        await switcher.query_one("#phase-opening").remove()
+        self._started()
+
+    def _add_phase_css(self) -> None:
+        """The phases' rules, left out of the first frame (parsing them costs about as
+        much as drawing it)."""
+        missing = [path for path in PHASE_CSS if Path(path) not in map(Path, self.css_path)]
+        if not missing:
+            return
+        self.stylesheet.read_all(missing)
+        self.stylesheet.parse()
+        self.css_path = [*self.css_path, *missing]
+        self.stylesheet.update(self)
+        for screen in self.screen_stack:
+            self.stylesheet.update(screen)
+
+    def _started(self) -> None:
+        """What follows the first frame with the project open."""
+        assert self.team is not None
         self._load_keymap()
+        self.refresh_bindings()
         self.query_one(PhaseStepper).set_current(self.phase)
         self.call_after_refresh(self._focus_phase, self._phase_widget(self.phase))
         self.refresh_progress(recount=True, delay=PROGRESS_DELAY)  # after the first frame
         self.team.start()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until the project is open only quitting works; the rest shows disabled."""
+        return True if self.opened or action == "quit" else None
+
     def on_unmount(self) -> None:
-        self.team.stop()
+        if self.team is not None:
+            self.team.stop()
+
+    def close_project(self) -> None:
+        """Close the project this app opened (after it ends); one it was given stays open."""
+        if self.opened_here is not None:
+            self.opened_here.close()
+            self.opened_here = None
 
     def show_presence(self, text: str) -> None:
         """Who else is here (or that the database is out of reach), in the header."""
         self.query_one(ShellHeader).show_presence(text)
 
     def _load_keymap(self) -> None:
-        path = keymap_path()
+        more = deferred()
+        path = more.keymap_path()
         if not path.is_file():
             return
         try:
-            keymap, warnings = load_keymap(path, known=binding_ids(binding_classes()))
-        except FormatError as error:
-            show_error(self, error)
+            keymap, warnings = more.load_keymap(path, known=more.binding_ids(binding_classes()))
+        except more.FormatError as error:
+            more.show_error(self, error)
             return
         for warning in warnings:
             self.notify(warning, severity="warning", markup=False, timeout=30)
@@ -190,7 +289,7 @@ class CoderApp(App[None]):
     # ---- phases ----------------------------------------------------------------------
 
     def _make_phase(self, n: int) -> Phase:
-        return PHASE_CLASSES[n](self.ws, id=f"phase-{n}")
+        return deferred().PHASE_CLASSES[n](self.ws, id=f"phase-{n}")
 
     def _phase_widget(self, n: int) -> Widget | None:
         switcher = self.query_one("#phases", ContentSwitcher)
@@ -205,7 +304,7 @@ class CoderApp(App[None]):
 
     async def show_phase(self, n: int) -> None:
         """Open phase ``n`` (mounting it the first time, refreshing it after that)."""
-        if n not in PHASES:
+        if n not in PHASES or not self.opened:
             return
         switcher = self.query_one("#phases", ContentSwitcher)
         reading = self._document_being_read() if n == 2 and self.phase == 1 else None
@@ -270,6 +369,8 @@ class CoderApp(App[None]):
     # ---- data changes and progress ---------------------------------------------------
 
     def on_data_changed(self, event: DataChanged) -> None:
+        if not self.opened:
+            return
         if event.recount:
             self._totals = None
         if event.refresh_phase:
@@ -290,7 +391,7 @@ class CoderApp(App[None]):
             self._progress_timer = self.set_timer(delay, self.refresh_progress)
             return
         self.run_worker(
-            partial(phase_progress, self.ws, self.coder_id, self._totals),
+            partial(deferred().phase_progress, self.ws, self.coder_id, self._totals),
             thread=True,
             exclusive=True,
             group="stepper",
@@ -298,14 +399,21 @@ class CoderApp(App[None]):
             exit_on_error=False,
         )
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "open" and event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            if isinstance(result, Exception):
+                self.open_error = result  # the command prints it once the screen is restored
+                self.exit()
+            elif result is not None:
+                await self._show_opened(result)
         if event.worker.name != "stepper":
             return
         if event.state == WorkerState.SUCCESS:
             progress, self._totals = event.worker.result
             self.query_one(PhaseStepper).show(progress)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
-            show_error(self, event.worker.error)
+            deferred().show_error(self, event.worker.error)
 
     # ---- where the coder left off ----------------------------------------------------
 
@@ -325,16 +433,19 @@ class CoderApp(App[None]):
         if not self._pending_state or self.coder_id is None:
             return
         values, self._pending_state = self._pending_state, {}
+        more = deferred()
         try:
-            saved = ui_state.save_ui_state(self.ws, self.coder_id, values)
-        except USER_ERRORS as error:
-            show_error(self, error)
+            saved = more.ui_state.save_ui_state(self.ws, self.coder_id, values)
+        except more.USER_ERRORS as error:
+            more.show_error(self, error)
             return
         if not saved:  # another writer holds the project: keep them for the next save
             self._pending_state = {**values, **self._pending_state}
 
     def save_all(self) -> None:
         """Save unsaved edits of every mounted phase, then where the coder is."""
+        if not self.opened:
+            return
         for child in self.query_one("#phases", ContentSwitcher).children:
             save = getattr(child, "save_pending", None)
             if save is not None:
@@ -343,33 +454,34 @@ class CoderApp(App[None]):
 
     async def action_quit(self) -> None:
         self.save_all()
-        if not await writes_landed(self):
+        if self.opened and not await deferred().writes_landed(self):
             return  # a coding was not saved: stay, so the user sees which and can retry
-        self.team.stop()
+        if self.team is not None:
+            self.team.stop()
         self.exit()
 
     # ---- history, journal, audit, help -----------------------------------------------
 
     def _history(self, step: Callable[[Workspace], Any], verb: str) -> None:
-        ok, event = attempt(self, step, self.ws)
+        ok, event = deferred().attempt(self, step, self.ws)
         if not ok or event is None:
             return
         self.notify(f"{verb} #{event.seq} {event.action} {event.target}", markup=False)
         self.post_message(DataChanged())
 
     def action_undo(self) -> None:
-        self._history(history.undo, "undid")
+        self._history(deferred().history.undo, "undid")
 
     def action_redo(self) -> None:
-        self._history(history.redo, "redid")
+        self._history(deferred().history.redo, "redid")
 
     def action_journal(self) -> None:
-        if not isinstance(self.screen, JournalScreen):
-            self.push_screen(JournalScreen(self.ws))
+        if not isinstance(self.screen, deferred().JournalScreen):
+            self.push_screen(deferred().JournalScreen(self.ws))
 
     def action_memos(self) -> None:
-        if not isinstance(self.screen, MemoScreen):
-            self.push_screen(MemoScreen(self.ws))
+        if not isinstance(self.screen, deferred().MemoScreen):
+            self.push_screen(deferred().MemoScreen(self.ws))
 
     def open_passage(self, key: str, ordinal: int = 1) -> None:
         """Phase 2 at a document's unit (the memo browser's Enter)."""
@@ -384,40 +496,42 @@ class CoderApp(App[None]):
         self.call_later(go)
 
     def action_audit(self) -> None:
-        if not isinstance(self.screen, AuditScreen):
-            self.push_screen(AuditScreen(self.ws))
+        if not isinstance(self.screen, deferred().AuditScreen):
+            self.push_screen(deferred().AuditScreen(self.ws))
 
     # ---- queries and attributes (docs/interviews.md), from the palette ----------------
 
     def action_matrix(self) -> None:
-        if not isinstance(self.screen, MatrixScreen):
-            self.push_screen(MatrixScreen(self.ws))
+        if not isinstance(self.screen, deferred().MatrixScreen):
+            self.push_screen(deferred().MatrixScreen(self.ws))
 
     def action_words(self) -> None:
 
-        if not isinstance(self.screen, WordsScreen):
-            names = [t.name for t in list_themes(self.ws)]
-            self.push_screen(WordsScreen(self.ws, names))
+        more = deferred()
+        if not isinstance(self.screen, more.WordsScreen):
+            names = [t.name for t in more.list_themes(self.ws)]
+            self.push_screen(more.WordsScreen(self.ws, names))
 
     def action_attributes(self) -> None:
-        if not isinstance(self.screen, AttributesScreen):
+        if not isinstance(self.screen, deferred().AttributesScreen):
             key = getattr(self.visible_phase, "current_document_key", None)
-            self.push_screen(AttributesScreen(self.ws, key() if callable(key) else None))
+            self.push_screen(deferred().AttributesScreen(self.ws, key() if callable(key) else None))
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, deferred().HelpScreen):
             return
         if self.screen is self.screen_stack[0]:
             context = f"phase {self.phase}, {PHASES[self.phase]}"
         else:
             context = type(self.screen).__name__.removesuffix("Screen").lower() or "this screen"
-        self.push_screen(HelpScreen(binding_rows(self.screen), context))
+        self.push_screen(deferred().HelpScreen(deferred().binding_rows(self.screen), context))
 
     def open_disagreements(self) -> None:
-        self.push_screen(DisagreementScreen(self.ws))
+        self.push_screen(deferred().DisagreementScreen(self.ws))
 
     def set_phase_mark(self, status: str) -> None:
-        ok, _ = attempt(self, set_phase_status, self.ws, self.phase, status)
+        more = deferred()
+        ok, _ = more.attempt(self, more.set_phase_status, self.ws, self.phase, status)
         if ok:
             self.notify(f"phase {self.phase} {PHASES[self.phase]}: {status}")
             self.post_message(DataChanged(refresh_phase=False))
@@ -485,12 +599,7 @@ class CoderApp(App[None]):
 
 def binding_classes() -> list[type]:
     """Every class whose bindings can be remapped (for checking a keys file)."""
-    return [
-        CoderApp, VirtualList, TextReader, SegmentReader, CodeFilter, CodeTree, ChoiceScreen,
-        NewCodeScreen, TextScreen, DiscardScreen, SearchCodeScreen, HelpScreen, JournalScreen,
-        DisagreementScreen, LaterDialog, PromptDialog, ConfirmDialog, PickDialog, *PHASE_CLASSES.values(),
-        AuditScreen,
-    ]  # fmt: skip
+    return [CoderApp, *deferred().binding_classes()]
 
 
 def make_app(ws: Workspace) -> CoderApp:
@@ -502,17 +611,38 @@ def freeze_loaded_objects() -> None:
     """Everything loaded before the app starts (modules, the ORM's metadata, the open
     workspace) lives as long as the process: frozen out of the garbage collector, no full
     collection walks it again. Otherwise, on a 100,000-document project, that walk is a
-    50-100 ms pause in the first frame or in the middle of a key press. Once per process,
-    at start: frozen objects are never collected."""
+    50-100 ms pause in the first frame or in the middle of a key press. At start, and
+    again once the project is open (what the loading thread imported): frozen objects are
+    never collected, so only in a process that is the app's."""
     gc.freeze()
 
 
 def run_app(ws: Workspace, app: CoderApp | None = None, headless: bool = False) -> None:
-    """Run the workbench until the user quits; an unexpected error ends the process with
-    a non-zero status (after the app has printed where the traceback was logged), so a
-    script that launched it never mistakes a crash for success."""
+    """Run the workbench on an open project until the user quits; an unexpected error
+    ends the process with a non-zero status (after the app has printed where the
+    traceback was logged), so a script that launched it never mistakes a crash for
+    success."""
     freeze_loaded_objects()
-    app = app or make_app(ws)
+    _run(app or make_app(ws), headless)
+
+
+def open_and_run(
+    db: str | None, coder: str | None, project: str | None, headless: bool = False
+) -> Exception | None:
+    """``coder tui``: paint the shell, open the project in a thread, run until the user
+    quits. Returns the user's error that stopped the project opening, for the command to
+    print as its one line (the screen is restored by then); None otherwise."""
+    freeze_loaded_objects()
+    app = CoderApp(opening=ProjectArgs(db, coder, project))
+    app.freeze_on_open = True
+    try:
+        _run(app, headless)
+    finally:
+        app.close_project()
+    return app.open_error
+
+
+def _run(app: CoderApp, headless: bool) -> None:
     app.run(headless=headless)
     if app.return_code:
         raise SystemExit(app.return_code)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from coder.core.model import AuditEvent
 from coder.services import history, views
@@ -25,6 +25,7 @@ from coder.services.workspace import Workspace
 from coder.tui.phases import PHASES_CSS
 from coder.tui.widgets.errors import USER_ERRORS, show_error
 from coder.tui.widgets.extract_table import clip
+from coder.tui.widgets.footer import KeyFooter
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.workers import read_then_show
 
@@ -88,6 +89,7 @@ class AuditScreen(Screen):
         self.ws = ws
         self.page = 0
         self.total = 0
+        self.page_keys = views.PageKeys()  # boundaries of the pages read (keyset cursors)
         self.events: list[AuditEvent] = []
         self.result: VerifyResult | None = None
 
@@ -105,7 +107,7 @@ class AuditScreen(Screen):
             with VerticalScroll(id="audit-after-scroll"):
                 yield Static(id="audit-after")
         yield Static(Text("v: verify the trail", "dim"), id="audit-verify")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)
@@ -145,7 +147,11 @@ class AuditScreen(Screen):
         """Read one page of events matching the filters (newest first)."""
         try:
             read = views.audit_page(
-                self.ws, self.page if page is None else page, PAGE_SIZE, **self.filters
+                self.ws,
+                self.page if page is None else page,
+                PAGE_SIZE,
+                keys=self.page_keys,
+                **self.filters,
             )
         except USER_ERRORS as error:
             show_error(self, error)

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from coder.services import views
 from coder.services.agreement import (
@@ -36,6 +36,7 @@ from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
+from coder.tui.widgets.footer import KeyFooter
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.workers import read_then_show
 
@@ -158,7 +159,7 @@ class DisagreementScreen(Screen[None]):
                 yield Static(Text(""), id="dq-b")
                 yield Static(Text(""), id="dq-consensus")
                 yield Static(Text(""), id="dq-memos")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.coder_a and self.coder_b:

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select
+from textual.widgets import DataTable, Input, Label, Select
 
 from coder.core.matrix import col_label
 from coder.services import analysis, attributes
 from coder.services.workspace import ServiceError, Workspace
+from coder.tui.widgets.footer import KeyFooter
 from coder.tui.widgets.text import literal, one_line
 
 CSS = """
@@ -67,7 +68,7 @@ class MatrixScreen(Screen):
             yield DataTable(id="matrix", cursor_type="cell")
         with Vertical(classes="query-detail"):
             yield DataTable(id="extracts", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#extracts", DataTable).add_columns("document", "speaker", "extract")
@@ -156,7 +157,7 @@ class WordsScreen(Screen):
         with Horizontal(classes="query-main"):
             yield DataTable(id="words", cursor_type="row")
             yield DataTable(id="kwic", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#words", DataTable).add_columns("word", "count", "texts")
@@ -220,7 +221,7 @@ class AttributesScreen(Screen):
         )
         yield Label("", id="attributes-note", classes="query-note")
         yield DataTable(id="attributes", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#attributes", DataTable).add_columns("of", "who", "attribute", "value")

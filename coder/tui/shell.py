@@ -2,26 +2,32 @@
 
 Braun and Clarke's phases are recursive, not a wizard, so the stepper shows all six with
 their progress and any one can be opened at any time. Progress comes from a handful of
-COUNT queries (``views.phase_counts``), run in a thread worker on start and after each change,
-never per keystroke.
+COUNT queries (``deferred.phase_progress``), run in a thread worker on start and after each
+change, never per keystroke.
+
+The shell is drawn before the project is open (coder.tui.deferred): nothing here imports
+the services, and the header says which project is opening until ``set_workspace``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
 from coder.core.phases import PHASES
-from coder.services import views
-from coder.services.views import Totals
-from coder.services.workspace import Workspace
 from coder.tui.widgets.text import one_line
+
+if TYPE_CHECKING:  # the shell paints before the store is imported (coder.tui.deferred)
+    from coder.services.workspace import Workspace
 
 # The key shown on each step: F2..F7 open phases 1..6 (F1 is help).
 PHASE_KEYS = {n: f"F{n + 1}" for n in PHASES}
@@ -33,33 +39,18 @@ class PhaseProgress:
 
     text: str
     status: str = ""  # the coder-set phase status: "", "in progress", "done"
+    short: str = ""  # for a narrow terminal: the figures alone ("9/133"); the name says of what
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def phase_progress(
-    ws: Workspace, coder_id: int | None, totals: Totals | None = None
-) -> tuple[dict[int, PhaseProgress], Totals]:
-    """Progress of every phase from COUNT queries (safe to run in a thread); ``totals``
-    reuses an earlier corpus count. Returns the progress and the totals used."""
-    totals = totals or views.count_totals(ws)
-    counts = views.phase_counts(ws, coder_id)
-    read, coded, unassigned = counts.read, counts.coded, counts.unassigned_codes
-    statuses, marked = counts.theme_statuses, counts.marked
-    themes = sum(statuses.values())
-    reviewed = statuses.get("reviewed", 0) + statuses.get("defined", 0)
-    defined = statuses.get("defined", 0)
-    texts = {
-        1: f"{read}/{totals.documents} read",
-        2: f"{coded}/{totals.segments} segments",
-        3: f"{_plural(themes, 'theme')}, {_plural(unassigned, 'unassigned code')}",
-        4: f"{reviewed}/{themes} reviewed",
-        5: f"{defined}/{themes} defined",
-        6: "",
-    }
-    return {n: PhaseProgress(texts[n], marked.get(n, "")) for n in PHASES}, totals
+def compact(n: int) -> str:
+    """A count in at most five characters, for a step on a narrow terminal: 9028, 67.5k, 1.2M."""
+    if n < 10_000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
 
 
 class PhaseStep(Static):
@@ -74,19 +65,40 @@ class PhaseStep(Static):
         super().__init__(id=f"step-{phase}", classes="phase-step")
         self.phase = phase
         self.progress = PhaseProgress("")
+        self.narrow = False
 
     def show(self, progress: PhaseProgress) -> None:
         self.progress = progress
+        self._fit()
         self.update(self._text())
 
-    def _text(self) -> Text:
+    def _fit(self) -> None:
+        """Where the full step does not fit its width (80 columns, or a long count), it
+        drops its F key and the words of its progress, so the name and the figures show
+        whole instead of being cut."""
+        width = self.content_region.width
+        if not width:
+            return
+        lines = self._text(narrow=False).plain.split("\n")
+        self.narrow = any(cell_len(line) > width for line in lines)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = self.narrow
+        self._fit()
+        if narrow != self.narrow:
+            self.update(self._text())
+
+    def _text(self, narrow: bool | None = None) -> Text:
+        narrow = self.narrow if narrow is None else narrow
         name = Text(end="")
         name.append(f"{self.phase} {PHASES[self.phase]}", style="bold")
         if self.progress.status == "done":
             name.append(" ✓")
-        name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
+        if not narrow:
+            name.append(f"  {PHASE_KEYS[self.phase]}", style="dim")
         name.append("\n")
-        name.append_text(one_line(self.progress.text or "\u00a0"))
+        text = (self.progress.short or self.progress.text) if narrow else self.progress.text
+        name.append_text(one_line(text or "\u00a0"))
         return name
 
     def on_mount(self) -> None:
@@ -127,13 +139,24 @@ def database_name(label: str) -> str:
 class ShellHeader(Vertical):
     """Project, coder, database; then the stepper. No clock: nothing time-dependent."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace | None, opening: str = "") -> None:
         super().__init__(id="shell-header")
         self.ws = ws
+        self.opening = opening  # what the command named, shown until the project is open
+
+    def set_workspace(self, ws: Workspace) -> None:
+        """The project is open: its name, the coder and the database replace 'opening'."""
+        self.ws = ws
+        self.query_one("#shell-title", Static).update(self._title())
 
     def _title(self, presence: str = "") -> Text:
         title = Text(end="")
         title.append("coder", style="bold")
+        if self.ws is None:
+            title.append("  ·  opening ")
+            title.append_text(one_line(self.opening or "the project", style="dim"))
+            title.append(" …")
+            return title
         title.append("  ·  ")
         title.append_text(one_line(self.ws.project.name, style="bold"))
         title.append("  ·  coder ")

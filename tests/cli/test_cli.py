@@ -102,6 +102,38 @@ def test_scripted_coding_session(project):
     assert len(lines) == 2 and "redo" in lines[0]
 
 
+def test_memo_list_includes_coding_memos_by_kind_phase_and_coder(project):
+    (project / "abstracts.txt").write_text(
+        "Peer workers bridge the gap between us and them. Staff saw risks.\n", encoding="utf-8"
+    )
+    run("import", "abstracts.txt")
+    key = json.loads(run("documents", "--json"))[0]["key"]
+    run("code", "create", "us and them")
+    run("code", "apply", f"{key}:1", "us and them", "--memo", "the gap", "--coder", "bob")
+    run("memo", "add", "my ward years shape this")
+    run("memo", "add", "first read: two camps", "--on", "document", "--target", key,
+        "--kind", "familiarisation")  # fmt: skip
+    text = run("memo", "list")
+    assert f"bob  coding memo on {key}:1 'us and them': the gap" in text
+    assert "journal on project: my ward years shape this" in text
+    coding = json.loads(run("memo", "list", "--kind", "coding", "--json"))
+    assert coding == [
+        {"kind": "coding", "on": "coding", "target": f"{key}:1", "code": "us and them",
+         "coder": "bob", "phase": 2, "created_at": coding[0]["created_at"],
+         "updated_at": coding[0]["updated_at"], "text": "the gap"}
+    ]  # fmt: skip
+    assert [m["text"] for m in json.loads(run("memo", "list", "--phase", "1", "--json"))] == [
+        "first read: two camps"
+    ]
+    assert [m["kind"] for m in json.loads(run("memo", "list", "--by", "bob", "--json"))] == [
+        "coding"
+    ]
+    assert json.loads(run("memo", "list", "--kind", "journal", "--json"))[0]["target"] is None
+    assert run("memo", "list", "--kind", "jotting", code=2).startswith(
+        "coder: unknown memo kind 'jotting'"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -175,6 +207,45 @@ def test_python_dash_m_coder_is_the_same_command(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "created project 'm'" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "options"),
+    [
+        ([], {"db": None, "coder": None, "project": None}),
+        (["--db", "a.db"], {"db": "a.db", "coder": None, "project": None}),
+        (["tui", "--db=a.db", "--coder", "bob", "--project", "p"], {"db": "a.db", "coder": "bob", "project": "p"}),
+        (["--project", "p"], None),  # a bare `coder` takes no --project: Typer says so
+        (["tui", "--help"], None),
+        (["tui", "--db"], None),
+        (["tui", "--db", "--coder"], None),
+        (["tui", "--db="], None),
+        (["tui", "--db", "a", "--db", "b"], None),
+        (["init"], None),
+        (["--db", "a.db", "tui"], None),
+    ],
+)  # fmt: skip
+def test_the_short_way_to_the_workbench_takes_only_its_own_options(argv, options):
+    from coder.__main__ import tui_options
+
+    assert tui_options(argv) == options
+
+
+def test_python_dash_m_coder_tui_without_a_terminal_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "coder", "tui", "--db", str(tmp_path / "none.db")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 2
+    assert (
+        out.stderr
+        == "coder: the workbench needs a terminal; in scripts use the commands (coder --help)\n"
+    )
 
 
 def test_audit_head_anchors_the_trail(project):

@@ -113,3 +113,38 @@ def test_a_hostile_qdpx_is_refused_in_one_line(project):
         archive.writestr("../../escape.txt", "x")
     out = run("import", "evil.qdpx", code=2).output
     assert out == "coder: evil.qdpx: unsafe entry name '../../escape.txt' (absolute or with '..')\n"
+
+
+def test_a_qdpx_in_a_folder_is_imported_as_a_project(project):
+    """``coder import DIR``: a REFI-QDA project found in the folder takes the same path as
+    ``coder import FILE.qdpx`` (its codes and codings come with it), a broken one is
+    refused on its own, and the search exports beside them import as usual."""
+    folder = project / "exports"
+    (folder / "tools").mkdir(parents=True)
+    run("export", "project", "-o", "exports/tools/ward.qdpx")
+    with zipfile.ZipFile(folder / "evil.qdpx", "w") as archive:
+        archive.writestr("project.qde", "<Project/>")
+        archive.writestr("../../escape.txt", "x")
+    (folder / "search.ris").write_text(
+        "TY  - JOUR\nTI  - Peer work on a locked ward\nAB  - Peers helped.\nER  - \n",
+        encoding="utf-8",
+    )
+    run("init", "--db", "copy.db", "--coder", "carol")
+    out = run("import", "exports", "--db", "copy.db", "--coder", "carol").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("exports/evil.qdpx: refused: ") and "unsafe entry name" in lines[0]
+    assert lines[1].startswith(
+        "exports/tools/ward.qdpx (qdpx): 4 documents added, 5 codes, 4 themes, 8 codings"
+    )
+    assert "exports/search.ris (ris): 1 added, 0 exact duplicates skipped" in out
+    assert "refused" not in out.split("\n", 1)[1]
+    assert (
+        len(json.loads(run("export", "codings", "--format", "json", "--db", "copy.db").stdout)) == 8
+    )
+    run("init", "--db", "json.db", "--coder", "dan")
+    reports = json.loads(run("import", "exports", "--db", "json.db", "--json").stdout)
+    assert [(r["file"], r["format"], bool(r.get("refused"))) for r in reports] == [
+        ("exports/evil.qdpx", "qdpx", True),
+        ("exports/tools/ward.qdpx", "qdpx", False),
+        ("exports/search.ris", "ris", False),
+    ]

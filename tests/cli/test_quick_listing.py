@@ -85,3 +85,45 @@ def test_codes_json_does_not_import_sqlalchemy(project):
     ).stdout
     assert out.strip().splitlines()[-1] == "LIGHT"
     assert json.loads(out[: out.rindex("]") + 1])[0]["name"] == "risk"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["codes", "--json"],
+        ["codes", "--all", "--db", "coder.db"],
+        ["codes", "--json", "--project=ward study", "--all"],
+    ],
+)
+def test_entry_point_answers_codes_before_the_cli(project, args):
+    """``coder codes`` through the installed entry point (coder.launch) prints exactly
+    what the full CLI prints, without importing typer or SQLAlchemy."""
+    code = (
+        "import sys\n"
+        "from coder.launch import main\n"
+        f"sys.argv = ['coder', *{args!r}]\n"
+        "main()\n"
+        "heavy = [m for m in ('typer', 'sqlalchemy', 'pydantic') if m in sys.modules]\n"
+        "sys.stderr.write(','.join(heavy) or 'LIGHT')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=project
+    )
+    assert done.stderr == "LIGHT"
+    assert done.stdout == run(*args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["codes", "--help"],
+        ["codes", "--json", "--json"],
+        ["codes", "--db"],
+        ["--db", "coder.db", "codes"],
+        ["code", "list"],
+    ],
+)
+def test_entry_point_leaves_other_command_lines_to_the_cli(args):
+    from coder.launch import _codes_options
+
+    assert _codes_options(args) is None

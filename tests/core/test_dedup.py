@@ -172,3 +172,25 @@ def test_normalise_is_the_word_regex_on_folded_text() -> None:
         expected = " ".join(re.findall(r"[a-z0-9]+", ascii_fold(text).lower()))
         assert normalise(text) == expected, repr(text)
     assert normalise(None) == ""
+
+
+OTHER_ABSTRACT = (
+    "Older inpatients struggled with crisis situations using thematic analysis, and peer "
+    "support workers welcomed the role of peer workers in semi-structured interviews as staff "
+    "adjusted their expectations on the ward during the first year of the programme."
+)
+
+
+def test_a_shared_title_with_different_abstracts_is_two_papers() -> None:
+    # A generated corpus (and a journal series) repeats titles over different studies:
+    # the abstracts tell them apart, so the title alone must not decide.
+    index = DuplicateIndex()
+    index.add(entry("a", first_author=None, year=None))
+    assert index.find(entry("b", first_author=None, year=None, text=OTHER_ABSTRACT)) == []
+
+
+def test_a_shared_title_with_a_cut_abstract_is_one_paper() -> None:
+    index = DuplicateIndex()
+    index.add(entry("a"))
+    (found,) = index.find(entry("b", text=ABSTRACT[:120]))
+    assert found[0] == "a" and found[2] == "title"

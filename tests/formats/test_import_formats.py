@@ -24,8 +24,8 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
-def records(path: Path, fmt: str = "auto", skip_bad: bool = False) -> list[DocumentRecord]:
-    return list(iter_records(path, fmt, skip_bad).records)
+def records(path: Path, fmt: str = "auto", strict: bool = False) -> list[DocumentRecord]:
+    return list(iter_records(path, fmt, strict).records)
 
 
 def test_format_names_are_the_published_ones() -> None:
@@ -214,9 +214,9 @@ def test_bibtex_percent_and_corporate_author_and_unreadable_entry(tmp_path: Path
         "@article{b,\n  title = {Unclosed,\n  year = 2000\n\n@article{c, title={Third}}\n",
     )
     with pytest.raises(FormatError) as caught:
-        records(path)
+        records(path, strict=True)  # --strict: the old refuse-the-file behaviour
     assert caught.value.line == 9 and "unreadable entry @article{b" in caught.value.message
-    result = iter_records(path, skip_bad=True)
+    result = iter_records(path)
     first, third = result.records
     assert first.authors == ["World Health Organization", "Müller, J."]
     assert first.title == "COVID-19 and peer support"
@@ -242,9 +242,9 @@ def test_medline_bad_line_is_reported_with_its_line(tmp_path: Path) -> None:
         "PMID- 2\nthis line is not a tag\nTI  - Broken\n\nPMID- 3\nTI  - Third\nDP  - 2005 Mar 15\n",
     )
     with pytest.raises(FormatError) as caught:
-        records(path)
+        records(path, strict=True)
     assert caught.value.line == 7
-    result = iter_records(path, skip_bad=True)
+    result = iter_records(path)
     good, third = result.records
     assert [s.heading for s in good.sections] == ["Background", "Methods"]
     assert good.doi == "10.1000/xyz123"
@@ -339,9 +339,9 @@ def test_csv_row_with_extra_fields_is_a_bad_record(tmp_path: Path) -> None:
         tmp_path, "a.csv", "title,abstract\nOne,First abstract\nTwo,Second, unquoted\nThree,Third\n"
     )
     with pytest.raises(FormatError) as caught:
-        records(path)
+        records(path, strict=True)
     assert caught.value.line == 3
-    result = iter_records(path, skip_bad=True)
+    result = iter_records(path)
     assert [r.title for r in result.records] == ["One", "Three"]
 
 

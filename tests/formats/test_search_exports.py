@@ -102,12 +102,33 @@ def test_csl_json_odd_items_are_reported_not_fatal(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(FormatError, match="item 3 is not a JSON object") as caught:
-        list(iter_records(path).records)
-    assert caught.value.line is None
-    result = iter_records(path, skip_bad=True)
+        list(iter_records(path, strict=True).records)
+    assert caught.value.line == 3  # each item's own line, the odd ones' too
+    result = iter_records(path)
     assert [(r.title, r.year) for r in result.records] == [("Kept", 2019)]
     assert [p.kind for p in result.problems] == ["skipped", "error"]
     assert result.problems[0].line == 2
+
+
+def test_csl_json_items_are_read_one_at_a_time_and_a_broken_one_ends_the_list(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(
+        '[\n  {"title": "One",\n   "abstract": "First."},\n  {"title": "Two"},\n'
+        '  {"title": "Three", "abstract": "cut off here\n',
+        encoding="utf-8",
+    )
+    result = iter_records(path)
+    assert [(r.title, r.line) for r in result.records] == [("One", 2), ("Two", 4)]
+    (problem,) = result.problems
+    assert (problem.line, problem.kind) == (5, "error")
+    assert problem.message.startswith("broken JSON in item 3: ")
+    with pytest.raises(FormatError, match="broken JSON in item 3"):
+        list(iter_records(path, strict=True).records)
+    path.write_text('{"title": "not a list"}', encoding="utf-8")
+    with pytest.raises(FormatError, match="not a list"):
+        list(iter_records(path, "csl-json").records)
 
 
 def test_endnote_xml(tmp_path: Path) -> None:
@@ -131,6 +152,34 @@ def test_endnote_xml(tmp_path: Path) -> None:
     record = _one(tmp_path, "endnote.xml", content, "endnote-xml")
     assert _fields(record) == EXPECTED
     assert record.sections == STRUCTURED and record.keywords == ["peer support"]
+
+
+def test_endnote_xml_reports_each_record_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "lib.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<xml>\n<records>\n'
+        "<record><titles><title>One</title></titles></record>\n"
+        "<record><rec-number>2</rec-number></record>\n"
+        "<record>\n  <titles><title>Three</title></titles>\n</record>"
+        "<record><titles><title>Four</title></titles></record>\n"
+        "<record><titles><title>Five</title>\n",
+        encoding="utf-8",
+    )
+    result = iter_records(path)
+    assert [(r.title, r.line) for r in result.records] == [("One", 4), ("Three", 6), ("Four", 8)]
+    empty, broken = result.problems
+    assert (empty.line, empty.column, empty.kind) == (5, 1, "skipped")
+    assert "empty EndNote record 2" in empty.message
+    assert broken.kind == "error" and broken.line == 10
+    assert broken.message.startswith("broken XML after record 4: ")
+    # The one-line file EndNote writes: records told apart by their column.
+    real = iter_records(shared_file("references", "endnote", "reflib_endnote_small.xml"))
+    assert len({r.line for r in real.records}) == 1 and real.problems == []
+    from coder.formats.endnote_xml import read_endnote_xml
+
+    text = shared_file("references", "endnote", "reflib_endnote_small.xml").read_text("utf-8")
+    whole = list(read_endnote_xml(text, "f", [].append))
+    assert list(read_endnote_xml(text, "f", [].append, piece=97)) == whole and len(whole) == 5
 
 
 WOS_TAB_HEADER = "PT\tAU\tAF\tTI\tSO\tDT\tDE\tID\tAB\tSN\tPD\tPY\tVL\tIS\tBP\tEP\tDI\tUT"

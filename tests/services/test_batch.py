@@ -170,3 +170,27 @@ def test_nothing_new_writes_no_event(ws, keys):
     before = len(events(ws))
     assert apply_code_many(ws, ALL_UNITS[:2], "risk") == 0
     assert len(events(ws)) == before
+
+
+def test_search_hits_carry_their_unit_ids_and_autocode_checks_them(ws, keys):
+    """A search hit carries its unit's segment id, so autocode skips re-resolving it; an
+    id that is not the unit the reference names (stale, made up, another unit's) is
+    ignored, and the reference resolved by its key and number."""
+    from coder.services.search import search_segments
+
+    hits = search_segments(ws, "staff")
+    assert hits and all(h.ref.segment is not None for h in hits)
+    wrong = [
+        UnitRef("gray2024", 1, segment=10**9),
+        UnitRef("doe2019", 2, segment=hits[0].ref.segment),
+    ]
+    added = apply_code_many(ws, [h.ref for h in hits] + wrong, "risk", action="autocode")
+    with ws.read() as s:
+        got = sorted((c.document_key, c.ordinal) for c in q.codings(s, ws.project.id))
+    expected = sorted(
+        {(h.ref.key, h.ref.ordinal) for h in hits} | {("gray2024", 1), ("doe2019", 2)}
+    )
+    assert added == len(got) and got == expected
+    assert history.verify(ws).ok
+    history.undo(ws)
+    assert coding_count(ws) == 0

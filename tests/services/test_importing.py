@@ -138,6 +138,34 @@ def test_cli_import_summary_documents_json_and_errors(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_cli_leaves_out_a_bad_record_by_default_and_refuses_it_with_strict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{a, title = {Kept}, abstract = {Peers helped.}}\n\n"
+        "@article{b,\n  title = {Brace left open,\n  year = 2000\n\n"
+        "@article{c, title = {Also kept}}\n",
+        encoding="utf-8",
+    )
+    strict = runner.invoke(app, ["import", str(bib), "--strict"])
+    assert strict.exit_code == 2 and strict.output.count("\n") == 1
+    assert strict.output.startswith(f"coder: {bib}:3: unreadable entry @article{{b")
+    assert json.loads(runner.invoke(app, ["documents", "--json"]).output) == []
+    both = runner.invoke(app, ["import", str(bib), "--strict", "--skip-bad"])
+    assert both.exit_code == 2 and "not both" in both.output
+    result = runner.invoke(app, ["import", str(bib), "--json"])
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["added"] == 2
+    assert [p["where"] for p in report["left_out"]] == [f"{bib}:3"]
+    # --skip-bad, once needed for this, is accepted and the same as the default.
+    again = runner.invoke(app, ["import", str(bib), "--skip-bad"])
+    assert again.exit_code == 0
+    assert again.output.startswith("refs.bib (bibtex): 0 added, 2 exact duplicates skipped")
+    assert f"  left out: {bib}:3: unreadable entry @article{{b" in again.output
+
+
 def test_cli_segment_modes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner.invoke(app, ["init"])
@@ -201,13 +229,57 @@ def test_real_exports_import_and_verify(sqlite_ws, path):
     assert history.verify(sqlite_ws).ok
 
 
-def test_skip_bad_lists_the_bad(sqlite_ws, tmp_path):
+def test_a_bad_record_is_left_out_and_reported_unless_strict(sqlite_ws, tmp_path):
     file = tmp_path / "cut.ris"
     file.write_bytes(b"TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nTI  - Cut off\n")
     with pytest.raises(FormatError, match="truncated"):
-        import_files(sqlite_ws, [file])
-    (summary,) = import_files(sqlite_ws, [file], skip_bad=True)
+        import_files(sqlite_ws, [file], strict=True)
+    with sqlite_ws.read() as session:
+        assert q.count_documents(session, sqlite_ws.project.id) == 0
+    (summary,) = import_files(sqlite_ws, [file])
     assert summary.added == 1 and summary.skipped and ":5: truncated" in summary.skipped[0]
+    assert summary.as_dict()["left_out"][0]["where"] == f"{file}:5"
+
+
+def test_strict_refuses_a_file_in_a_folder_whole_and_imports_the_rest(sqlite_ws, tmp_path):
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    (folder / "a.ris").write_bytes(b"TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nTI  - Cut off\n")
+    (folder / "b.ris").write_bytes(b"TY  - JOUR\nTI  - Other\nAB  - Peers helped.\nER  - \n")
+    cut, other = import_files(sqlite_ws, [folder], strict=True)
+    # The first record of a.ris was read before the bad one: it is taken back out too.
+    assert (cut.added, cut.refused) == (
+        0,
+        "line 5: truncated RIS record: the file ends before its 'ER  -' line",
+    )
+    assert other.added == 1
+    with sqlite_ws.read() as session:
+        assert q.count_documents(session, sqlite_ws.project.id) == 1
+
+
+def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count(ws, db_url):
+    """The files are read before the write lock is taken: a colleague's write commits in
+    the meantime (a lock held would make it give up at once: lock_wait 0), and what it
+    added is still checked as a duplicate by the import."""
+    from coder.services.workspace import Workspace
+
+    file = shared_file("references", "ris", "asreview_embase.ris")
+    other = Workspace.open(db_url, "bob")
+    other.db.lock_wait = 0
+    written: list[int] = []
+
+    def meanwhile(done: int, total: int, name: str) -> None:
+        if name:  # as the file begins to be read
+            (theirs,) = import_files(other, [file])
+            written.append(theirs.added)
+
+    try:
+        (summary,) = import_files(ws, [file], file_progress=meanwhile)
+    finally:
+        other.close()
+    assert written == [6]
+    assert (summary.added, summary.exact_duplicates) == (0, 6)
+    assert history.verify(ws).ok
 
 
 def test_unknown_entry_type_is_imported_and_warned(sqlite_ws):

@@ -78,14 +78,14 @@ def test_other_segmentations_come_out_the_same(tmp_path, segment):
     assert parallel == serial
 
 
-def test_a_bad_record_is_the_same_error_and_nothing_is_written(tmp_path):
+def test_a_bad_record_under_strict_is_the_same_error_and_nothing_is_written(tmp_path):
     path = tmp_path / "broken.ris"
     path.write_bytes(BROKEN)
     messages = []
     for parallel in (False, True):
         ws = Workspace.init(str(tmp_path / f"b-{parallel}.db"), "p", "alice")
         with pytest.raises(FormatError) as caught:
-            import_files(ws, [path], parallel=parallel)
+            import_files(ws, [path], parallel=parallel, strict=True)
         with ws.read() as session:
             assert q.count_documents(session, ws.project.id) == 0
         ws.close()
@@ -94,10 +94,10 @@ def test_a_bad_record_is_the_same_error_and_nothing_is_written(tmp_path):
     assert messages[1].startswith(f"{path}:15: truncated RIS record")
 
 
-def test_skip_bad_lists_the_same_records(tmp_path):
+def test_bad_records_left_out_are_the_same(tmp_path):
     path = tmp_path / "broken.ris"
     path.write_bytes(BROKEN)
-    serial, parallel = _import_both(tmp_path, [path], skip_bad=True)
+    serial, parallel = _import_both(tmp_path, [path])
     assert parallel == serial
     assert serial[0] == ["broken.ris (ris): 2 added, 0 exact duplicates skipped, "
                          "0 possible duplicates, 0 without abstract, 1 records left out, "

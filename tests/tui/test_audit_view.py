@@ -129,3 +129,16 @@ def test_the_shell_opens_and_closes_it(demo_ws):
         assert not isinstance(pilot.app.screen, AuditScreen)
 
     drive(make_app(demo_ws), steps)
+
+
+def test_at_80x24_the_list_keeps_rows_and_the_footer_its_help_key(demo_ws):
+    for n in range(1, 6):
+        apply_code(demo_ws, f"gray2024:{n}", "us and them")
+
+    async def steps(pilot):
+        await press(pilot, "f9")
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        assert table.size.height >= 8  # header and seven events, not one
+        assert "? " in screen_text(pilot.app).splitlines()[-1]
+
+    drive(make_app(demo_ws), steps, size=(80, 24))

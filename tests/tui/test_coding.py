@@ -281,6 +281,21 @@ def test_blind_hides_other_coders_codings_and_counts(demo_ws):
     drive(make_app(demo_ws), reopened)
 
 
+def test_the_codebook_counts_a_passage_two_coders_coded_once(demo_ws):
+    """As phase 3 and the report count extracts: alice's and bob's coding of one segment
+    is one coded segment in the tree, not two."""
+    apply_code(demo_ws, f"{FIRST}:1", "wounded healer")
+    apply_code(as_coder(demo_ws, "bob"), f"{FIRST}:1", "wounded healer")
+    apply_code(as_coder(demo_ws, "bob"), f"{FIRST}:2", "wounded healer")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        assert phase(pilot.app).counts["wounded healer"] == 2
+        assert "■ wounded healer  2" in screen_text(pilot.app)
+
+    drive(make_app(demo_ws), steps)
+
+
 def test_search_and_code_applies_a_code_to_ticked_hits(demo_ws):
     hits = search_segments(demo_ws, "peer workers")
     assert len(hits) >= 3

@@ -253,8 +253,11 @@ def test_escape_clears_the_search(demo_ws):
         await press(pilot, "enter")
         doc_list = pilot.app.query_one("#fam-list", VirtualList)
         assert doc_list.total < 20
+        reader = pilot.app.query_one("#fam-reader", TextReader)
+        assert reader.search == "wounded healer" and reader.found_spans()
         await press(pilot, "escape")  # in the list, with a search on
         assert search.value == "" and doc_list.total == 20
+        assert reader.search == "" and reader.found_spans() == []
         await press(pilot, "slash")
         search.value = "peer"
         await press(pilot, "escape")  # in the search box itself

@@ -1,5 +1,10 @@
 """The TUI's modules import each other in one direction only: no circle, and no import
-hidden inside a function to get round one (issue 15)."""
+hidden inside a function to get round one (issue 15).
+
+One import in a function is deliberate: ``coder.tui.app.deferred`` loads
+``coder.tui.deferred`` (the services, the store, the phases) after the first frame, so the
+shell paints before the store is imported (issue 16). It is allowed there and nowhere
+else, and it still counts as an edge for the circle check."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {module_name(p): p for p in TUI.rglob("*.py")}
+# (importer, the function holding the import, what it imports): the one deferred import.
+DEFERRED = ("coder.tui.app", "deferred", "coder.tui.deferred")
 
 
 def _type_checking(node: ast.If) -> bool:
@@ -52,27 +59,32 @@ def runtime_imports(path: Path, importer: str) -> tuple[set[str], list[str]]:
     top: set[str] = set()
     hidden: list[str] = []
 
-    def visit(statements: list[ast.stmt], in_function: bool) -> None:
+    def visit(statements: list[ast.stmt], function: str | None) -> None:
         for node in statements:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 targets = _targets(node, importer)
-                if in_function and targets:
+                allowed = (
+                    _targets(ast.parse(f"import {DEFERRED[2]}").body[0], importer)  # type: ignore[arg-type]
+                    if (importer, function) == DEFERRED[:2]
+                    else set()
+                )
+                if function is not None and targets - allowed:
                     hidden.append(f"{importer}:{node.lineno}")
                 top.update(targets)
             elif isinstance(node, ast.If) and _type_checking(node):
                 continue  # for the type checker only: never runs
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                visit(node.body, True)
+                visit(node.body, node.name if function is None else f"{function}.{node.name}")
             else:
                 for field in ("body", "orelse", "finalbody", "handlers"):
                     inner = getattr(node, field, None)
                     if isinstance(inner, list):
                         visit(
                             [n for n in inner if isinstance(n, ast.stmt | ast.excepthandler)],
-                            in_function,
+                            function,
                         )  # type: ignore[misc]
 
-    visit(tree.body, False)
+    visit(tree.body, None)
     return top, hidden
 
 
@@ -122,8 +134,33 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_is_read():
     graph, _hidden = import_graph()
-    assert "coder.tui.phases.code" in graph["coder.tui.app"]
+    assert "coder.tui.phases.code" in graph["coder.tui.deferred"]
+    assert "coder.tui.deferred" in graph["coder.tui.app"]  # the deferred import is an edge
     assert "coder.tui.messages" in graph["coder.tui.phases.base"]
+
+
+def test_the_app_module_imports_no_phase_at_its_top():
+    """Paint first: the app's own imports stop at the shell; the phases, the screens and
+    the services come through ``coder.tui.deferred`` alone."""
+    tree = ast.parse(MODULES["coder.tui.app"].read_text(encoding="utf-8"))
+    top = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            top |= _targets(node, "coder.tui.app")
+    assert "coder.tui.deferred" not in top
+    assert not {m for m in top if m.startswith("coder.tui.phases.")}
+
+
+def test_another_import_in_a_function_is_still_caught(tmp_path):
+    module = tmp_path / "app.py"
+    module.write_text(
+        "def deferred():\n    from coder.tui import deferred\n"
+        "def elsewhere():\n    from coder.tui import deferred\n"
+        "def deferred_too():\n    from coder.tui import shell\n",
+        encoding="utf-8",
+    )
+    _top, hidden = runtime_imports(module, "coder.tui.app")
+    assert hidden == ["coder.tui.app:4", "coder.tui.app:6"]
 
 
 def test_no_import_circle_among_tui_modules():

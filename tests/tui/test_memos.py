@@ -12,7 +12,7 @@ from coder.tui.app import make_app
 from coder.tui.memos import MemoScreen
 from coder.tui.phases.code import CodePhase
 from tests.conftest import as_coder
-from tests.tui.conftest import drive, press, settle
+from tests.tui.conftest import drive, press, screen_text, settle
 
 
 def memo_texts(screen: MemoScreen) -> list[str]:
@@ -65,9 +65,56 @@ def test_browse_filter_search_edit_and_jump(demo_ws):
     assert "a sharp divide here, staff and patients" in [m.text for m in list_memos(demo_ws)]
 
 
+def test_coding_memos_are_listed_filtered_by_phase_and_edited(demo_ws):
+    apply_code(demo_ws, "gray2024:3", "us and them", memo="the divide, in their words")
+    set_note(demo_ws, "document", "faulkner2012", "familiarisation", "service users as experts")
+    add_memo(demo_ws, "is this one theme or two?", "theme", "Bridging the us-and-them divide")
+    add_memo(demo_ws, "journal: my own ward years shape this", "project", None, "journal")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f10")
+        screen = pilot.app.screen
+        assert isinstance(screen, MemoScreen) and len(screen.memos) == 4
+        table = screen.query_one("#memo-table", DataTable)
+        places = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert "coded passage: gray2024:3 (us and them)" in places
+        await press(pilot, "p")  # phase 1: the familiarisation note
+        assert memo_texts(screen) == ["service users as experts"]
+        assert "phase 1 Familiarise" in str(screen.query_one("#memo-title").render())
+        await press(pilot, "p")  # phase 2: the coding memo
+        assert memo_texts(screen) == ["the divide, in their words"]
+        await press(pilot, "p")  # phase 3: the theme memo
+        assert memo_texts(screen) == ["is this one theme or two?"]
+        await press(pilot, "p")  # all again
+        assert len(screen.memos) == 4
+        await press(pilot, "p", "p")
+        await press(pilot, "e")
+        screen.query_one("#memo-edit", TextArea).load_text("the divide, staff and patients")
+        await press(pilot, "escape")  # saves, on the coding
+        assert memo_texts(screen) == ["the divide, staff and patients"]
+
+    drive(make_app(demo_ws), steps)
+    with demo_ws.read() as session:
+        (coding,) = q.codings(session, demo_ws.project.id)
+    assert coding.memo == "the divide, staff and patients"
+    assert [m.text for m in list_memos(demo_ws, kind="coding")] == [coding.memo]
+
+
 def test_palette_offers_the_memo_browser(demo_ws):
     async def steps(pilot) -> None:
         commands = [c[0] for c in pilot.app.palette_commands_for(pilot.app.screen)]
         assert "memos: browse" in commands
 
     drive(make_app(demo_ws), steps)
+
+
+def test_the_memo_text_fills_the_table_width(demo_ws):
+    text = "a long memo about the divide between staff and patients on the ward, " * 3
+    add_memo(demo_ws, text, "project", None, "journal")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f10")
+        row = [line for line in screen_text(pilot.app).splitlines() if "journal" in line][0]
+        assert "a long memo about the divide between staff and patients" in row
+
+    drive(make_app(demo_ws), steps, size=(140, 45))

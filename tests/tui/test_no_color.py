@@ -99,6 +99,48 @@ def test_the_disagreement_queue_without_colour(demo_ws, no_color) -> None:
     drive(app, steps, size=(80, 24))
 
 
+def found_cells(app, term: str) -> list[tuple[str, bool]]:
+    """Each on-screen occurrence of ``term`` (any case) in the reader, as (text, drawn in
+    reverse): read from the strips the screen draws, after the monochrome filter."""
+    reader = app.query_one("#fam-reader")
+    found = []
+    for y in range(reader.region.y, reader.region.bottom):
+        strip = app.screen._compositor.render_strips()[y]
+        x = 0
+        cells: list[tuple[int, str, bool]] = []
+        for segment in strip:
+            for char in segment.text:
+                reverse = bool(segment.style and segment.style.reverse)
+                cells.append((x, char, reverse))
+                x += 1
+        line = "".join(c for _x, c, _r in cells)
+        start = line.lower().find(term)
+        while start != -1 and reader.region.x <= start < reader.region.right:
+            span = cells[start : start + len(term)]
+            found.append(("".join(c for _x, c, _r in span), all(r for _x, _c, r in span)))
+            start = line.lower().find(term, start + 1)
+    return found
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+def test_the_search_term_is_highlighted_in_the_reader(demo_ws, no_color, size) -> None:
+    """A search in phase 1 marks every match in the reader (title and abstract), in
+    reverse video without colour; clearing the search clears the marks."""
+    app = make_app(demo_ws)
+
+    async def steps(pilot) -> None:
+        await press(pilot, "slash", *"peer", "enter")
+        await steady(pilot)
+        found = found_cells(app, "peer")
+        assert found and all(reverse for _text, reverse in found), found
+        assert {text.lower() for text, _r in found} == {"peer"}
+        await press(pilot, "escape")
+        await steady(pilot)
+        assert found_cells(app, "peer") and not any(r for _t, r in found_cells(app, "peer"))
+
+    drive(app, steps, size=size)
+
+
 def test_current_segment_and_selection_are_marked_by_text_style(demo_ws, no_color) -> None:
     """Without colour, grey shades alone are faint: the current segment is bold and a live
     selection underlined, so both stay visible on a monochrome terminal."""

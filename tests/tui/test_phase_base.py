@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from coder.tui.app import PHASE_CLASSES
+from coder.tui.deferred import PHASE_CLASSES
 from coder.tui.phases.base import Key, Phase
 
 

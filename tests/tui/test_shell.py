@@ -16,7 +16,9 @@ from coder.services.coding import apply_code
 from coder.services.notes import mark_read
 from coder.store import queries as q
 from coder.tui import app as app_module
-from coder.tui.app import PHASE_CLASSES, CoderApp, make_app
+from coder.tui import deferred
+from coder.tui.app import CoderApp, make_app
+from coder.tui.deferred import PHASE_CLASSES
 from coder.tui.help import HelpScreen
 from coder.tui.journal import JournalScreen
 from coder.tui.keymap import binding_ids, parse_keymap
@@ -354,13 +356,13 @@ def test_the_stepper_recounts_once_a_burst_of_changes_pauses(demo_ws, monkeypatc
     # Long enough that a burst of five presses ends before it, even on a loaded 2-core CI box.
     monkeypatch.setattr(app_module, "PROGRESS_DELAY", 2.5)
     calls: list[int] = []
-    real = app_module.phase_progress
+    real = deferred.phase_progress
 
     def counting(*args):
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(app_module, "phase_progress", counting)
+    monkeypatch.setattr(deferred, "phase_progress", counting)
 
     async def steps(pilot) -> None:
         await pilot.pause(3.0)
@@ -374,3 +376,59 @@ def test_the_stepper_recounts_once_a_burst_of_changes_pauses(demo_ws, monkeypatc
         assert "3/20 read" in pilot.app.query_one(PhaseStepper).text_of(1)
 
     drive(make_app(demo_ws), steps)
+
+
+def footer_line(app) -> str:
+    """The footer row as the user reads it (the screen's last line)."""
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_the_footer_shows_the_keys_that_matter_first_and_help_for_the_rest(demo_ws, size):
+    async def steps(pilot) -> None:
+        lines = {}
+        for key in ("f2", "f3", "f4", "f5", "f6", "f7"):
+            await press(pilot, key)
+            lines[key] = footer_line(pilot.app)
+        for key, line in lines.items():
+            assert "? " in line, key  # the help key is never cut off
+            assert "Palette" in line, key
+        phase2 = lines["f3"]
+        for wanted in ("⏎ Apply", "/ Find code", "n New code", "x Remove", "m Memo"):
+            assert wanted in phase2
+        if size[0] == 80:
+            assert "? More keys" in phase2 and "Undo" not in phase2
+            await press(pilot, "f3", "question_mark")
+            assert isinstance(pilot.app.screen, HelpScreen)
+            listed = {row.binding_id for row in pilot.app.screen.rows}
+            assert {"code.memo", "history.undo", "code.select", "code.next_segment"} <= listed
+        else:
+            assert "? Help" in phase2 and "^z Undo" in phase2 and "u Uncoded" in phase2
+
+    drive(make_app(demo_ws), steps, size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30), (200, 60)])
+def test_the_stepper_shows_every_name_and_count_whole(demo_ws, size):
+    """Where a step's full text does not fit (80 or 120 columns), it drops its F key and
+    the words of its count, never cutting the phase's name or figures."""
+
+    async def steps(pilot) -> None:
+        await settle(pilot)
+        rows = screen_text(pilot.app).splitlines()[1:3]
+        for name in ("1 Familiarise", "2 Code", "3 Themes", "4 Review", "5 Define", "6 Report"):
+            assert name in rows[0]
+        assert "0/20" in rows[1] and "0/133" in rows[1]
+        assert "6, 6 unassigned" in rows[1] or "6 themes, 6 unassigned codes" in rows[1]
+        if size[0] == 200:
+            assert "1 Familiarise  F2" in rows[0] and "0/20 read" in rows[1]
+
+    drive(make_app(demo_ws), steps, size=size)
+
+
+def test_a_narrow_step_shows_big_counts_compactly():
+    from coder.tui.shell import compact
+
+    assert [compact(n) for n in (9028, 67_479, 100_000, 1_234_567)] == [
+        "9028", "67.5k", "100k", "1.2M",
+    ]  # fmt: skip

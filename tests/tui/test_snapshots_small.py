@@ -1,6 +1,7 @@
-"""Every phase at 80x24 (the default of many SSH sessions), on the coded demo of
-test_snapshots_part2: an SVG snapshot each, and the checks that matter at that size
-(Themes shows many code rows, Define shows extract rows to pick an exemplar from).
+"""Every phase at 80x24 (the default of many SSH sessions) and at 200x60 (a big terminal),
+on the coded demo of test_snapshots_part2: an SVG snapshot each, and the checks that
+matter at the small size (Themes shows many code rows, Define shows extract rows to pick
+an exemplar from).
 
 Update with ``pytest tests/tui/test_snapshots_small.py --snapshot-update`` and look at
 the files (``rsvg-convert``) before committing them.
@@ -13,10 +14,11 @@ from textual.widgets import DataTable
 
 from coder.tui.app import make_app
 from coder.tui.widgets.extract_table import ExtractTable
-from tests.tui.conftest import drive, press, steady
+from tests.tui.conftest import drive, press, screen_text, steady
 from tests.tui.test_snapshots_part2 import coded_demo  # noqa: F401  (a fixture)
 
 SMALL = (80, 24)
+LARGE = (200, 60)
 
 
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f6", "f7"])
@@ -26,6 +28,15 @@ def test_every_phase_at_80x24(snap_compare, coded_demo, key):  # noqa: F811
         await steady(pilot)
 
     assert snap_compare(make_app(coded_demo), terminal_size=SMALL, run_before=open_phase)
+
+
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f6", "f7"])
+def test_every_phase_at_200x60(snap_compare, coded_demo, key):  # noqa: F811
+    async def open_phase(pilot) -> None:
+        await press(pilot, key)
+        await steady(pilot)
+
+    assert snap_compare(make_app(coded_demo), terminal_size=LARGE, run_before=open_phase)
 
 
 def test_small_terminal_keeps_rows_to_work_with(coded_demo):  # noqa: F811
@@ -64,5 +75,53 @@ def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
         assert pilot.app.focused is extracts
         await press(pilot, "w")
         assert pane.display
+
+    drive(make_app(coded_demo), steps, size=SMALL)
+
+
+def test_theme_names_take_the_width_a_big_terminal_has(coded_demo):  # noqa: F811
+    """At 200x60 the theme lists of Review and Define show whole names instead of cutting
+    them at the width they have at 80 columns and leaving the pane empty beside them."""
+
+    async def steps(pilot) -> None:
+        for key, table_id in (("f5", "#review-themes"), ("f6", "#define-themes")):
+            await press(pilot, key)
+            await steady(pilot)
+            table = pilot.app.query_one(table_id, DataTable)
+            names = [str(table.get_row_at(i)[1 if key == "f6" else 0]) for i in range(3)]
+            text = screen_text(pilot.app)
+            assert "Bridging the us-and-them divide" in text, key
+            assert any("The peer worker in the middle" in n for n in names)
+            assert "The peer worker in the middle" in text, key
+
+    drive(make_app(coded_demo), steps, size=LARGE)
+
+
+def test_phase_1_reader_keeps_its_rows_at_80x24(demo_ws):
+    """The familiarisation note folds to four rows on a short terminal (eight while it is
+    being written), so the reader shows more of the abstract than the note box."""
+
+    async def steps(pilot) -> None:
+        reader = pilot.app.query_one("#fam-reader")
+        note = pilot.app.query_one("#fam-note")
+        assert reader.outer_size.height >= 12 and note.outer_size.height == 4
+        await press(pilot, "n")
+        assert pilot.app.focused is note and note.outer_size.height == 8
+
+    drive(make_app(demo_ws), steps, size=SMALL)
+
+
+def test_extract_units_are_never_cut(coded_demo):  # noqa: F811
+    """The extract table's unit column fits the longest unit of the page (at 80 columns
+    too): 'researchpeer_nd:8' whole, with its unit number."""
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f5")
+        await steady(pilot)
+        table = pilot.app.query_one("#review-extracts", ExtractTable)
+        table.focus()
+        await press(pilot, "w")  # one pane
+        assert "researchpeer_nd:8" in screen_text(pilot.app)
+        assert "staff emphasis on risk" in screen_text(pilot.app)
 
     drive(make_app(coded_demo), steps, size=SMALL)

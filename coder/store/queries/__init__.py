@@ -1,7 +1,8 @@
 """Typed reads: table rows in, domain objects out, paged in SQL.
 
 The services never see a query; they call these functions with a session from
-``Database.read()`` or ``Tx.session``. Lists are paged (``offset``/``limit``) so that a
+``Database.read()`` or ``Tx.session``. Lists are paged by keyset (``after_key``/``limit``: the
+ordering columns of the previous page's last row, never OFFSET) so that a
 100,000-document project never loads everything into memory or widgets.
 
 One module per aggregate; every public name is re-exported here, so
@@ -21,9 +22,11 @@ from coder.store.queries.audit import (
     audit_actions,
     audit_event,
     audit_events,
+    audit_seqs,
     coder_history,
     count_audit_events,
     iter_audit_times,
+    last_seq,
 )
 from coder.store.queries.coders import (
     coder_id,
@@ -45,6 +48,8 @@ from coder.store.queries.codes import (
 )
 from coder.store.queries.codings import (
     coded_texts,
+    coding_cursor,
+    coding_pages,
     coding_row,
     coding_unit_label,
     codings,
@@ -60,16 +65,21 @@ from coder.store.queries.convert import (
     to_segment,
 )
 from coder.store.queries.documents import (
+    DocumentFilter,
     DocumentListItem,
     UnitText,
+    count_document_list,
     count_documents,
     count_segments,
     document_index,
     document_keys,
     document_keys_by_hash,
+    document_list_keys,
+    document_list_page,
     document_metadata,
     document_neighbour,
     document_page,
+    document_pages,
     document_row,
     documents,
     end_document_key,
@@ -80,8 +90,10 @@ from coder.store.queries.documents import (
     unit_by_ordinal,
     unit_counts,
     units,
+    units_over,
 )
 from coder.store.queries.memos import (
+    coding_memos,
     memo_counts,
     memo_row,
     memos,
@@ -111,7 +123,10 @@ from coder.store.queries.themes import (
     next_theme_order,
     theme_code_row,
     theme_code_rows,
+    theme_coding_pages,
     theme_codings,
+    theme_extract_keys,
+    theme_extract_page,
     theme_extracts,
     theme_families,
     theme_links_of_code,
@@ -134,9 +149,15 @@ __all__ = [
     "document_keys",
     "count_documents",
     "documents",
+    "document_pages",
+    "DocumentFilter",
+    "document_list_keys",
+    "document_list_page",
+    "count_document_list",
     "DocumentListItem",
     "document_page",
     "units",
+    "units_over",
     "segments_of",
     "unit_by_ordinal",
     "span_segment",
@@ -169,6 +190,8 @@ __all__ = [
     "coding_unit_label",
     "coded_texts",
     "codings",
+    "coding_pages",
+    "coding_cursor",
     "rows_for_coding",
     "codings_of_code",
     "theme_rows",
@@ -187,6 +210,9 @@ __all__ = [
     "theme_extracts",
     "theme_families",
     "theme_codings",
+    "theme_coding_pages",
+    "theme_extract_keys",
+    "theme_extract_page",
     "exemplar_codings",
     "exemplar_coding_ids",
     "ThemeStats",
@@ -196,10 +222,13 @@ __all__ = [
     "theme_status_counts",
     "count_unassigned_codes",
     "memos",
+    "coding_memos",
     "target_label",
     "memo_row",
     "memo_counts",
     "audit_events",
+    "audit_seqs",
+    "last_seq",
     "audit_event",
     "coder_history",
     "iter_audit_times",

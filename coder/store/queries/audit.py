@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, true
 from sqlmodel import Session, col, select
 
 from coder.core.model import (
     AuditEvent,
 )
 from coder.store.queries.convert import to_event
+from coder.store.queries.keyset import sparse
 from coder.store.tables import (
     AuditEventRow,
 )
+
+
+def _filtered(query: Any, coder: str | None, action: str | None, target: str | None) -> Any:
+    """The audit view's filters (who, what, on what), the same for rows, keys and counts."""
+    if coder:
+        query = query.where(AuditEventRow.coder == coder)
+    if action:
+        query = query.where(AuditEventRow.action == action)
+    if target:
+        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    return query
+
+
+def _beyond(after_seq: int | None, newest_first: bool) -> Any:
+    """Events past the cursor ``after_seq`` in the list's direction (seq is unique in a
+    project, so it is the whole keyset cursor)."""
+    if after_seq is None:
+        return true()
+    return AuditEventRow.seq < after_seq if newest_first else AuditEventRow.seq > after_seq
 
 
 def audit_events(
@@ -23,21 +44,51 @@ def audit_events(
     action: str | None = None,
     target: str | None = None,
     limit: int | None = None,
-    offset: int = 0,
+    after_seq: int | None = None,
     newest_first: bool = True,
 ) -> list[AuditEvent]:
-    query = select(AuditEventRow).where(AuditEventRow.project_id == project_id)
-    if coder:
-        query = query.where(AuditEventRow.coder == coder)
-    if action:
-        query = query.where(AuditEventRow.action == action)
-    if target:
-        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    """Events matching the filters, newest first (or oldest), after the cursor
+    ``after_seq``: the seq of the previous page's last event (None: the first page)."""
+    query = _filtered(select(AuditEventRow), coder, action, target).where(
+        AuditEventRow.project_id == project_id, _beyond(after_seq, newest_first)
+    )
     order = col(AuditEventRow.seq).desc() if newest_first else col(AuditEventRow.seq)
-    query = query.order_by(order).offset(offset)
+    query = query.order_by(order)
     if limit is not None:
         query = query.limit(limit)
     return [to_event(r) for r in session.exec(query)]
+
+
+def audit_seqs(
+    session: Session,
+    project_id: int,
+    after_seq: int | None,
+    limit: int,
+    coder: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    newest_first: bool = True,
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, int]]:
+    """(n, seq) of the n-th matching events after ``after_seq``, up to the ``limit``-th
+    (with ``every``: as ``keyset.sparse`` keeps them): how a page far down the trail is
+    found without reading the events before it."""
+    query = _filtered(select(AuditEventRow.seq), coder, action, target).where(
+        AuditEventRow.project_id == project_id, _beyond(after_seq, newest_first)
+    )
+    order = col(AuditEventRow.seq).desc() if newest_first else col(AuditEventRow.seq)
+    rows = session.exec(sparse(query.order_by(order), limit, newest_first, every, phase)).all()
+    return [(n, seq) for n, seq in rows]
+
+
+def last_seq(session: Session, project_id: int) -> int:
+    """The newest event's seq (0 for none): every change appends one, so a list whose
+    remembered page cursors were read at another seq must read them afresh."""
+    value = session.exec(
+        select(func.max(AuditEventRow.seq)).where(AuditEventRow.project_id == project_id)
+    ).one()
+    return value or 0
 
 
 def audit_event(session: Session, project_id: int, seq: int) -> AuditEvent | None:
@@ -113,15 +164,6 @@ def count_audit_events(
     action: str | None = None,
     target: str | None = None,
 ) -> int:
-    query = (
-        select(func.count())
-        .select_from(AuditEventRow)
-        .where(AuditEventRow.project_id == project_id)
-    )
-    if coder:
-        query = query.where(AuditEventRow.coder == coder)
-    if action:
-        query = query.where(AuditEventRow.action == action)
-    if target:
-        query = query.where(func.lower(AuditEventRow.target).like(f"%{target.lower()}%"))
+    query = select(func.count()).select_from(AuditEventRow)
+    query = _filtered(query, coder, action, target).where(AuditEventRow.project_id == project_id)
     return session.exec(query).one()

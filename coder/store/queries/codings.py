@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -11,6 +11,7 @@ from coder.core.model import (
     Coding,
 )
 from coder.store.queries.convert import to_coding
+from coder.store.queries.keyset import Key, after
 from coder.store.tables import (
     CodeRow,
     CoderRow,
@@ -48,6 +49,14 @@ def coding_row(session: Session, segment_id: int, code_id: int, coder_id: int) -
     ).first()
 
 
+CODING_ORDER = (
+    DocumentRow.ordinal,
+    DocumentRow.id,
+    SegmentRow.start,
+    CodingRow.id,
+)  # reading order
+
+
 def codings(
     session: Session,
     project_id: int,
@@ -55,16 +64,17 @@ def codings(
     code_ids: Sequence[int] | None = None,
     coder_ids: Sequence[int] | None = None,
     segment_ids: Sequence[int] | None = None,
-    offset: int = 0,
+    after_key: Key | None = None,
     limit: int | None = None,
 ) -> list[Coding]:
+    """Codings in reading order after the cursor ``after_key`` (see ``coding_pages``)."""
     query = (
         select(CodingRow, SegmentRow, DocumentRow, CodeRow.name, CoderRow.name)
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
         .join(CodeRow, CodeRow.id == CodingRow.code_id)
         .join(CoderRow, CoderRow.id == CodingRow.coder_id)
-        .where(CodingRow.project_id == project_id)
+        .where(CodingRow.project_id == project_id, after(CODING_ORDER, after_key))
     )
     if document_id is not None:
         query = query.where(SegmentRow.document_id == document_id)
@@ -74,12 +84,36 @@ def codings(
         query = query.where(col(CodingRow.coder_id).in_(coder_ids))
     if segment_ids is not None:
         query = query.where(col(CodingRow.segment_id).in_(segment_ids))
-    query = query.order_by(
-        DocumentRow.ordinal, DocumentRow.id, SegmentRow.start, CodingRow.id
-    ).offset(offset)
+    query = query.order_by(*CODING_ORDER)
     if limit is not None:
         query = query.limit(limit)
     return [to_coding(*row) for row in session.exec(query)]
+
+
+def coding_pages(session: Session, project_id: int, batch: int = 2000) -> Iterator[list[Coding]]:
+    """Every coding in reading order, a page at a time, each page found by the cursor
+    (document ordinal, document id, start, coding id) of the last one's final row."""
+    cursor: Key | None = None
+    while True:
+        page = codings(session, project_id, after_key=cursor, limit=batch)
+        if not page:
+            return
+        yield page
+        if len(page) < batch:
+            return
+        cursor = coding_cursor(session, page[-1].id)
+
+
+def coding_cursor(session: Session, coding_id: int) -> Key:
+    """A coding's place in reading order, as ``codings`` takes it for ``after_key``."""
+    row = session.exec(
+        select(*CODING_ORDER)
+        .select_from(CodingRow)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(CodingRow.id == coding_id)
+    ).one()
+    return tuple(row)
 
 
 def rows_for_coding(session: Session, table: str, coding_id: int) -> list[ExemplarRow | MisfitRow]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_, true
 from sqlmodel import Session, col, select
 
 from coder.core.model import (
@@ -15,6 +15,8 @@ from coder.core.model import (
     Segment,
 )
 from coder.store.queries.convert import to_document, to_segment
+from coder.store.queries.keyset import Key, after, ordered, sparse
+from coder.store.rows import driver_rows
 from coder.store.tables import (
     CodingRow,
     DocumentRow,
@@ -49,26 +51,63 @@ def count_documents(session: Session, project_id: int) -> int:
     ).one()
 
 
+READING_ORDER = (DocumentRow.ordinal, DocumentRow.id)  # a document list's keyset cursor
+
+
+def _excluded_condition(excluded: bool | None) -> Any:
+    if excluded is None:
+        return true()
+    return col(DocumentRow.id).in_(select(ExclusionRow.document_id)) if excluded else not_excluded()
+
+
 def documents(
     session: Session,
     project_id: int,
-    offset: int = 0,
+    after_key: Key | None = None,
     limit: int | None = None,
     excluded: bool | None = None,
 ) -> list[Document]:
-    """Documents in reading order; ``excluded`` True: only those set aside, False: only
+    """Documents in reading order after the cursor ``after_key`` (ordinal, id) of the
+    previous page's last one; ``excluded`` True: only those set aside, False: only
     those in the analysis, None: all."""
-    query = select(DocumentRow).where(DocumentRow.project_id == project_id)
-    if excluded is not None:
-        query = query.where(
-            col(DocumentRow.id).in_(select(ExclusionRow.document_id))
-            if excluded
-            else not_excluded()
+    return [to_document(r) for r in _document_rows(session, project_id, after_key, limit, excluded)]
+
+
+def _document_rows(
+    session: Session,
+    project_id: int,
+    after_key: Key | None,
+    limit: int | None,
+    excluded: bool | None,
+) -> list[DocumentRow]:
+    query = (
+        select(DocumentRow)
+        .where(
+            DocumentRow.project_id == project_id,
+            _excluded_condition(excluded),
+            after(READING_ORDER, after_key),
         )
-    query = query.order_by(DocumentRow.ordinal, DocumentRow.id).offset(offset)
+        .order_by(*READING_ORDER)
+    )
     if limit is not None:
         query = query.limit(limit)
-    return [to_document(r) for r in session.exec(query)]
+    return list(session.exec(query))
+
+
+def document_pages(
+    session: Session, project_id: int, batch: int = 2000, excluded: bool | None = None
+) -> Iterator[list[Document]]:
+    """Every document in reading order, a page at a time (keyset, so the last page costs
+    what the first does)."""
+    cursor: Key | None = None
+    while True:
+        rows = _document_rows(session, project_id, cursor, batch, excluded)
+        if not rows:
+            return
+        yield [to_document(r) for r in rows]
+        if len(rows) < batch:
+            return
+        cursor = (rows[-1].ordinal, rows[-1].id)
 
 
 @dataclass
@@ -83,33 +122,32 @@ class DocumentListItem:
     read: bool
     codings: int
     excluded: bool = False
+    ordinal: int = 0  # with ``id``, the row's keyset cursor
+
+    @property
+    def cursor(self) -> Key:
+        return (self.ordinal, self.id)
 
 
-def document_page(
-    session: Session,
-    project_id: int,
-    coder_id: int | None,
-    offset: int = 0,
-    limit: int = 100,
-    unread_only: bool = False,
-    search: str | None = None,
-    excluded: bool | None = None,
-) -> tuple[int, list[DocumentListItem]]:
-    """A page of the document list, filtered in SQL; returns (total matching, page).
-    ``excluded``: as in ``documents`` (the reading list shows all, marked)."""
-    read = (
-        select(ReadMarkRow.document_id).where(ReadMarkRow.coder_id == coder_id).scalar_subquery()
-        if coder_id is not None
-        else None
-    )
+@dataclass(frozen=True)
+class DocumentFilter:
+    """What a document list shows: the same filter for its count, its pages and its keys."""
+
+    coder_id: int | None = None
+    unread_only: bool = False
+    search: str | None = None
+    excluded: bool | None = None  # as in ``documents`` (the reading list shows all, marked)
+
+
+def _list_conditions(project_id: int, where: DocumentFilter) -> list[Any]:
     conditions: list[Any] = [DocumentRow.project_id == project_id]
-    if unread_only and read is not None:
-        conditions.append(col(DocumentRow.id).not_in(read))
-    if excluded is not None:
-        excluded_ids = select(ExclusionRow.document_id)
-        conditions.append(col(DocumentRow.id).in_(excluded_ids) if excluded else not_excluded())
-    if search:
-        like = f"%{search.lower()}%"
+    if where.unread_only and where.coder_id is not None:
+        read = select(ReadMarkRow.document_id).where(ReadMarkRow.coder_id == where.coder_id)
+        conditions.append(col(DocumentRow.id).not_in(read.scalar_subquery()))
+    if where.excluded is not None:
+        conditions.append(_excluded_condition(where.excluded))
+    if where.search:
+        like = f"%{where.search.lower()}%"
         conditions.append(
             or_(
                 func.lower(DocumentRow.title).like(like),
@@ -118,7 +156,67 @@ def document_page(
                 func.lower(DocumentRow.authors).like(like),
             )
         )
-    total = session.exec(select(func.count()).select_from(DocumentRow).where(*conditions)).one()
+    return conditions
+
+
+def document_list_keys(
+    session: Session,
+    project_id: int,
+    where: DocumentFilter,
+    after_key: Key | None,
+    limit: int,
+    descending: bool = False,
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, Key]]:
+    """(n, (ordinal, id)) of the n-th rows of a filtered list after ``after_key``
+    (backwards if ``descending``), up to the ``limit``-th: every row, or with ``every``
+    only those whose n leaves ``phase`` over and the last (``keyset.sparse``). How a list
+    jumps far ahead without reading the rows it skips: the ordering index holds both."""
+    query = (
+        select(DocumentRow.ordinal, DocumentRow.id)
+        .where(*_list_conditions(project_id, where), after(READING_ORDER, after_key, descending))
+        .order_by(*ordered(READING_ORDER, descending))
+    )
+    rows = session.exec(sparse(query, limit, descending, every, phase)).all()
+    return [(n, (o, i)) for n, o, i in rows]
+
+
+def document_page(
+    session: Session,
+    project_id: int,
+    coder_id: int | None,
+    after_key: Key | None = None,
+    limit: int = 100,
+    unread_only: bool = False,
+    search: str | None = None,
+    excluded: bool | None = None,
+) -> tuple[int, list[DocumentListItem]]:
+    """A page of the document list after the cursor ``after_key`` (the (ordinal, id) of
+    the previous page's last row; None for the first page), filtered in SQL; returns
+    (total matching, page). ``excluded``: as in ``documents``."""
+    where = DocumentFilter(coder_id, unread_only, search, excluded)
+    total = count_document_list(session, project_id, where)
+    return total, document_list_page(session, project_id, where, after_key, limit)
+
+
+def count_document_list(session: Session, project_id: int, where: DocumentFilter) -> int:
+    """How many documents a filtered list holds (counted in SQL)."""
+    return session.exec(
+        select(func.count()).select_from(DocumentRow).where(*_list_conditions(project_id, where))
+    ).one()
+
+
+def document_list_page(
+    session: Session,
+    project_id: int,
+    where: DocumentFilter,
+    after_key: Key | None = None,
+    limit: int = 100,
+) -> list[DocumentListItem]:
+    """The rows of a filtered document list after the cursor ``after_key``."""
+    conditions = _list_conditions(project_id, where)
+    coder_id = where.coder_id
     rows = session.exec(
         select(
             DocumentRow.id,
@@ -128,10 +226,10 @@ def document_page(
             DocumentRow.year,
             DocumentRow.has_abstract,
             func.substr(DocumentRow.text, 1, 120),  # enough to label an untitled, authorless record
+            DocumentRow.ordinal,
         )
-        .where(*conditions)
-        .order_by(DocumentRow.ordinal, DocumentRow.id)
-        .offset(offset)
+        .where(*conditions, after(READING_ORDER, after_key))
+        .order_by(*READING_ORDER)
         .limit(limit)
     ).all()
     ids = [r[0] for r in rows]
@@ -161,7 +259,7 @@ def document_page(
             ).all()
         )
     items = []
-    for doc_id, key, title, authors, year, has_abstract, opening in rows:
+    for doc_id, key, title, authors, year, has_abstract, opening, ordinal in rows:
         doc = Document(
             key=key, text=opening or "", title=title, authors=json.loads(authors or "[]"), year=year
         )
@@ -175,9 +273,10 @@ def document_page(
                 doc_id in read_ids,
                 counts.get(doc_id, 0),
                 doc_id in set_aside,
+                ordinal,
             )
         )
-    return total, items
+    return items
 
 
 def units(session: Session, document_id: int) -> list[SegmentRow]:
@@ -185,6 +284,23 @@ def units(session: Session, document_id: int) -> list[SegmentRow]:
         session.exec(
             select(SegmentRow)
             .where(SegmentRow.document_id == document_id, SegmentRow.kind == "unit")
+            .order_by(SegmentRow.ordinal)
+        )
+    )
+
+
+def units_over(session: Session, document_id: int, start: int, end: int) -> list[SegmentRow]:
+    """The reading units that overlap ``[start, end)``, in reading order: what a new span
+    needs (its heading and speaker) without loading a long transcript's every turn."""
+    return list(
+        session.exec(
+            select(SegmentRow)
+            .where(
+                SegmentRow.document_id == document_id,
+                SegmentRow.kind == "unit",
+                col(SegmentRow.start) < max(end, start + 1),
+                col(SegmentRow.end) > start,
+            )
             .order_by(SegmentRow.ordinal)
         )
     )
@@ -235,38 +351,45 @@ def count_segments(session: Session, project_id: int) -> int:
     ).one()
 
 
+class UnitSpan(NamedTuple):
+    """A reading unit's place in its document: what a search over units needs, read as a
+    plain tuple (a search scans every unit of a big project: no ORM object per unit)."""
+
+    ordinal: int
+    heading: str | None
+    start: int
+    end: int
+    id: int
+
+
 def iter_units_with_text(
     session: Session, project_id: int, like: Sequence[str] = (), batch: int = 500
-) -> Iterator[tuple[str, str, list[SegmentRow]]]:
+) -> Iterator[tuple[str, str, list[UnitSpan]]]:
     """(key, text, units) for every document, in reading order and in batches; ``like``
     words (lower case) pre-filter documents in SQL so a search scans only candidates."""
-    last_ordinal, last_id = -1, -1
+    cursor: Key | None = None
+    conn = session.connection()
     while True:
         query = select(
             DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal
-        ).where(
-            DocumentRow.project_id == project_id,
-            or_(
-                DocumentRow.ordinal > last_ordinal,
-                and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
-            ),
-        )
+        ).where(DocumentRow.project_id == project_id, after(READING_ORDER, cursor))
         for word in like:
             query = query.where(func.lower(DocumentRow.text).like(f"%{word}%"))
-        docs = session.exec(query.order_by(DocumentRow.ordinal, DocumentRow.id).limit(batch)).all()
+        docs = session.exec(query.order_by(*READING_ORDER).limit(batch)).all()
         if not docs:
             return
-        ids = [d[0] for d in docs]
-        by_doc: dict[int, list[SegmentRow]] = {}
-        for seg in session.exec(
-            select(SegmentRow)
-            .where(col(SegmentRow.document_id).in_(ids), SegmentRow.kind == "unit")
-            .order_by(SegmentRow.document_id, SegmentRow.ordinal)
+        by_doc: dict[int, list[UnitSpan]] = {}
+        for doc_id, ordinal, heading, start, end, seg_id in driver_rows(
+            conn,
+            'SELECT document_id, ordinal, heading, start, "end", id FROM segment '
+            "WHERE kind = 'unit' AND document_id IN {ids} ORDER BY document_id, ordinal",
+            (),
+            [d[0] for d in docs],
         ):
-            by_doc.setdefault(seg.document_id, []).append(seg)
+            by_doc.setdefault(doc_id, []).append(UnitSpan(ordinal, heading, start, end, seg_id))
         for doc_id, key, text, _ordinal in docs:
             yield key, text, by_doc.get(doc_id, [])
-        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+        cursor = (docs[-1][3], docs[-1][0])
 
 
 def unit_counts(session: Session, document_ids: Sequence[int]) -> dict[int, int]:
@@ -301,18 +424,12 @@ def iter_units_outside(
         CodingRow.project_id == project_id, col(CodingRow.code_id).in_(list(code_ids))
     )
     any_coding = select(CodingRow.segment_id).where(CodingRow.project_id == project_id)
-    last_ordinal, last_id = -1, -1
+    cursor: Key | None = None
     while True:
         docs = session.exec(
             select(DocumentRow.id, DocumentRow.key, DocumentRow.text, DocumentRow.ordinal)
-            .where(
-                DocumentRow.project_id == project_id,
-                or_(
-                    DocumentRow.ordinal > last_ordinal,
-                    and_(DocumentRow.ordinal == last_ordinal, DocumentRow.id > last_id),
-                ),
-            )
-            .order_by(DocumentRow.ordinal, DocumentRow.id)
+            .where(DocumentRow.project_id == project_id, after(READING_ORDER, cursor))
+            .order_by(*READING_ORDER)
             .limit(batch)
         ).all()
         if not docs:
@@ -333,7 +450,7 @@ def iter_units_outside(
         for doc_id, key, text, _ordinal in docs:
             for seg, coded in by_doc.get(doc_id, []):
                 yield UnitText(key, seg.ordinal or 0, seg.heading, text[seg.start : seg.end], coded)
-        last_ordinal, last_id = docs[-1][3], docs[-1][0]
+        cursor = (docs[-1][3], docs[-1][0])
 
 
 def document_neighbour(session: Session, project_id: int, key: str, step: int) -> str | None:
@@ -341,18 +458,9 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
     doc = document_row(session, project_id, key)
     if doc is None:
         return None
-    if step > 0:
-        where = or_(
-            DocumentRow.ordinal > doc.ordinal,
-            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id > doc.id),
-        )
-        order = (col(DocumentRow.ordinal), col(DocumentRow.id))
-    else:
-        where = or_(
-            DocumentRow.ordinal < doc.ordinal,
-            and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
-        )
-        order = (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
+    backwards = step < 0
+    where = after(READING_ORDER, (doc.ordinal, doc.id), descending=backwards)
+    order = ordered(READING_ORDER, descending=backwards)
     return session.exec(
         select(DocumentRow.key)
         .where(DocumentRow.project_id == project_id, where, not_excluded())
@@ -363,15 +471,10 @@ def document_neighbour(session: Session, project_id: int, key: str, step: int) -
 
 def end_document_key(session: Session, project_id: int, last: bool = False) -> str | None:
     """The first (or last) document's key in reading order; None in an empty project."""
-    order = (
-        (col(DocumentRow.ordinal).desc(), col(DocumentRow.id).desc())
-        if last
-        else (col(DocumentRow.ordinal), col(DocumentRow.id))
-    )
     return session.exec(
         select(DocumentRow.key)
         .where(DocumentRow.project_id == project_id, not_excluded())
-        .order_by(*order)
+        .order_by(*ordered(READING_ORDER, descending=last))
         .limit(1)
     ).first()
 
@@ -387,10 +490,7 @@ def document_index(session: Session, project_id: int, key: str) -> int | None:
         .select_from(DocumentRow)
         .where(
             DocumentRow.project_id == project_id,
-            or_(
-                DocumentRow.ordinal < doc.ordinal,
-                and_(DocumentRow.ordinal == doc.ordinal, DocumentRow.id < doc.id),
-            ),
+            after(READING_ORDER, (doc.ordinal, doc.id), descending=True),
         )
     ).one()
 

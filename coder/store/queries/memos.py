@@ -68,6 +68,53 @@ def memos(
     ]
 
 
+def coding_memos(
+    session: Session,
+    project_id: int,
+    limit: int | None = None,
+    search: str | None = None,
+    coder: str | None = None,
+) -> list[Memo]:
+    """Memos written on codings (kept on the coding row, not in the memo table), newest
+    coding first, as ``Memo`` of kind "coding" naming the unit ("key:3") and the code; the
+    id is the coding's."""
+    query = (
+        select(CodingRow, DocumentRow.key, SegmentRow, CodeRow.name, CoderRow.name)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(CodeRow, CodeRow.id == CodingRow.code_id)
+        .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+        .where(CodingRow.project_id == project_id, col(CodingRow.memo).is_not(None))
+    )
+    if coder is not None:
+        query = query.where(CoderRow.name == coder)
+    for word in (search or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(CodingRow.memo).like(f"%{escaped.lower()}%", escape="\\"))
+    query = query.order_by(col(CodingRow.created_at).desc(), col(CodingRow.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        Memo(
+            coding.id,
+            "coding",
+            str(coding.id),
+            "coding",
+            coding.memo or "",
+            coder_name,
+            coding.created_at,
+            coding.created_at,
+            _unit_label(key, seg.kind, seg.ordinal, seg.start, seg.end),
+            code,
+        )
+        for coding, key, seg, code, coder_name in session.exec(query).all()
+    ]
+
+
+def _unit_label(key: str, kind: str, ordinal: int | None, start: int, end: int) -> str:
+    return f"{key}:{ordinal}" if kind == "unit" and ordinal is not None else f"{key}@{start}-{end}"
+
+
 def _target_labels(
     session: Session, targets: list[tuple[str, int | None]]
 ) -> dict[tuple[str, int | None], str]:
@@ -101,12 +148,7 @@ def _target_labels(
             .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
             .where(col(CodingRow.id).in_(ids))
         ):
-            unit = (
-                f"{key}:{ordinal}"
-                if kind == "unit" and ordinal is not None
-                else f"{key}@{start}-{end}"
-            )
-            out[("coding", coding_id)] = unit
+            out[("coding", coding_id)] = _unit_label(key, kind, ordinal, start, end)
     return out
 
 

@@ -130,55 +130,42 @@ def coder_counts(session: Session, project_id: int) -> dict[str, dict[str, int]]
     """Per coder name: documents read, codings, documents coded, memos, records set aside."""
     out: dict[str, dict[str, int]] = {}
 
-    def put(rows: list, field: str) -> None:
-        for name, n in rows:
+    def put(field: str, counted: Any, joins: list[tuple[Any, Any]], where: Any) -> None:
+        """One grouped COUNT per figure: ``counted`` over the coder's rows reached by
+        ``joins`` (table, ON) that ``where`` keeps to the project."""
+        query = select(CoderRow.name, counted)
+        for table, on in joins:
+            query = query.join(table, on)
+        for name, n in session.exec(query.where(where).group_by(CoderRow.name)).all():
             out.setdefault(name, {})[field] = n
 
+    codings = (CodingRow, CodingRow.coder_id == CoderRow.id)
     put(
-        session.exec(
-            select(CoderRow.name, func.count(ReadMarkRow.id))
-            .join(ReadMarkRow, ReadMarkRow.coder_id == CoderRow.id)
-            .join(DocumentRow, DocumentRow.id == ReadMarkRow.document_id)
-            .where(DocumentRow.project_id == project_id)
-            .group_by(CoderRow.name)
-        ).all(),
         "documents_read",
+        func.count(ReadMarkRow.id),
+        [
+            (ReadMarkRow, ReadMarkRow.coder_id == CoderRow.id),
+            (DocumentRow, DocumentRow.id == ReadMarkRow.document_id),
+        ],
+        DocumentRow.project_id == project_id,
     )
+    put("codings", func.count(CodingRow.id), [codings], CodingRow.project_id == project_id)
     put(
-        session.exec(
-            select(CoderRow.name, func.count(CodingRow.id))
-            .join(CodingRow, CodingRow.coder_id == CoderRow.id)
-            .where(CodingRow.project_id == project_id)
-            .group_by(CoderRow.name)
-        ).all(),
-        "codings",
-    )
-    put(
-        session.exec(
-            select(CoderRow.name, func.count(func.distinct(SegmentRow.document_id)))
-            .join(CodingRow, CodingRow.coder_id == CoderRow.id)
-            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-            .where(CodingRow.project_id == project_id)
-            .group_by(CoderRow.name)
-        ).all(),
         "documents_coded",
+        func.count(func.distinct(SegmentRow.document_id)),
+        [codings, (SegmentRow, SegmentRow.id == CodingRow.segment_id)],
+        CodingRow.project_id == project_id,
     )
     put(
-        session.exec(
-            select(CoderRow.name, func.count(MemoRow.id))
-            .join(MemoRow, MemoRow.coder_id == CoderRow.id)
-            .where(MemoRow.project_id == project_id)
-            .group_by(CoderRow.name)
-        ).all(),
         "memos",
+        func.count(MemoRow.id),
+        [(MemoRow, MemoRow.coder_id == CoderRow.id)],
+        MemoRow.project_id == project_id,
     )
     put(
-        session.exec(
-            select(CoderRow.name, func.count(ExclusionRow.id))
-            .join(ExclusionRow, ExclusionRow.coder_id == CoderRow.id)
-            .where(ExclusionRow.project_id == project_id)
-            .group_by(CoderRow.name)
-        ).all(),
         "exclusions",
+        func.count(ExclusionRow.id),
+        [(ExclusionRow, ExclusionRow.coder_id == CoderRow.id)],
+        ExclusionRow.project_id == project_id,
     )
     return out

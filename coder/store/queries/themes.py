@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
@@ -16,6 +17,7 @@ from coder.core.model import (
 )
 from coder.store.queries.codes import code_rows
 from coder.store.queries.convert import to_coding
+from coder.store.queries.keyset import Key, after, sparse
 from coder.store.tables import (
     CodeRow,
     CoderRow,
@@ -149,22 +151,56 @@ def count_theme_codings(session: Session, project_id: int, theme_id: int) -> int
     ).one()
 
 
+THEME_CODING_ORDER = (  # grouped by code (codebook order), then reading order
+    CodeRow.order,
+    CodeRow.name,
+    DocumentRow.ordinal,
+    DocumentRow.id,
+    SegmentRow.start,
+    CodingRow.id,
+)
+
+
 def theme_codings(
-    session: Session, project_id: int, theme_id: int, offset: int = 0, limit: int | None = None
+    session: Session,
+    project_id: int,
+    theme_id: int,
+    after_key: Key | None = None,
+    limit: int | None = None,
 ) -> list[Coding]:
-    """A theme's coded extracts grouped by code (codebook order), then in reading order."""
-    query = _theme_codings_query(project_id, theme_id).order_by(
-        CodeRow.order,
-        CodeRow.name,
-        DocumentRow.ordinal,
-        DocumentRow.id,
-        SegmentRow.start,
-        CodingRow.id,
+    """A theme's coded extracts grouped by code (codebook order), then in reading order,
+    after the cursor ``after_key`` (see ``theme_coding_pages``)."""
+    query = (
+        _theme_codings_query(project_id, theme_id)
+        .where(after(THEME_CODING_ORDER, after_key))
+        .order_by(*THEME_CODING_ORDER)
     )
-    query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [to_coding(*row) for row in session.exec(query)]
+
+
+def theme_coding_pages(
+    session: Session, project_id: int, theme_id: int, batch: int = 2000
+) -> Iterator[list[Coding]]:
+    """All of a theme's codings in ``theme_codings`` order, a page at a time."""
+    cursor: Key | None = None
+    while True:
+        page = theme_codings(session, project_id, theme_id, after_key=cursor, limit=batch)
+        if not page:
+            return
+        yield page
+        if len(page) < batch:
+            return
+        last = page[-1]
+        cursor = session.exec(
+            select(*THEME_CODING_ORDER)
+            .select_from(CodingRow)
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .join(CodeRow, CodeRow.id == CodingRow.code_id)
+            .where(CodingRow.id == last.id)
+        ).one()
 
 
 def _family_of(session: Session, project_id: int, theme_id: int) -> list[int]:
@@ -192,19 +228,10 @@ def count_theme_extracts(
     ).one()
 
 
-def theme_extracts(
-    session: Session,
-    project_id: int,
-    theme_id: int,
-    offset: int = 0,
-    limit: int | None = None,
-    coder_ids: Sequence[int] | None = None,
-) -> list[ThemeExtract]:
-    """A page of a theme's extracts, one row per span with its codes and coders, grouped
-    by their first code (codebook order) and then in reading order. Two queries a page."""
-    family = _family_of(session, project_id, theme_id)
-    clauses = _extract_clauses(project_id, family, coder_ids)
-    spans = (
+def _extract_spans(clauses: list[Any]) -> Any:
+    """One row per extract (coded span) with its order keys: the first code's place in
+    the codebook and the earliest coding (the representative one)."""
+    return (
         select(
             CodingRow.segment_id.label("segment_id"),
             func.min(CodeRow.order).label("code_order"),
@@ -215,24 +242,77 @@ def theme_extracts(
         .group_by(CodingRow.segment_id)
         .subquery()
     )
-    page = (
-        select(spans.c.segment_id, spans.c.first_id)
+
+
+def _extracts_in_order(spans: Any, after_key: Key | None, *leading: Any) -> Any:
+    """SELECT ``leading`` columns and the order keys of the extracts after ``after_key``:
+    grouped by their first code (codebook order), then in reading order; the span's id
+    makes the keys unique, so they are the extract list's keyset cursor."""
+    order = (
+        spans.c.code_order,
+        DocumentRow.ordinal,
+        DocumentRow.id,
+        SegmentRow.start,
+        spans.c.segment_id,
+    )
+    return (
+        select(*leading, *order)
         .join(SegmentRow, SegmentRow.id == spans.c.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .order_by(
-            spans.c.code_order,
-            DocumentRow.ordinal,
-            DocumentRow.id,
-            SegmentRow.start,
-            spans.c.segment_id,
-        )
-        .offset(offset)
+        .where(after(order, after_key))
+        .order_by(*order)
     )
+
+
+def theme_extract_keys(
+    session: Session,
+    project_id: int,
+    theme_id: int,
+    after_key: Key | None,
+    limit: int,
+    coder_ids: Sequence[int] | None = None,
+    every: int = 1,
+    phase: int = 0,
+) -> list[tuple[int, Key]]:
+    """(n, cursor) of the n-th extracts after ``after_key``, up to the ``limit``-th (with
+    ``every``: as ``keyset.sparse`` keeps them): how a page far down the list is found
+    without reading the codings of the extracts before it."""
+    family = _family_of(session, project_id, theme_id)
+    spans = _extract_spans(_extract_clauses(project_id, family, coder_ids))
+    query = _extracts_in_order(spans, after_key)
+    rows = session.exec(sparse(query, limit, False, every, phase)).all()
+    return [(r[0], tuple(r[1:])) for r in rows]
+
+
+def theme_extracts(
+    session: Session, project_id: int, theme_id: int, coder_ids: Sequence[int] | None = None
+) -> list[ThemeExtract]:
+    """All of a theme's extracts, in list order (see ``theme_extract_page``)."""
+    return theme_extract_page(session, project_id, theme_id, coder_ids=coder_ids)[0]
+
+
+def theme_extract_page(
+    session: Session,
+    project_id: int,
+    theme_id: int,
+    after_key: Key | None = None,
+    limit: int | None = None,
+    coder_ids: Sequence[int] | None = None,
+) -> tuple[list[ThemeExtract], Key | None]:
+    """(extracts, the cursor of the last one): a page of a theme's extracts after the
+    cursor ``after_key`` (an extract's ``theme_extract_keys`` tuple), one row per span
+    with its codes and coders, grouped by their first code (codebook order) and then in
+    reading order. Two queries a page."""
+    family = _family_of(session, project_id, theme_id)
+    clauses = _extract_clauses(project_id, family, coder_ids)
+    spans = _extract_spans(clauses)
+    page = _extracts_in_order(spans, after_key, spans.c.segment_id, spans.c.first_id)
     if limit is not None:
         page = page.limit(limit)
-    firsts = dict(session.exec(page).all())
-    if not firsts:
-        return []
+    picked = session.exec(page).all()
+    if not picked:
+        return [], None
+    firsts = {r[0]: r[1] for r in picked}
     rows = session.exec(
         select(CodingRow, SegmentRow, DocumentRow, CodeRow.name, CoderRow.name)
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
@@ -258,7 +338,7 @@ def theme_extracts(
     out = [found[segment_id] for segment_id in firsts if segment_id in found]
     for extract in out:
         extract.coders.sort()
-    return out
+    return out, tuple(picked[-1][2:])
 
 
 def exemplar_codings(session: Session, project_id: int, theme_id: int) -> list[Coding]:

@@ -48,6 +48,9 @@ class Key:
     show: bool = True
     palette: str | None = None  # "category: verb" in the command palette
     palette_help: str | None = None  # the palette's help line; the tooltip if None
+    # Footer order (coder.tui.widgets.footer): lower first; the footer shows the keys that
+    # fit at the terminal's width and leaves the rest to the help key (?).
+    rank: int = 5
 
     def binding(self) -> Binding:
         return Binding(
@@ -75,11 +78,13 @@ class Phase(Container):
     NUMBER: ClassVar[int] = 0  # 1..6, Braun and Clarke's order (coder.core.phases)
     SLUG: ClassVar[str] = ""  # set from coder.core.phases.PHASE_SLUGS: "code"
     KEYS: ClassVar[tuple[Key, ...]] = ()
+    FOOTER_RANKS: ClassVar[dict[str, int]] = {}  # binding id -> Key.rank, made from KEYS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Before Textual's own hook, which merges the class's BINDINGS as it is created.
         if "KEYS" in cls.__dict__:
             cls.BINDINGS = [key.binding() for key in cls.KEYS]
+            cls.FOOTER_RANKS = {key.id: key.rank for key in cls.KEYS}
         if cls.NUMBER in PHASE_SLUGS:
             cls.SLUG = PHASE_SLUGS[cls.NUMBER]
         super().__init_subclass__(**kwargs)

@@ -57,24 +57,24 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             palette="coding: next document", palette_help="Go to the next document"),
         Key("K,pageup", "document(-1)", "Prev doc", "code.prev_document", "The previous document", show=False,
             palette="coding: previous document", palette_help="Go to the previous document"),
-        Key("u", "next_uncoded", "Uncoded", "code.next_uncoded", "Next segment you have not coded",
+        Key("u", "next_uncoded", "Uncoded", "code.next_uncoded", "Next segment you have not coded", rank=2,
             palette="coding: next uncoded", palette_help="Jump to the next segment you have not coded"),
-        Key("slash,f", "filter", "Find code", "code.filter", "Type to filter the codebook",
+        Key("slash,f", "filter", "Find code", "code.filter", "Type to filter the codebook", rank=1,
             palette="coding: find code", palette_help="Filter the codebook"),
         Key("enter", "apply", "Apply", "code.apply",
-            "Apply the highlighted code (with a selection: choose the code in a picker)"),
+            "Apply the highlighted code (with a selection: choose the code in a picker)", rank=1),
         *[
             Key(str(n), f"suggestion({n})", f"Suggestion {n}", f"code.suggestion_{n}", f"Apply suggestion {n}",
                 show=False)
             for n in range(1, SUGGESTIONS + 1)
         ],
-        Key("n", "new_code", "New code", "code.new", "Create a code (top level unless you choose a parent); Enter applies it",
+        Key("n", "new_code", "New code", "code.new", "Create a code (top level unless you choose a parent); Enter applies it", rank=1,
             palette="coding: new code", palette_help="Create a code; Enter in the dialog also applies it here"),
-        Key("x,delete", "remove", "Remove", "code.remove", "Remove one of your codes from this segment",
+        Key("x,delete", "remove", "Remove", "code.remove", "Remove one of your codes from this segment", rank=1,
             palette="coding: remove code"),
-        Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", show=False,
+        Key("m", "memo", "Memo", "code.memo", "Write a memo on one of your codings here", rank=1,
             palette="coding: memo on coding"),
-        Key("v", "select", "Select", "code.select", "Select a span within the segment to code a part",
+        Key("v", "select", "Select", "code.select", "Select a span within the segment to code a part", rank=2,
             palette="coding: select span", palette_help="Select words within the segment (sub-span coding)"),
         Key("l,right", "extend(1)", "Longer", "code.select_more", "Selection: the end one word later"),
         Key("h,left", "extend(-1)", "Shorter", "code.select_less", "Selection: the end one word earlier"),
@@ -96,7 +96,7 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             "Selection: the active end to the end of the segment", show=False),
         Key("o", "other_end", "Other end", "code.select_other_end",
             "Selection: make the other end the one that ( ) [ ] 0 $ move", show=False),
-        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave the selection"),
+        Key("escape", "cancel_selection", "Cancel", "code.select_cancel", "Leave the selection", rank=9),
         Key("b", "blind", "Blind", "code.blind", "Hide or show other coders' codings", show=False,
             palette="coding: toggle blind"),
         Key("s", "search_code", "Search+code", "code.search", "Search segments and code the hits",
@@ -184,7 +184,8 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             show_error(self, error)
             return
         self.codes = [c.code for c in counts]
-        self.counts = {c.code.name: c.codings for c in counts}
+        # Coded segments, as phase 3 counts them: two coders on one passage are one, not two.
+        self.counts = {c.code.name: c.segments for c in counts}
         self.panel.set_codes(self.codes, dict(self.counts))
         self._load_examples()
 

@@ -15,22 +15,22 @@ from textual.events import DescendantBlur
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static, TextArea
 
-from coder.core.model import Theme, ThemeStatus
+from coder.core.model import Theme
 from coder.services import themes as theme_service
 from coder.services import views
 from coder.services.workspace import Workspace
-from coder.tui.phases.base import FAILED, Key, Phase
+from coder.tui.phases.base import FAILED, Key
+from coder.tui.phases.theme_panes import ThemePanesPhase, next_status
 from coder.tui.widgets.extract_table import ExtractTable, extract_detail, unit_label
 from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PromptDialog
 
-STATUS_CYCLE = [s.value for s in ThemeStatus]
 
-
-class DefinePhase(Phase):
+class DefinePhase(ThemePanesPhase):
     """Phase 5: name, definition, scope, exemplars and report order of each theme."""
 
+    PANES = "define"
     NUMBER = 5
     KEYS = (
         Key("ctrl+s", "save", "Save", "define.save", "Save the definition and scope",
@@ -78,9 +78,10 @@ class DefinePhase(Phase):
                 yield Static(classes="detail", id="define-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one("#define-themes", DataTable)
+        table = self.query_one("#define-themes", RowTable)
         for label, width in (("#", 3), ("theme", 30), ("status", 9), ("★", 3)):
             table.add_column(label, width=width)
+        table.grow(1)  # whole theme names where the pane is wide
         self.refresh_data()
         table.focus()
 
@@ -109,10 +110,6 @@ class DefinePhase(Phase):
         extracts = self.query_one("#define-extracts", ExtractTable)
         same = self.theme is not None and extracts.theme_id == self.theme.id
         self._show_extracts(extracts.page if same else 0, keep_cursor=same)
-
-    @property
-    def theme(self) -> Theme | None:
-        return next((t for t in self.themes if t.name == self.theme_name), None)
 
     def _fill_themes(self) -> None:
         table = self.query_one("#define-themes", DataTable)
@@ -283,30 +280,7 @@ class DefinePhase(Phase):
         theme = self.theme
         if theme is None:
             return
-        status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
+        status = next_status(theme)
         self.service(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
         )
-
-    def action_toggle_pane(self) -> None:
-        """One pane: the theme list folds away so the extracts (and the form) get the
-        whole width; the highlighted theme stays the one shown."""
-        pane = self.query_one("#define-themes-pane")
-        pane.display = not pane.display
-        if not pane.display:
-            self.query_one("#define-extracts", ExtractTable).focus()
-        else:
-            self.query_one("#define-themes").focus()
-
-    def action_cycle_coder(self) -> None:
-        table = self.query_one("#define-extracts", ExtractTable)
-        coder = table.next_coder()
-        self._show_extracts(0)
-        self.app.notify(
-            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
-        )
-
-    def action_page(self, delta: int) -> None:
-        target = self.query_one("#define-extracts", ExtractTable).page_after(delta)
-        if target is not None:
-            self._show_extracts(target)

@@ -116,6 +116,7 @@ class FamiliarisePhase(Phase):
         self.saved_note = ""
         self._search_timer: Timer | None = None
         self._coder_id: int | None = None
+        self._pages = views.PageKeys()  # the list's page boundaries (keyset cursors)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fam-left"):
@@ -207,7 +208,13 @@ class FamiliarisePhase(Phase):
         """Runs in a worker thread: only reads, and only values captured as plain data."""
         unread, search, coder = self.unread_only, self.search, self._coder_id
         return views.document_page(
-            self.ws, coder, offset, limit, unread_only=unread, search=search or None
+            self.ws,
+            coder,
+            offset,
+            limit,
+            unread_only=unread,
+            search=search or None,
+            keys=self._pages,
         )
 
     def _update_status(self, total: int | None = None) -> None:
@@ -256,6 +263,7 @@ class FamiliarisePhase(Phase):
         value = self.query_one("#fam-search", Input).value.strip()
         if value != self.search:
             self.search = value
+            self.reader.set_search(value)
             self.doc_list.reload(cursor=0)
             self._update_status()
 

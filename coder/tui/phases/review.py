@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
 from coder.core.matching import suggest_codes
-from coder.core.model import Theme, ThemeStatus
+from coder.core.model import Theme
 from coder.services import codes as code_service
 from coder.services import themes as theme_service
 from coder.services import views
@@ -26,7 +26,8 @@ from coder.services.coding import apply_code
 from coder.services.quality import MissedData, MissedHit, missed_data
 from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
-from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
+from coder.tui.phases.base import FAILED, Key, read_then_show
+from coder.tui.phases.theme_panes import ThemePanesPhase, next_status
 from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail, unit_label
 from coder.tui.widgets.row_table import RowTable
 from coder.tui.widgets.text import literal, one_line
@@ -38,13 +39,13 @@ from coder.tui.widgets.theme_dialogs import (
     rank_names,
 )
 
-STATUS_CYCLE = [s.value for s in ThemeStatus]  # candidate -> reviewed -> defined -> candidate
 MISSED_LIMIT = 25
 
 
-class ReviewPhase(Phase):
+class ReviewPhase(ThemePanesPhase):
     """Phase 4: each theme's extracts, misfit marks, reshaping and the data-set check."""
 
+    PANES = "review"
     NUMBER = 4
     KEYS = (
         Key("x", "misfit", "Not fitting", "review.misfit", "Mark the extract as not fitting the theme",
@@ -97,7 +98,7 @@ class ReviewPhase(Phase):
                     yield DataTable(id="missed", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        themes = self.query_one("#review-themes", DataTable)
+        themes = self.query_one("#review-themes", RowTable)
         # Counts size their own columns (None): 16084 extracts must never show as 1608.
         for label, width in (
             ("theme", 24),
@@ -107,6 +108,7 @@ class ReviewPhase(Phase):
             ("✗", 2),
         ):
             themes.add_column(label, width=width)
+        themes.grow(0)  # whole theme names where the pane is wide
         missed = self.query_one("#missed", DataTable)
         for label, width in (
             ("score", 5),
@@ -140,10 +142,6 @@ class ReviewPhase(Phase):
         extracts = self.query_one("#review-extracts", ExtractTable)
         same = extracts.theme_id == (self.theme.id if self.theme else None)
         self._show_extracts(page=extracts.page if same else 0, keep_cursor=same)
-
-    @property
-    def theme(self) -> Theme | None:
-        return next((t for t in self.themes if t.name == self.theme_name), None)
 
     def _fill_themes(self) -> None:
         table = self.query_one("#review-themes", DataTable)
@@ -216,29 +214,6 @@ class ReviewPhase(Phase):
         if event.data_table.id == "missed":
             self.action_apply_hit()
 
-    def action_toggle_pane(self) -> None:
-        """One pane: the theme list folds away so the extracts (and the form) get the
-        whole width; the highlighted theme stays the one shown."""
-        pane = self.query_one("#review-themes-pane")
-        pane.display = not pane.display
-        if not pane.display:
-            self.query_one("#review-extracts", ExtractTable).focus()
-        else:
-            self.query_one("#review-themes").focus()
-
-    def action_cycle_coder(self) -> None:
-        table = self.query_one("#review-extracts", ExtractTable)
-        coder = table.next_coder()
-        self._show_extracts(0)
-        self.app.notify(
-            f"extracts of {coder} only" if coder else "extracts of all coders", markup=False
-        )
-
-    def action_page(self, delta: int) -> None:
-        target = self.query_one("#review-extracts", ExtractTable).page_after(delta)
-        if target is not None:
-            self._show_extracts(target)
-
     # ---- marks and status -----------------------------------------------------------
 
     def _need_theme(self) -> Theme | None:
@@ -266,7 +241,7 @@ class ReviewPhase(Phase):
         theme = self._need_theme()
         if theme is None:
             return
-        status = STATUS_CYCLE[(STATUS_CYCLE.index(theme.status.value) + 1) % len(STATUS_CYCLE)]
+        status = next_status(theme)
         self.service(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
         )

@@ -20,6 +20,7 @@ from coder.tui.widgets.text import literal, one_line
 
 PAGE_SIZE = 100
 EXTRACT_CHARS = 90
+CODE_CHARS = 24  # the code column: as wide as its longest name up to this, then "…"
 
 
 def unit_label(coding: Coding) -> str:
@@ -68,6 +69,7 @@ class ExtractTable(RowTable):
         self.theme_id: int | None = None
         self.page = 0
         self.total = 0
+        self.page_keys = views.PageKeys()  # boundaries of the pages read (keyset cursors)
         self.extracts: list[ThemeExtract] = []
         self.exemplars: set[int] = set()
         self.misfits: set[int] = set()
@@ -78,10 +80,12 @@ class ExtractTable(RowTable):
         return [e.coding for e in self.extracts]
 
     def on_mount(self) -> None:
+        # The unit sizes its own column: "coproductioncommunity_nd:12" cut at 18 lost the
+        # unit number, the one thing a reviewer needs to find the passage again.
         for label, width in (
             ("", 2),
-            ("code", 16),
-            ("unit", 18),
+            ("code", None),
+            ("unit", None),
             ("coders", 10),
             ("section", 10),
             ("extract", None),
@@ -101,14 +105,18 @@ class ExtractTable(RowTable):
         if theme_id is None:
             self.total, self.page = 0, 0
             return
-        read = views.theme_extracts(self.ws, theme_id, page, PAGE_SIZE, coder=self.coder)
+        read = views.theme_extracts(
+            self.ws, theme_id, page, PAGE_SIZE, coder=self.coder, keys=self.page_keys
+        )
         self.total, self.page, self.extracts = read.total, read.page, read.extracts
         self.exemplars, self.misfits = read.exemplars, read.misfits
         previous_code = None
         for extract in self.extracts:
             coding, first = extract.coding, extract.codes[0] if extract.codes else ""
             code = (
-                one_line(", ".join(extract.codes), "bold") if first != previous_code else Text("")
+                clip(one_line(", ".join(extract.codes), "bold"), CODE_CHARS)
+                if first != previous_code
+                else Text("")
             )
             previous_code = first
             self.add_row(

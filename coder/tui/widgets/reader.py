@@ -12,6 +12,7 @@ re-wrapping, and turn a mouse drag into a span of the document.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -69,6 +70,7 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
         "reader--highlight",
         "reader--selection",
         "reader--coded",
+        "reader--found",
     }
 
     DEFAULT_CSS = """
@@ -83,8 +85,10 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
     TextReader > .reader--highlight { background: $primary 40%; }
     TextReader > .reader--selection { background: $warning 60%; text-style: underline; }
     TextReader > .reader--coded { text-style: underline; }
+    TextReader > .reader--found { background: $warning 50%; text-style: bold; }
     /* NO_COLOR: shades of grey alone are too faint; mark the spans by text style too. */
     TextReader:nocolor > .reader--highlight { text-style: bold; }
+    TextReader:nocolor > .reader--found { text-style: reverse; }
     TextReader:nocolor > .reader--selection { text-style: reverse underline; }
     """
 
@@ -111,6 +115,9 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
         self._wrap_width = 0
         self._cache: dict[int, Strip] = {}
         self._drag_from: int | None = None
+        self._search = ""
+        # Per block: the (start, end) of each match of the search term, and their ends.
+        self._found: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
 
     # ---- content ---------------------------------------------------------------------
 
@@ -128,6 +135,7 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> None:
         self._blocks = blocks
         self._marks = list(marks or [])
+        self._find()
         self._rewrap(force=True)
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, immediate=True)
@@ -136,6 +144,35 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
         self._marks = list(marks)
         self._cache.clear()
         self.refresh()
+
+    @property
+    def search(self) -> str:
+        return self._search
+
+    def set_search(self, term: str) -> None:
+        """Highlight every occurrence of ``term`` (case-insensitive, as the document
+        search matches) in every block, title and metadata included; "" clears it."""
+        term = term.strip()
+        if term == self._search:
+            return
+        self._search = term
+        self._find()
+        self._cache.clear()
+        self.refresh()
+
+    def found_spans(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """(block index, matches in it) for blocks with a match (for tests)."""
+        return [(b, spans) for b, (spans, _ends) in sorted(self._found.items())]
+
+    def _find(self) -> None:
+        self._found = {}
+        if not self._search:
+            return
+        pattern = re.compile(re.escape(self._search), re.IGNORECASE)
+        for index, block in enumerate(self._blocks):
+            spans = [m.span() for m in pattern.finditer(block.text.plain)]
+            if spans:
+                self._found[index] = (spans, [end for _start, end in spans])
 
     def line_of(self, offset: int) -> int | None:
         """The wrapped line that shows document offset ``offset`` (a binary search)."""
@@ -275,6 +312,14 @@ class TextReader(ScrollView, can_focus=True, inherit_bindings=False):
                 hi = min(mark.end - block.offset, end)
                 if lo < hi:
                     line.stylize(self._mark_style(mark.style), lo - start, hi - start)
+        found = self._found.get(block_index)
+        if found is not None:
+            spans, ends = found
+            style = self._mark_style("found")
+            for lo, hi in spans[bisect_right(ends, start) :]:
+                if lo >= end:
+                    break
+                line.stylize(style, max(lo, start) - start, min(hi, end) - start)
         if block.style:
             line.stylize_before(self._mark_style(block.style))
         line.stylize_before(base_style)
