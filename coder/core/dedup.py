@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from coder.core.canonical import canonical, json_string
 from coder.core.citekeys import ascii_fold, first_surname
@@ -156,19 +156,46 @@ class DuplicateIndex:
         ``fingerprint``, when it was made elsewhere (a reading process)."""
         probe = _Prepared(entry, *made) if made is not None else self._prepare(entry)
         self._last_probe = (entry, probe)
+        # Titles are compared with every candidate; texts (the costly part) only with
+        # candidates from the text, DOI and author-year blocks: a title block such as
+        # "... a systematic review" holds a large share of a search, and a paper whose
+        # text matches shares a text block too (its opening or its end).
         candidates: set[str] = set()
+        by_text: set[str] = set()
         for block in self._block_keys(probe, probe=True):
             held = self._blocks.get(block)
-            if isinstance(held, str):
-                candidates.add(held)
-            elif held:
-                candidates |= held
+            if not held:
+                continue
+            found = {held} if isinstance(held, str) else held
+            candidates |= found
+            if not block.startswith("t"):
+                by_text |= found
         candidates.discard(entry.key)
+        if not candidates:
+            return []
+        entries = self._entries
+        # Each kind is scored in one rapidfuzz call over its candidates, keeping only the
+        # scores over the threshold; only those few pairs are judged here.
+        titles = _over(probe.title, {k: entries[k].title for k in candidates}, self.title_threshold)
+        texts = (
+            _over(
+                probe.text, {k: entries[k].text for k in by_text - {entry.key}}, self.text_threshold
+            )
+            if len(probe.text) >= _MIN_TEXT
+            else {}
+        )
         matches = []
         for key in candidates:
-            scored = self._score(probe, self._entries[key])
-            if scored:
-                matches.append((key, *scored))
+            other = entries[key]
+            if probe.doi and other.doi:
+                # Two different DOIs are two different works, however alike their text.
+                if probe.doi == other.doi:
+                    matches.append((key, 100.0, "doi"))
+                continue
+            if key in titles or key in texts:
+                scored = self._score(probe, other, titles.get(key), texts.get(key))
+                if scored:
+                    matches.append((key, *scored))
         matches.sort(key=lambda m: (-m[1], m[0]))
         return matches
 
@@ -201,24 +228,23 @@ class DuplicateIndex:
             variants = ["+doi" if p.doi else "-doi"]
         return keys + [f"{key}{v}" for key in loose for v in variants]
 
-    def _score(self, a: _Prepared, b: _Prepared) -> tuple[float, str] | None:
-        if a.doi and b.doi:
-            # Two different DOIs are two different works, however alike their text.
-            return (100.0, "doi") if a.doi == b.doi else None
+    def _score(
+        self, a: _Prepared, b: _Prepared, title: float | None, text: float | None
+    ) -> tuple[float, str] | None:
+        """Whether two records without a shared DOI are one paper, given their title and
+        text scores (None: under the threshold)."""
         ya, yb = a.entry.year, b.entry.year
         if ya is not None and yb is not None and abs(ya - yb) > 1:
             return None  # a reprint or erratum years later is its own record
         best: tuple[float, str] | None = None
-        if a.title and b.title and self._authors_agree(a, b):
+        if title is not None and a.title and b.title and self._authors_agree(a, b):
             short = min(len(a.title), len(b.title)) < _MIN_TITLE
-            if not short or (a.author and a.author == b.author and ya == yb):
-                score = fuzz.ratio(a.title, b.title)
-                if score >= self.title_threshold and not _texts_differ(a.text, b.text):
-                    best = (score, "title")
-        if min(len(a.text), len(b.text)) >= _MIN_TEXT:
-            score = fuzz.ratio(a.text, b.text)
-            if score >= self.text_threshold and (best is None or score > best[0]):
-                best = (score, "abstract")
+            known = not short or (a.author and a.author == b.author and ya == yb)
+            if known and not _texts_differ(a.text, b.text):
+                best = (title, "title")
+        long_texts = min(len(a.text), len(b.text)) >= _MIN_TEXT
+        if text is not None and long_texts and (best is None or text > best[0]):
+            best = (text, "abstract")
         return best
 
     @staticmethod
@@ -229,8 +255,17 @@ class DuplicateIndex:
         return a.author in b.author or b.author in a.author or fuzz.ratio(a.author, b.author) >= 80
 
 
-_TEXT_PROBE = 400  # characters of the shorter abstract looked for in the longer one
-_TEXTS_DIFFER = 75.0
+def _over(query: str, choices: dict[str, str], cutoff: float) -> dict[str, float]:
+    """The choices scoring at least ``cutoff`` against ``query`` (one call into rapidfuzz,
+    which gives up early on each unlike pair)."""
+    if not query:
+        return {}
+    found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+    return {key: score for _text, score, key in found}
+
+
+_TEXT_PROBE = 128  # characters of the shorter abstract looked for in the longer one
+_TEXTS_DIFFER = 85.0
 
 
 def _texts_differ(a: str, b: str) -> bool:
@@ -239,12 +274,12 @@ def _texts_differ(a: str, b: str) -> bool:
 
     One database may cut an abstract short or add a heading, so the opening of the shorter
     is looked for anywhere in the longer (``partial_ratio``): a cut copy scores 100, two
-    different abstracts on one topic score 50-60.
+    different abstracts in one field's words score up to about 80 over 128 characters.
     """
     if min(len(a), len(b)) < _MIN_TEXT:
         return False
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return fuzz.partial_ratio(short[:_TEXT_PROBE], long) < _TEXTS_DIFFER
+    return not fuzz.partial_ratio(short[:_TEXT_PROBE], long, score_cutoff=_TEXTS_DIFFER)
 
 
 def content_hash(record: DocumentRecord) -> str:
