@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Result, report, timer
+from benchmarks.common import CHILD_PEAK, Result, report, timer
 
 GEN = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "gen_corpus.py"
 if not GEN.exists():
@@ -181,17 +181,19 @@ def add_events(db: Path, count: int) -> None:
     conn.close()
 
 
-VERIFY_CHILD = """
-import json, resource, sys, time
+VERIFY_CHILD = (
+    CHILD_PEAK
+    + """
+import json, sys, time
 from coder.services.workspace import Workspace
 from coder.services.history import verify
 ws = Workspace.open(sys.argv[1])
 t = time.perf_counter()
 result = verify(ws)
 elapsed = time.perf_counter() - t
-print(json.dumps([result.ok, result.checked, elapsed,
-                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+print(json.dumps([result.ok, result.checked, elapsed, peak_mb()]))
 """
+)
 
 
 def verify_in_child(db: Path) -> tuple[bool, int, float, float]:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, report
+from benchmarks.common import CHILD_PEAK, Result, report
 
 WORDS = [
     "peer",
@@ -140,8 +140,10 @@ with conn:
 print(json.dumps({"seconds": time.perf_counter() - t0, "docs": len(docs)}))
 """
 
-CODER_SCRIPT = r"""
-import json, resource, sys, time
+CODER_SCRIPT = (
+    CHILD_PEAK
+    + r"""
+import json, sys, time
 from pathlib import Path
 from coder.services.workspace import Workspace
 from coder.services.importing import import_files
@@ -150,10 +152,10 @@ ws = Workspace.init(db, "bench", "bench")
 t0 = time.perf_counter()
 (summary,) = import_files(ws, [Path(path)], fmt="ris", parallel=sys.argv[3] == "parallel")
 seconds = time.perf_counter() - t0
-# The reading process (if any) runs alongside: count both peaks, as if they coincided.
-peak = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-print(json.dumps({"seconds": seconds, "docs": summary.added, "rss_mb": peak / 1024}))
+# The reading process (if any) runs alongside: both peaks counted, as if they coincided.
+print(json.dumps({"seconds": seconds, "docs": summary.added, "rss_mb": peak_mb()}))
 """
+)
 
 
 def _run(script: str, *args: str) -> dict:

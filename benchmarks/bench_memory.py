@@ -22,20 +22,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_import import sentence
-from benchmarks.common import Result, report
+from benchmarks.common import CHILD_PEAK, Result, report
 
-# VmHWM, not ru_maxrss for this process: Linux carries ru_maxrss across exec, so it would
-# count the benchmark's own memory at the fork. The reading process (a child) can only be
-# measured by ru_maxrss, which may over-count the same way: on the safe side.
-_PEAK = """
-import re, resource
-def peak_mb():
-    with open("/proc/self/status") as fh:
-        hwm = int(re.search(r"VmHWM:\\s+(\\d+)", fh.read()).group(1))
-    return (hwm + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-"""
 FLOOR = (
-    _PEAK
+    CHILD_PEAK
     + """
 import sys
 from pathlib import Path
@@ -45,7 +35,7 @@ print(peak_mb())
 """
 )
 IMPORT = (
-    _PEAK
+    CHILD_PEAK
     + """
 import sys
 from pathlib import Path
@@ -60,7 +50,7 @@ print(peak_mb())
 """
 )
 READ = (
-    _PEAK
+    CHILD_PEAK
     + """
 import sys
 from pathlib import Path
@@ -72,7 +62,7 @@ print(peak_mb())
 """
 )
 WHOLE_JSON = (
-    _PEAK
+    CHILD_PEAK
     + """
 import json, sys
 from pathlib import Path
