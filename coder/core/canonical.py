@@ -7,6 +7,8 @@ import json
 from json.encoder import encode_basestring  # json.dumps's, ensure_ascii=False
 from typing import Any
 
+import orjson
+
 # One encoder for every call: ``json.dumps`` with options builds a new one each time,
 # which costs more than encoding a short payload (imports call this twice a record).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -15,6 +17,19 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 def canonical(obj: Any) -> str:
     """``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
     return _CANONICAL.encode(obj)
+
+
+def canonical_rows(obj: Any) -> str:
+    """``canonical(obj)`` for audited rows, whose values are only strings, integers,
+    booleans and None (no table has a float column): orjson writes those byte for byte as
+    the json module does (compact, keys sorted by code point, non-ASCII kept, the same
+    escapes), about ten times faster, which matters for the event of a 30,000-coding
+    bulk action. What orjson will not write (a lone surrogate, an integer past 64 bits)
+    goes the json module's way. A float must not come here: orjson writes NaN as null."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _CANONICAL.encode(obj)
 
 
 # What json escapes in a string besides non-ASCII (which ensure_ascii=False keeps).

@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from coder.formats.csvfile import _delimiter
 from coder.formats.encoding import read_text
@@ -34,9 +34,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class CodingRowSpec:
-    """One row as read: where (unit, span or whole document), which code, memo, coder."""
+class CodingRowSpec(NamedTuple):
+    """One row as read: where (unit, span or whole document), which code, memo, coder.
+    (A named tuple: a batch file holds tens of thousands, and a frozen dataclass costs
+    several times more to make.)"""
 
     line: int
     document: str
@@ -95,15 +96,16 @@ def read_coding_batch(path: Path) -> tuple[list[CodingRowSpec], list[FormatError
     columns = _columns(header, file)
     rows: list[CodingRowSpec] = []
     problems: list[FormatError] = []
+    fields = list(columns.items())
     for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
-        values = {f: cells[i].strip() if i < len(cells) else "" for f, i in columns.items()}
+        width = len(cells)
+        values = {f: cells[i].strip() if i < width else "" for f, i in fields}
         try:
-            rows.append(_row(values, line))
+            rows.append(_row(values, reader.line_num))
         except ValueError as exc:
-            problems.append(FormatError(file, str(exc), line))
+            problems.append(FormatError(file, str(exc), reader.line_num))
     return rows, problems
 
 

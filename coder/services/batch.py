@@ -10,10 +10,10 @@ them, and then the report says which rows were skipped and why.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from coder.core.matching import did_you_mean
 from coder.core.model import text_hash
@@ -28,9 +28,9 @@ Progress = Callable[[int, int], None]
 INSERT_BATCH = 5000  # rows per executemany, so progress can move during a long insert
 
 
-@dataclass(frozen=True)
-class BatchItem:
-    """One coding to make: where, which code, and optionally a memo and another coder."""
+class BatchItem(NamedTuple):
+    """One coding to make: where, which code, and optionally a memo and another coder.
+    (A named tuple: cheap to make by the ten thousand.)"""
 
     ref: UnitRef
     code: str
@@ -78,9 +78,9 @@ def apply_batch(
         resolver = _Resolver(tx, ws.project.id, ws.coder)
         resolver.prepare(items)
         wanted: list[tuple[object, int, int, str | None]] = []
-        for item in items:
+        for index, item in enumerate(items):
             try:
-                seg = resolver.segment(item.ref)
+                seg = resolver.segment(index, item.ref)
                 code_id = resolver.code(item.code)
                 coder_id = resolver.coder(item.coder)
             except ServiceError as exc:
@@ -124,16 +124,14 @@ def apply_batch(
 
 
 class _Resolver:
-    """Turns references into segment ids with a few bulk queries, and remembers the span
-    and whole-document segments that must be created first."""
+    """Turns references into segment ids with a few bulk queries (one join for all of
+    them), and remembers the span and whole-document segments that must be created."""
 
     def __init__(self, tx: Tx, project_id: int, default_coder: str) -> None:
         self.tx, self.project_id, self.default_coder = tx, project_id, default_coder
-        self.docs: dict[str, lookup.DocInfo] | None = None
-        self.units: dict[tuple[int, int], int] = {}
-        self.unit_count: dict[int, int] = {}
-        self.spans: dict[tuple[int, str, int, int], int] = {}
-        self.unit_spans: list[lookup.SegInfo] = []
+        self.located: list[tuple[int | None, int | None]] | None = None
+        self.lengths: dict[int, int] = {}
+        self.wholes: dict[int, int] = {}  # document id -> its whole-document segment
         self.new: dict[tuple[int, str, int, int], None] = {}
         self.codes: dict[str, tuple[int, str, int | None]] | None = None
         self.coders: dict[str, int] = {}
@@ -142,31 +140,42 @@ class _Resolver:
 
     def prepare(self, items: Sequence[BatchItem]) -> None:
         """Read what resolving ``items`` needs: a search hit that carries its unit's id
-        is checked with the others in one query; the rest are looked up by document."""
+        is checked with the others in one query; the rest are located in one join."""
         session = self.tx.session
         given = {item.ref.segment for item in items if item.ref.segment is not None}
         self.given = lookup.project_units(session, self.project_id, given) if given else {}
-        keys = {item.ref.key for item in items if not self._given(item.ref)}
-        self.docs = lookup.documents_by_key(session, self.project_id, keys)
-        segs = lookup.segments_of_documents(session, [d.id for d in self.docs.values()])
-        # comprehensions, not one loop with branches: a 10k-document batch reads 135k
-        self.unit_spans = [seg for seg in segs if seg[2] == "unit"]
-        self.units = {(seg[1], seg[3] or 0): seg[0] for seg in self.unit_spans}
-        self.unit_count = Counter(seg[1] for seg in self.unit_spans)
-        # setdefault's first-wins, as reversed dict building keeps the first id
-        self.spans = {(seg[1], seg[2], seg[5], seg[6]): seg[0] for seg in reversed(segs)}
+        refs = [
+            (r.key, r.ordinal, r.start, r.end)
+            for r in (item.ref for item in items)
+            if not self._given(r)
+        ]
+        located = iter(lookup.locate(session, self.project_id, refs) if refs else [])
+        self.located = [
+            (None, item.ref.segment) if self._given(item.ref) else next(located) for item in items
+        ]
+        # Only a reference that found no segment needs its document's length: a new
+        # span is checked against it, a whole document is the span 0..length.
+        open_docs = {
+            doc
+            for item, (doc, seg) in zip(items, self.located, strict=True)
+            if doc is not None and seg is None and item.ref.ordinal is None
+        }
+        if open_docs:
+            self.lengths = lookup.document_lengths(session, open_docs)
+            self.wholes = lookup.whole_document_segments(session, self.lengths)
         self.codes = lookup.codes_by_name(session, self.project_id)
 
     def _given(self, ref: UnitRef) -> bool:
         """The reference carries its unit's id, and the id is the unit it names."""
         return ref.segment is not None and self.given.get(ref.segment) == (ref.key, ref.ordinal)
 
-    def segment(self, ref: UnitRef) -> int | tuple[int, str, int, int]:
-        if self.docs is None:
+    def segment(self, index: int, ref: UnitRef) -> int | tuple[int, str, int, int]:
+        """The segment of item ``index`` (``ref``): its id, or the spot of a new one."""
+        if self.located is None:
             raise RuntimeError("prepare() first")
-        if self._given(ref):
-            return ref.segment  # type: ignore[return-value]
-        doc = self.docs.get(ref.key)
+        doc, seg = self.located[index]
+        if seg is not None:
+            return seg
         if doc is None:
             if self.all_keys is None:
                 self.all_keys = q.document_keys(self.tx.session, self.project_id)
@@ -174,28 +183,23 @@ class _Resolver:
                 f"unknown document {ref.key!r}{did_you_mean(ref.key, self.all_keys)}"
             )
         if ref.ordinal is not None:
-            seg_id = self.units.get((doc.id, ref.ordinal))
-            if seg_id is None:
-                count = self.unit_count.get(doc.id, 0)
-                raise ServiceError(
-                    f"document {ref.key!r} has no segment {ref.ordinal} (it has {count})"
-                )
-            return seg_id
+            count = lookup.unit_count(self.tx.session, doc)
+            raise ServiceError(
+                f"document {ref.key!r} has no segment {ref.ordinal} (it has {count})"
+            )
+        length = self.lengths[doc]
         if ref.start is None:
-            spot = (doc.id, "document", 0, doc.length)
+            whole = self.wholes.get(doc)
+            if whole is not None:
+                return whole
+            spot = (doc, "document", 0, length)
         else:
             start, end = ref.start, ref.end or 0
-            if not (0 <= start < end <= doc.length):
+            if not (0 <= start < end <= length):
                 raise ServiceError(
-                    f"span {start}-{end} is outside document {ref.key!r} (0-{doc.length})"
+                    f"span {start}-{end} is outside document {ref.key!r} (0-{length})"
                 )
-            unit = self.spans.get((doc.id, "unit", start, end))
-            if unit is not None:
-                return unit
-            spot = (doc.id, "span", start, end)
-        seg_id = self.spans.get(spot)
-        if seg_id is not None:
-            return seg_id
+            spot = (doc, "span", start, end)
         self.new[spot] = None
         return spot
 
@@ -225,9 +229,12 @@ class _Resolver:
         words and text hash, as a single coding makes them)."""
         if not self.new:
             return {}
-        texts = lookup.document_texts(self.tx.session, {spot[0] for spot in self.new})
+        docs = {spot[0] for spot in self.new}
+        texts = lookup.document_texts(self.tx.session, docs)
         headings: dict[int, list[tuple[int, int, str | None]]] = {}
-        for _id, doc_id, _kind, _ordinal, heading, start, end in self.unit_spans:
+        for _id, doc_id, _kind, _ordinal, heading, start, end in lookup.units_of(
+            self.tx.session, docs
+        ):
             headings.setdefault(doc_id, []).append((start, end, heading))
         rows = []
         for doc_id, kind, start, end in self.new:

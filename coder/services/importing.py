@@ -4,7 +4,8 @@ One ``import_files`` call is one transaction and one audit event. A record that 
 read is left out and reported with its file and line, and the rest imports; under
 ``strict`` it stops the import and leaves the project exactly as it was. Records stream
 from the readers through a spool file and go to the store in batches, so memory stays
-flat on 100,000-record files; parsing happens before the write lock is taken.
+flat on 100,000-record files; parsing and duplicate checks happen before the write lock
+is taken, which is held only to insert.
 
 A folder given to the import stands for every file under it (hidden ones aside): those
 are files the user did not name one by one, so a file of which nothing can be read (a
@@ -22,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from coder.core.citekeys import ascii_fold, base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
@@ -42,6 +43,9 @@ from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
 from coder.store.audit import json_string as _js
 from coder.store.db import Tx
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole", "turn")
 BATCH = 250
@@ -235,12 +239,21 @@ class _Importer:
     """The record loop shared by file imports and programmatic ones: exact duplicates by
     content hash, near duplicates by the blocking index, keys, rows, batches, digest."""
 
-    def __init__(self, tx: Tx, project_id: int, segment: str, keep_duplicates: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        project_id: int,
+        segment: str,
+        keep_duplicates: bool,
+        sink: Callable[[list[dict[str, Any]], list[list[tuple]]], None],
+    ) -> None:
+        """``session``: where the project's documents are read (the write transaction's,
+        or a read before it); ``sink(docs, units)`` takes each batch of rows."""
         if segment not in SEGMENT_MODES:
             raise ServiceError(f"unknown segmentation {segment!r}: use {', '.join(SEGMENT_MODES)}")
-        self.tx, self.project_id = tx, project_id
+        self.project_id, self.sink = project_id, sink
         self.segment, self.keep_duplicates = segment, keep_duplicates
-        existing = bulk.existing_documents(tx, project_id)
+        existing = bulk.existing_documents(session, project_id)
         self.taken = {row[0] for row in existing}
         self.hashes = {row[1] for row in existing}
         self.index = DuplicateIndex()
@@ -248,11 +261,12 @@ class _Importer:
             self.index.add(
                 DedupEntry(key, title, doi, first_author(json.loads(authors)), year, text)
             )
-        self.ordinal = bulk.max_ordinal(tx, project_id)
+        self.ordinal = bulk.max_ordinal(session, project_id)
         self.digests: list[str] = []
         self.docs: list[dict[str, Any]] = []
         self.segs: list[list[tuple]] = []
         self.keys: list[str] = []
+        self.batches = 0  # handed to the sink
 
     def add(
         self,
@@ -306,15 +320,16 @@ class _Importer:
         return key
 
     def flush(self) -> None:
-        bulk.insert_documents(self.tx, self.project_id, self.docs, self.segs)
+        if self.docs:
+            self.sink(self.docs, self.segs)
+            self.batches += 1
         self.docs, self.segs = [], []
 
-    def finish(self, summaries: list[FileSummary]) -> None:
-        """Write what is queued and describe the import in its audit event."""
-        self.flush()
+    def finish(self, tx: Tx, summaries: list[FileSummary]) -> None:
+        """Describe the import in its audit event (``flush`` first: every row written)."""
         if not self.digests:
             return  # nothing imported: no event
-        self.tx.info.update(
+        tx.info.update(
             {
                 "files": [
                     {"file": s.file, "format": s.format, "added": s.added, "duplicates": s.exact_duplicates,
@@ -328,7 +343,12 @@ class _Importer:
                 "context_chars": CONTEXT_CHARS,
             }
         )  # fmt: skip
-        bulk.stamp_import(self.tx, self.project_id)
+        bulk.stamp_import(tx, self.project_id)
+
+
+def _into(tx: Tx, project_id: int) -> Callable[[list[dict[str, Any]], list[list[tuple]]], None]:
+    """A sink that inserts each batch in the transaction."""
+    return lambda docs, segs: bulk.insert_documents(tx, project_id, docs, segs)
 
 
 def files_under(paths: Iterable[Path], skip: Collection[Path] = ()) -> list[tuple[Path, str, bool]]:
@@ -374,11 +394,11 @@ def import_files(
     ``file_progress(done, total, name)`` is told as each file begins; ``skip``: files
     (under a folder given) to leave out.
 
-    The files are read, segmented and fingerprinted first, into a spool file on disk
-    (memory stays at a batch, whatever the size of the files), before the write
-    transaction opens: the project's write lock is held only to check duplicates against
-    the project as it is then and to insert, so a long import does not keep a colleague
-    from coding for the minutes its parsing takes."""
+    The files are read, segmented, checked for duplicates and made into rows first, into
+    a spool file on disk (memory stays at a batch, whatever the size of the files), while
+    a second process parses; the project's write lock is then held only to insert, so a
+    long import does not keep a colleague from coding for the minutes its parsing takes.
+    If documents came or went meanwhile, the checks are made again under the lock."""
     files = files_under(list(paths), skip)
     if not files:
         raise ServiceError("no files to import (the folders given hold none)")
@@ -388,71 +408,113 @@ def import_files(
     what = ", ".join(name for _, name, _ in files[:20])
     if len(files) > 20:
         what += f", ... ({len(files)} files)"
-    with tempfile.TemporaryFile(prefix="coder-import-") as spool:
-        read = _read_files(files, fmt, segment, parallel, options, spool, progress, file_progress)
-        spool.seek(0)
+    reading = _Reading(files, fmt, segment, parallel, options, progress, file_progress)
+    with tempfile.TemporaryFile(prefix="coder-import-") as rows:
+        # Read, check for duplicates and build every row before the write lock, against
+        # the project as it is now; the parsing process and this one work side by side.
+        with ws.read() as session:
+            state = bulk.documents_state(session, ws.project.id)
+            importer = _Importer(
+                session, ws.project.id, segment, keep_duplicates, _spool_into(rows)
+            )
+        summaries = reading.run(importer)
+        importer.flush()
+        rows.seek(0)
         with ws.write("import", what) as tx:
-            importer = _Importer(tx, ws.project.id, segment, keep_duplicates)
-            for summary, batches in read:
+            if bulk.documents_state(tx.session, ws.project.id) == state:
+                for _ in range(importer.batches):
+                    bulk.insert_documents(tx, ws.project.id, *pickle.load(rows))
+                importer.finish(tx, summaries)
+                return summaries
+    # Documents came or went while the files were read (a colleague's import): the
+    # duplicate checks and keys are made again against the project as it is, this time
+    # inside the transaction.
+    with ws.write("import", what) as tx:
+        importer = _Importer(
+            tx.session, ws.project.id, segment, keep_duplicates, _into(tx, ws.project.id)
+        )
+        summaries = reading.run(importer)
+        importer.flush()
+        importer.finish(tx, summaries)
+    return summaries
+
+
+def _spool_into(spool: BinaryIO) -> Callable[[list[dict[str, Any]], list[list[tuple]]], None]:
+    """A sink that pickles each batch of rows into ``spool`` (to insert under the lock)."""
+
+    def sink(docs: list[dict[str, Any]], segs: list[list[tuple]]) -> None:
+        pickle.dump((docs, segs), spool, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return sink
+
+
+@dataclass
+class _Reading:
+    """The files of one import and how to read them; ``run`` feeds their records to an
+    importer and returns each file's summary."""
+
+    files: list[tuple[Path, str, bool]]
+    fmt: str
+    segment: str
+    parallel: bool | None
+    options: ReadOptions
+    progress: Callable[[int], None] | None
+    file_progress: Callable[[int, int, str], None] | None
+
+    def run(self, importer: _Importer) -> list[FileSummary]:
+        """A file named on its own goes straight to the importer, record by record, as the
+        reading process makes them (a bad file raises: nothing is written). A file found in
+        a folder is read whole first, into a spool file: one of which nothing can be read
+        (a README, broken XML, a strict import's bad record) is refused and none of its
+        records reach the importer."""
+        summaries: list[FileSummary] = []
+        seen = 0
+        for done, (path, name, in_folder) in enumerate(self.files):
+            if self.file_progress:
+                self.file_progress(done, len(self.files), name)
+            with tempfile.TemporaryFile(prefix="coder-read-") as held:
+                batches = 0
+                try:
+                    result = read_prepared(
+                        path,
+                        self.fmt,
+                        self.options.strict,
+                        self.segment,
+                        self.parallel,
+                        self.options,
+                    )
+                    summary = FileSummary(name, result.format, note=result.note)
+                    batch: list[Prepared] = []
+                    for item in result.records:
+                        seen += 1
+                        if self.progress and seen % 500 == 0:
+                            self.progress(seen)
+                        if not in_folder:
+                            importer.add(item.record, summary.file, summary, item)
+                            continue
+                        batch.append(item)
+                        if len(batch) >= BATCH:
+                            pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
+                            batches, batch = batches + 1, []
+                    if batch:
+                        pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
+                        batches += 1
+                except FormatError as exc:
+                    if not in_folder:
+                        raise
+                    summaries.append(FileSummary(name, refused=_refusal(exc)))
+                    continue
+                held.seek(0)
                 for _ in range(batches):
-                    for item in pickle.load(spool):
+                    for item in pickle.load(held):
                         importer.add(item.record, summary.file, summary, item)
-            importer.finish([summary for summary, _ in read])
-    return [summary for summary, _ in read]
-
-
-def _read_files(
-    files: list[tuple[Path, str, bool]],
-    fmt: str,
-    segment: str,
-    parallel: bool | None,
-    options: ReadOptions,
-    spool: BinaryIO,
-    progress: Callable[[int], None] | None,
-    file_progress: Callable[[int, int, str], None] | None,
-) -> list[tuple[FileSummary, int]]:
-    """Read and prepare every file into ``spool`` (pickled lists of ``Prepared``, in file
-    order); returns each file's summary (format, notes, problems, warnings) with the
-    number of batches it wrote. A file found in a folder of which nothing can be read
-    (a README, broken XML, a strict import's bad record) is refused and its records taken
-    back out of the spool; a file named on its own raises."""
-    read: list[tuple[FileSummary, int]] = []
-    seen = 0
-    for done, (path, name, in_folder) in enumerate(files):
-        if file_progress:
-            file_progress(done, len(files), name)
-        start = spool.tell()
-        batches = 0
-        try:
-            result = read_prepared(path, fmt, options.strict, segment, parallel, options)
-            summary = FileSummary(name, result.format, note=result.note)
-            batch: list[Prepared] = []
-            for item in result.records:
-                batch.append(item)
-                seen += 1
-                if progress and seen % 500 == 0:
-                    progress(seen)
-                if len(batch) >= BATCH:
-                    pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-                    batches += 1
-                    batch = []
-            if batch:
-                pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-                batches += 1
-        except FormatError as exc:
-            if not in_folder:
-                raise
-            spool.seek(start)
-            spool.truncate()
-            read.append((FileSummary(name, refused=_refusal(exc)), 0))
-            continue
-        summary.problems = list(result.problems)
-        summary.skipped = [str(p) for p in result.problems]
-        summary.warnings = list(result.warnings)
-        read.append((summary, batches))
-    if file_progress:
-        file_progress(len(files), len(files), "")
-    return read
+            summary.problems = list(result.problems)
+            summary.skipped = [str(p) for p in result.problems]
+            summary.warnings = list(result.warnings)
+            summaries.append(summary)
+        if self.file_progress:
+            self.file_progress(len(self.files), len(self.files), "")
+        return summaries
 
 
 def _refusal(error: FormatError) -> str:
@@ -476,10 +538,11 @@ def add_records_in(
     if tx.changed:
         raise RuntimeError("add_records_in must begin its own change set: checkpoint first")
     summary = FileSummary(source, fmt)
-    importer = _Importer(tx, project_id, segment, keep_duplicates)
+    importer = _Importer(tx.session, project_id, segment, keep_duplicates, _into(tx, project_id))
     for record in records:
         importer.add(record, source, summary)
-    importer.finish([summary])
+    importer.flush()
+    importer.finish(tx, [summary])
     return summary, importer.keys
 
 

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
-from coder.core.canonical import canonical, json_string  # noqa: F401 (audit's API)
+from coder.core.canonical import canonical, canonical_rows, json_string  # noqa: F401 (audit's API)
 from coder.store.replay import NotCompact, ReplayStore, event_members, fingerprint
 from coder.store.tables import (
     AUDITED_TABLES,

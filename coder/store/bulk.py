@@ -8,7 +8,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from coder.core.dedup import TEXT_NEEDED
 from coder.store.db import Tx
@@ -17,11 +17,11 @@ from coder.store.tables import DocumentRow, SegmentRow
 
 
 def existing_documents(
-    tx: Tx, project_id: int
+    session: Session, project_id: int
 ) -> list[tuple[str, str, str | None, str | None, str, int | None, str]]:
     """(key, content_hash, title, doi, authors JSON, year, opening text) of every document: what
     the duplicate checks need, without building ORM objects."""
-    rows = tx.session.execute(
+    rows = session.execute(
         select(
             DocumentRow.key,
             DocumentRow.content_hash,
@@ -36,11 +36,22 @@ def existing_documents(
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def max_ordinal(tx: Tx, project_id: int) -> int:
-    value = tx.session.execute(
+def max_ordinal(session: Session, project_id: int) -> int:
+    value = session.execute(
         select(func.max(DocumentRow.ordinal)).where(DocumentRow.project_id == project_id)
     ).scalar()
     return value or 0
+
+
+def documents_state(session: Session, project_id: int) -> tuple[int, int]:
+    """(how many documents, the highest id): an import prepared against the project as it
+    was checks under the write lock that no document came or went in the meantime."""
+    count, top = session.execute(
+        select(func.count(DocumentRow.id), func.max(DocumentRow.id)).where(
+            DocumentRow.project_id == project_id
+        )
+    ).one()
+    return int(count), int(top or 0)
 
 
 # The columns a bulk insert writes, in the order of the row tuples the importer builds.

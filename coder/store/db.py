@@ -180,12 +180,13 @@ class Tx:
         self.session.flush()
         self.session.expunge_all()
         by_table: dict[str, list[int]] = {}
+        keys: dict[str, tuple[str, int]] = {}  # each key parsed once: 60,000 in a bulk undo
         for key in expect.keys() | rows.keys():
-            table, row_id = audit.split_key(key)
+            table, row_id = keys[key] = audit.split_key(key)
             by_table.setdefault(table, []).append(row_id)
         current = {table: self.fetch(table, ids) for table, ids in by_table.items()}
         for key, want in expect.items():
-            table, row_id = audit.split_key(key)
+            table, row_id = keys[key]
             have = current[table].get(row_id)
             if have != want:
                 named = (have or want or {}).get("name")
@@ -197,20 +198,22 @@ class Tx:
         for table in reversed(order):
             # newest first out, oldest first in: a child code or theme (parent_id) is
             # never stored without its parent, which a bulk action created before it
+            have_rows = current[table]
             gone = [
-                current[table][i]
+                have_rows[i]
                 for i in sorted(by_table[table], reverse=True)
-                if rows.get(audit.row_key(table, i), 0) is None and i in current[table]
+                if rows.get(f"{table}:{i}", 0) is None and i in have_rows
             ]
             self.delete_many(table, gone)
         conn = self.session.connection()
         for table in order:
+            have_rows = current[table]
             new: list[dict[str, Any]] = []
             for row_id in sorted(by_table[table]):
-                values = rows.get(audit.row_key(table, row_id))
+                values = rows.get(f"{table}:{row_id}")
                 if values is None:
                     continue
-                have = current[table].get(row_id)
+                have = have_rows.get(row_id)
                 if have is None:
                     new.append(values)
                 elif have != values:
@@ -460,14 +463,10 @@ class Database:
         seq = project.last_seq + 1
         rows_before = {k: v for k, v in tx.before.items() if v != tx.after.get(k)}
         rows_after = {k: tx.after[k] for k in rows_before}
-        before = audit.canonical({"rows": rows_before})
-        after_obj: dict[str, Any] = {"rows": rows_after}
-        coders = _coders_named(session, tx, rows_before, rows_after)
-        if coders:
-            after_obj["coders"] = coders
-        if tx.info:
-            after_obj["info"] = tx.info
-        after = audit.canonical(after_obj)
+        before = audit.canonical_rows({"rows": rows_before})
+        after = _after_text(
+            _coders_named(session, tx, rows_before, rows_after), tx.info, rows_after
+        )
         prev = project.last_hash or audit.GENESIS
         digest = audit.event_hash(prev, seq, tx.time, tx.coder, tx.action, tx.target, before, after)
         session.add(
@@ -502,6 +501,16 @@ class Database:
     def head(self, project_id: int) -> audit.Head:
         with Session(self.engine) as session:
             return audit.head(session, project_id)
+
+
+def _after_text(coders: dict[str, str], info: dict[str, Any], rows: dict[str, Any]) -> str:
+    """``canonical({"coders": ..., "info": ..., "rows": ...})`` (the members that are
+    there), with the rows, which can be tens of thousands, written the fast way."""
+    parts = [f'"coders":{audit.canonical(coders)}'] if coders else []
+    if info:
+        parts.append(f'"info":{audit.canonical(info)}')
+    parts.append(f'"rows":{audit.canonical_rows(rows)}')
+    return "{" + ",".join(parts) + "}"
 
 
 def _coders_named(

@@ -6,9 +6,11 @@ nothing else should, since they bypass the ORM's identity map."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Table, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
@@ -41,9 +43,7 @@ def fetch(conn: Connection, model: type[SQLModel], ids: Iterable[int]) -> dict[i
     for chunk in chunks(sorted(set(ids))):
         if plain:
             # The driver's own tuples: no result-row object per row (a 30,000-row undo).
-            rows = conn.exec_driver_sql(
-                head + f"({', '.join([marker] * len(chunk))})", tuple(chunk)
-            )
+            rows = _driver_fetch(conn, head + f"({', '.join([marker] * len(chunk))})", tuple(chunk))
             for row in rows:
                 found[row[0]] = dict(zip(names, row, strict=True))
             continue
@@ -80,8 +80,23 @@ def driver_rows(
             continue
         if marker != "?":
             query = query.replace("%", "%%").replace("?", marker)
-        found += conn.exec_driver_sql(query, tuple(values)).fetchall()
+        found += _driver_fetch(conn, query, tuple(values))
     return found
+
+
+def _driver_fetch(conn: Connection, sql: str, params: tuple) -> list[tuple]:
+    """All rows of one statement from a cursor of the connection's own driver, in the
+    connection's transaction: SQLAlchemy's result makes a Row object per row, which
+    costs more than the query when an undo reads 30,000 rows. Driver errors are raised
+    as SQLAlchemy's, like every other statement's, so callers see one kind of error."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
 
 
 def _split_marks(query: str) -> list[str]:
@@ -152,3 +167,27 @@ def update_row(conn: Connection, model: type[SQLModel], values: dict[str, Any]) 
         .where(table.c.id == values["id"])
         .values({k: v for k, v in values.items() if k != "id"})
     )
+
+
+@contextmanager
+def scratch_table(conn: Connection, name: str, columns: str, rows: list[tuple]) -> Iterator[str]:
+    """A temporary table holding ``rows``, dropped on the way out: thousands of
+    references are then resolved by one join in the database instead of reading every
+    candidate row into Python. ``columns`` is the column list of CREATE TABLE."""
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({columns})")
+    try:
+        count = columns.count(",") + 1
+        marker = _MARKERS.get(conn.dialect.paramstyle)
+        if marker is None:
+            keys = [f"p{i}" for i in range(count)]
+            conn.execute(
+                text(f"INSERT INTO {name} VALUES ({', '.join(':' + k for k in keys)})"),
+                [dict(zip(keys, row, strict=True)) for row in rows],
+            )
+        elif rows:
+            conn.exec_driver_sql(f"INSERT INTO {name} VALUES ({', '.join([marker] * count)})", rows)
+        yield name
+    finally:
+        # (in a failed PostgreSQL transaction the DROP fails too: the rollback drops it)
+        with suppress(DBAPIError):
+            conn.exec_driver_sql(f"DROP TABLE {name}")

@@ -260,7 +260,8 @@ def test_strict_refuses_a_file_in_a_folder_whole_and_imports_the_rest(sqlite_ws,
 def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count(ws, db_url):
     """The files are read before the write lock is taken: a colleague's write commits in
     the meantime (a lock held would make it give up at once: lock_wait 0), and what it
-    added is still checked as a duplicate by the import."""
+    added is still checked as a duplicate by the import (which, seeing documents came
+    meanwhile, checks again under the lock: the file is read a second time)."""
     from coder.services.workspace import Workspace
 
     file = shared_file("references", "ris", "asreview_embase.ris")
@@ -269,7 +270,7 @@ def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count
     written: list[int] = []
 
     def meanwhile(done: int, total: int, name: str) -> None:
-        if name:  # as the file begins to be read
+        if name and not written:  # as the file begins to be read the first time
             (theirs,) = import_files(other, [file])
             written.append(theirs.added)
 
@@ -279,6 +280,32 @@ def test_another_coder_writes_while_an_import_is_read_and_duplicates_still_count
         other.close()
     assert written == [6]
     assert (summary.added, summary.exact_duplicates) == (0, 6)
+    assert history.verify(ws).ok
+
+
+def test_a_colleague_coding_meanwhile_does_not_make_the_import_read_again(ws, db_url):
+    """Only documents coming or going make the import check again: a code added while
+    the file is read leaves the rows made before the lock as they are."""
+    from coder.core.model import Code
+    from coder.services.codes import create_code
+    from coder.services.workspace import Workspace
+
+    file = shared_file("references", "ris", "asreview_embase.ris")
+    other = Workspace.open(db_url, "bob")
+    other.db.lock_wait = 0
+    begun: list[str] = []
+
+    def meanwhile(done: int, total: int, name: str) -> None:
+        if name:
+            begun.append(name)
+            create_code(other, Code(name=f"meanwhile {len(begun)}"))
+
+    try:
+        (summary,) = import_files(ws, [file], file_progress=meanwhile)
+    finally:
+        other.close()
+    assert begun == [file.name]
+    assert summary.added == 6
     assert history.verify(ws).ok
 
 

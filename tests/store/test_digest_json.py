@@ -43,3 +43,42 @@ def test_digest_values_is_the_canonical_digest() -> None:
         assert audit.digest_values(doc, segments) == expected
         assert audit.digest_values(doc, [list(s) for s in segments]) == expected
     assert audit.digest_values([], []) == hashlib.sha256(b"[[],[]]").hexdigest()
+
+
+def test_rows_are_written_as_canonical_writes_them() -> None:
+    """The audit event of a bulk action is written the fast way (orjson); the exported
+    trail re-writes it with json, and the two must be the same bytes."""
+    rng = random.Random(11)
+    odd = [*ODD, "😀 astral", "\ufeffbom", "\x08\x0c\r", "K\u00e4se", "zz", "Zz", "ä"]
+    for n in range(500):
+        rows = {
+            f"coding:{rng.randint(1, 10**9)}": {
+                "id": n,
+                "memo": "".join(rng.choice(odd) for _ in range(rng.randint(0, 5))),
+                "coder_id": -n,
+                "flag": rng.random() < 0.5,
+                "gone": None,
+                rng.choice(odd): 2**62,
+            }
+            for _ in range(rng.randint(0, 4))
+        }
+        rows[f"memo:{n}"] = None
+        assert audit.canonical_rows({"rows": rows}) == audit.canonical({"rows": rows})
+
+
+def test_what_orjson_refuses_goes_the_json_way() -> None:
+    for value in ({"big": 2**70}, {"lone": "\ud800"}):
+        assert audit.canonical_rows(value) == audit.canonical(value)
+
+
+def test_an_event_after_is_its_canonical_json() -> None:
+    from coder.store.db import _after_text
+
+    rows = {"coding:2": {"id": 2, "memo": "é"}, "coding:1": None}
+    for coders, info in (({}, {}), ({"1": "alice"}, {}), ({"1": "bo"}, {"n": [1, "x"]})):
+        whole: dict = {"rows": rows}
+        if coders:
+            whole["coders"] = coders
+        if info:
+            whole["info"] = info
+        assert _after_text(coders, info, rows) == audit.canonical(whole)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import orjson
 
 from coder.core.model import (
     AuditEvent,
@@ -91,10 +94,19 @@ def to_code(row: CodeRow, names: dict[int, str]) -> Code:
     )
 
 
+def _rows_json(text: str) -> Any:
+    """An event's rows: orjson reads a 30,000-row undo several times faster than json;
+    what it refuses (an integer past 64 bits) the json module reads as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def to_event(row: AuditEventRow) -> AuditEvent:
     return AuditEvent(
         row.seq, row.time, row.coder, row.action, row.target,
-        json.loads(row.before), json.loads(row.after), row.prev_hash, row.hash,
+        _rows_json(row.before), _rows_json(row.after), row.prev_hash, row.hash,
     )  # fmt: skip
 
 
