@@ -10,7 +10,8 @@ count is not text a user typed). Every CSV writer of coder goes through ``writer
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter, methodcaller
 from typing import IO, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,11 +24,20 @@ def neutralise(value: object) -> object:
     return value
 
 
-class SafeWriter:
-    """``csv.writer`` whose rows are neutralised cell by cell."""
+_FORMULA = methodcaller("startswith", FORMULA_STARTS)
 
-    def __init__(self, fileobj: IO[str], **kwargs: Any) -> None:
+
+class SafeWriter:
+    """``csv.writer`` whose rows are neutralised cell by cell. ``text_columns``: the
+    positions that always hold text, when the caller knows them; a row is then checked
+    by C calls alone (``itemgetter``, ``map``, ``any``) and only a row with a formula-like
+    text is neutralised cell by cell (an export of 30,000 codings checks 270,000 texts)."""
+
+    def __init__(
+        self, fileobj: IO[str], text_columns: Sequence[int] | None = None, **kwargs: Any
+    ) -> None:
         self._writer = csv.writer(fileobj, **kwargs)
+        self._texts = itemgetter(*text_columns) if text_columns else None
 
     # ``neutralise`` inlined: an export of 30,000 codings checks 360,000 cells.
     def writerow(self, row: Iterable[object]) -> None:
@@ -36,12 +46,28 @@ class SafeWriter:
         )
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        if self._texts is not None:
+            self._writer.writerows(self._checked(rows, self._texts))  # type: ignore[arg-type]
+            return
         starts = FORMULA_STARTS
         self._writer.writerows(
             ["'" + v if isinstance(v, str) and v.startswith(starts) else v for v in row]
             for row in rows
         )
 
+    def _checked(self, rows: Iterable[Any], texts: itemgetter) -> Iterator[Iterable[object]]:
+        starts = FORMULA_STARTS
+        for row in rows:
+            try:
+                plain = not any(map(_FORMULA, texts(row)))
+            except AttributeError:  # not text after all (None): checked cell by cell
+                plain = False
+            if not plain:
+                row = ["'" + v if isinstance(v, str) and v.startswith(starts) else v for v in row]
+            yield row
 
-def writer(fileobj: IO[str], **kwargs: Any) -> SafeWriter:
-    return SafeWriter(fileobj, **kwargs)
+
+def writer(
+    fileobj: IO[str], text_columns: Sequence[int] | None = None, **kwargs: Any
+) -> SafeWriter:
+    return SafeWriter(fileobj, text_columns, **kwargs)

@@ -108,3 +108,12 @@ def test_xlsx_keeps_text(hostile, fn):
                     assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
                     seen.add(cell.value)
     assert HOSTILE["code"] in seen
+
+
+def test_text_columns_are_checked_by_row_and_a_none_falls_back_to_cells() -> None:
+    from coder.formats.csvsafe import writer
+
+    out = io.StringIO()
+    w = writer(out, (0, 2), lineterminator="\n")
+    w.writerows([["plain", -1, "text"], ["ok", 2, "=1+1"], [None, -3, "@x"], ["a", 4, "b"]])
+    assert out.getvalue().splitlines() == ["plain,-1,text", "ok,2,'=1+1", ",-3,'@x", "a,4,b"]
