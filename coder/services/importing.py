@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from coder.core.citekeys import ascii_fold, base_key, unique_key
 from coder.core.dedup import DedupEntry, DuplicateIndex, entry_for, first_author
@@ -42,10 +42,7 @@ from coder.services.coding import CONTEXT_CHARS
 from coder.services.workspace import ServiceError, Workspace
 from coder.store import audit, bulk
 from coder.store.audit import json_string as _js
-from coder.store.db import Tx
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
+from coder.store.db import Session, Tx
 
 SEGMENT_MODES = ("sentence", "section", "paragraph", "whole", "turn")
 BATCH = 250

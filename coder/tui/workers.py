@@ -57,12 +57,22 @@ def read_then_show(
             data = read()
         except USER_ERRORS as error:
             if not worker.is_cancelled:
-                node.app.call_from_thread(report, error)
+                node.app.call_from_thread(_while_shown, node, worker, report, error)
             return
         if not worker.is_cancelled:
-            node.app.call_from_thread(show, data)
+            node.app.call_from_thread(_while_shown, node, worker, show, data)
 
     return node.run_worker(run, thread=True, exclusive=True, group=group, name=group)
+
+
+def _while_shown(
+    node: DOMNode, worker: Worker | None, show: Callable[[T], object], data: T
+) -> None:
+    """``show(data)`` on the app's thread, unless the read went stale on its way there or
+    the node has left the screen (the app quitting while a read was in flight: its panes
+    are being taken down, and showing into them would end the app with an error)."""
+    if (worker is None or not worker.is_cancelled) and node.is_attached:
+        show(data)
 
 
 def not_saved(what: str, error: BaseException) -> str:
@@ -101,7 +111,8 @@ def write_then_show(
         except USER_ERRORS as error:
             node.app.call_from_thread(fail, error)
             return
-        node.app.call_from_thread(show, result)
+        # (stored: if the app has begun to quit meanwhile, there is nothing to redraw)
+        node.app.call_from_thread(_while_shown, node, None, show, result)
 
     return node.run_worker(run, thread=True, group="writes", name=f"write {what}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -86,6 +87,17 @@ async def steady(pilot) -> None:
 def screen_text(app) -> str:
     """The screen as plain text, row by row (what a user reads, without colours)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def shows(pilot, text: str, within: float = 5.0) -> bool:
+    """Whether ``text`` is on the screen within ``within`` seconds: a huge document is
+    drawn a little after the key that scrolled it, later still on a busy machine."""
+    deadline = time.monotonic() + within
+    while text not in screen_text(pilot.app):
+        if time.monotonic() > deadline:
+            return False
+        await pilot.pause(0.05)
+    return True
 
 
 def notices(app) -> list[str]:
