@@ -209,6 +209,13 @@ def code_counts(ws: Workspace, coder_ids: list[int] | None = None) -> list[CodeC
         return q.code_counts(session, ws.project.id, coder_ids=coder_ids)
 
 
+def coded_segments_of(ws: Workspace, code: str, coder_ids: list[int] | None = None) -> int:
+    """The segments coded with ``code`` (of ``coder_ids`` only, if given), as
+    ``code_counts`` counts them: what phase 2 shows after an apply or a removal."""
+    with ws.read() as session:
+        return q.coded_segments_of(session, ws.project.id, code, coder_ids=coder_ids)
+
+
 def coded_texts(ws: Workspace, coder_ids: list[int] | None = None) -> list[tuple[str, str]]:
     """(code, coded text) of the codings of ``coder_ids`` (everyone's if None): what the
     coding phase's learned suggestions start from."""

@@ -521,3 +521,53 @@ def test_quitting_waits_for_the_verdict_of_a_coding_still_being_written(
 def _span(ws, ordinal: int) -> tuple[int, int]:
     unit = units(ws, FIRST)[ordinal - 1]
     return unit.start, unit.end
+
+
+def _shown_counts(app) -> tuple[int, str]:
+    """What phase 2 shows for 'forms of peer support' (the codebook tree's figure) and
+    the stepper's phase-2 text."""
+    from coder.tui.shell import PhaseStepper
+
+    panel = app.query_one(CodebookPanel)
+    return panel.counts.get("forms of peer support", 0), app.query_one(PhaseStepper).text_of(2)
+
+
+def _service_counts(ws) -> tuple[int, str]:
+    """The same two figures as the services count them."""
+    from coder.services import views
+
+    (count,) = [c for c in views.code_counts(ws) if c.code.name == "forms of peer support"]
+    coded = views.phase_counts(ws, ws.coder_id()).coded
+    return count.segments, f"{coded}/{views.count_totals(ws).segments} segments"
+
+
+def _same(app, ws) -> tuple[int, str]:
+    """The shown figures, asserted equal to the services' (the stepper's text ends with
+    the count), returned for the caller's expectations."""
+    (shown, step), (count, coded) = _shown_counts(app), _service_counts(ws)
+    assert shown == count and step.endswith(" " + coded), (shown, step, count, coded)
+    return count, coded
+
+
+def test_apply_remove_and_undo_show_the_services_counts_without_a_reload(demo_ws):
+    """One truth: after each write phase 2 shows the count the services give (bob already
+    coded the segment, so alice's coding adds no coded segment to the code)."""
+    apply_code(as_coder(demo_ws, "bob"), f"{FIRST}:1", "forms of peer support")
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        assert phase(pilot.app).counts["forms of peer support"] == 1
+        await press(pilot, "enter")  # apply
+        assert _same(pilot.app, demo_ws) == (1, "1/133 segments")
+        await press(pilot, "v", "l", "enter")  # a sub-span: one more coded segment
+        await press(pilot, *"forms of peer", "enter")
+        await settle(pilot)
+        assert _same(pilot.app, demo_ws) == (2, "1/133 segments")
+        await press(pilot, "ctrl+z")  # undo the span
+        assert _same(pilot.app, demo_ws) == (1, "1/133 segments")
+        await press(pilot, "x")  # remove alice's coding: bob's stays
+        assert _same(pilot.app, demo_ws) == (1, "0/133 segments")
+        await press(pilot, "ctrl+z")  # undo the removal
+        assert _same(pilot.app, demo_ws) == (1, "1/133 segments")
+
+    drive(make_app(demo_ws), steps)

@@ -43,6 +43,7 @@ from coder.store.queries.codes import (
     code_name,
     code_row,
     code_rows,
+    coded_segments_of,
     codes,
     next_code_order,
 )
@@ -180,6 +181,7 @@ __all__ = [
     "codes",
     "CodeCount",
     "code_counts",
+    "coded_segments_of",
     "code_name",
     "children_of",
     "next_code_order",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
@@ -53,6 +54,27 @@ def code_counts(
     include_inactive: bool = False,
 ) -> list[CodeCount]:
     """Codes in codebook order with how often they are used (one grouped query)."""
+    counts = {r[0]: r[1:] for r in session.exec(_usage(project_id, coder_ids))}
+    return [
+        CodeCount(c, *counts.get(c.id, (0, 0, 0)))
+        for c in codes(session, project_id, include_inactive=include_inactive)
+    ]
+
+
+def coded_segments_of(
+    session: Session, project_id: int, name: str, coder_ids: Sequence[int] | None = None
+) -> int:
+    """One code's coded segments, counted by the very query ``code_counts`` runs for
+    all of them (phase 2 shows it after each apply or removal: one truth, one small read)."""
+    row = code_row(session, project_id, name)
+    if row is None:
+        return 0
+    found = session.exec(_usage(project_id, coder_ids).where(CodingRow.code_id == row.id)).first()
+    return found[2] if found else 0
+
+
+def _usage(project_id: int, coder_ids: Sequence[int] | None) -> Any:
+    """Codings, coded segments (a passage two coders coded is one) and documents per code."""
     query = (
         select(
             CodingRow.code_id,
@@ -66,11 +88,7 @@ def code_counts(
     )
     if coder_ids is not None:
         query = query.where(col(CodingRow.coder_id).in_(coder_ids))
-    counts = {r[0]: r[1:] for r in session.exec(query)}
-    return [
-        CodeCount(c, *counts.get(c.id, (0, 0, 0)))
-        for c in codes(session, project_id, include_inactive=include_inactive)
-    ]
+    return query
 
 
 def code_name(session: Session, code_id: int) -> str | None:

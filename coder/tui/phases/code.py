@@ -434,13 +434,19 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         ref = ref or self.target()
         if ref is None:
             return False
-        text, selection = self._ref_text(ref), self.selection
+        text, selection, coders = self._ref_text(ref), self.selection, self._coder_filter()
 
-        def stored(added: object) -> None:
+        def write() -> tuple[object, int]:
+            # The count is read back, not added to: another coder may hold the same
+            # passage (no new coded segment), and the service's count is the one truth.
+            added = apply_code(self.ws, ref, code)
+            return added, views.coded_segments_of(self.ws, code, coders)
+
+        def stored(result: tuple[object, int]) -> None:
+            added, count = result
+            self.show_count(code, count)
             if added:
                 self.examples.add(code, text)
-                self.counts[code] = self.counts.get(code, 0) + 1
-                self.panel.set_count(code, self.counts[code])
             else:
                 self.notify(f"{code!r} is already on {ref}", severity="warning", markup=False)
             if self.selection == selection:  # not a selection made since
@@ -450,10 +456,13 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
             self._show(scroll=False)
             self.post_message(DataChanged(refresh_phase=False))
 
-        write_then_show(
-            self, lambda: apply_code(self.ws, ref, code), stored, what=f"{code!r} on {ref}"
-        )
+        write_then_show(self, write, stored, what=f"{code!r} on {ref}")
         return True
+
+    def show_count(self, code: str, count: int) -> None:
+        """Show ``code``'s count as the services counted it after a write."""
+        self.counts[code] = count
+        self.panel.set_count(code, count)
 
     def action_apply(self) -> None:
         if self.selection is not None:

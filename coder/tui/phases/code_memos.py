@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from coder.core.model import Coding, SegmentKind
+from coder.services import views
 from coder.services.coding import UnitRef, remove_code, set_coding_memo
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
@@ -23,27 +24,26 @@ if TYPE_CHECKING:
 
     from coder.services.views import DocView
     from coder.services.workspace import Workspace
-    from coder.tui.widgets.codebook import CodebookPanel
 
 
 class OwnCodings:
     """Mixin of ``CodePhase``: remove (x) and memo (m) on the coder's own codings.
 
     The host provides the open document (``view``), the codings here (``_here``), their
-    display line (``_coding_line``), the code counts and panel, and the redraw helpers."""
+    display line (``_coding_line``), the coder filter and ``show_count`` (the code's count
+    as the services give it), and the redraw helpers."""
 
     if TYPE_CHECKING:
         ws: Workspace
         view: DocView | None
-        counts: dict[str, int]
         app: App[None]
 
-        @property
-        def panel(self) -> CodebookPanel: ...
         def _here(self) -> list[Coding]: ...
         def _coding_line(self, coding: Coding) -> Text: ...
         def _reload_codings(self) -> None: ...
         def _forget_example(self, code: str, text: str) -> None: ...
+        def _coder_filter(self) -> list[int] | None: ...
+        def show_count(self, code: str, count: int) -> None: ...
         def _show(self, scroll: bool = True) -> None: ...
         def notify(
             self,
@@ -86,19 +86,23 @@ class OwnCodings:
     def _remove(self, coding: Coding) -> None:
         """Remove in a worker (the key returns at once); a removal that cannot be stored
         is reported as not saved and the coding stays on screen, as it stays stored."""
-        ref = self._ref_of(coding)
+        ref, coders = self._ref_of(coding), self._coder_filter()
 
-        def removed(_: object) -> None:
+        def write() -> int:
+            # Read back, not subtracted: another coder's coding of the passage stays.
+            remove_code(self.ws, ref, coding.code)
+            return views.coded_segments_of(self.ws, coding.code, coders)
+
+        def removed(count: int) -> None:
             self._forget_example(coding.code, coding.text)
-            self.counts[coding.code] = max(0, self.counts.get(coding.code, 0) - 1)
-            self.panel.set_count(coding.code, self.counts[coding.code])
+            self.show_count(coding.code, count)
             self._reload_codings()
             self._show(scroll=False)
             self.post_message(DataChanged(refresh_phase=False))
 
         write_then_show(
             self,  # type: ignore[arg-type]
-            lambda: remove_code(self.ws, ref, coding.code),  # type: ignore[arg-type]
+            write,
             removed,
             what=f"removing {coding.code!r} from {ref}",
         )
