@@ -25,6 +25,10 @@ def memo_add(
     kind: Annotated[
         str, typer.Option(help="journal, note, familiarisation or discussion.")
     ] = "journal",
+    phase: Annotated[
+        int | None,
+        typer.Option(help="The phase (1-6) you are in: kept with a journal entry."),
+    ] = None,
     db: DbOpt = None,
     coder: CoderOpt = None,
     project: ProjectOpt = None,
@@ -33,7 +37,7 @@ def memo_add(
     from coder.services.notes import add_memo
 
     with workspace(db, coder, project) as ws:
-        add_memo(ws, text, on, target, kind)
+        add_memo(ws, text, on, target, kind, phase)
         typer.echo("memo saved")
 
 
@@ -69,7 +73,7 @@ def memo_list(
                 "target": m.label if m.target_type != "project" else None,
                 "code": m.code,
                 "coder": m.coder,
-                "phase": memo_phase(m.kind, m.target_type),
+                "phase": memo_phase(m.kind, m.target_type, m.phase),
                 "created_at": m.created_at,
                 "updated_at": m.updated_at,
                 "text": m.text,
@@ -86,5 +90,8 @@ def memo_place(m: Memo) -> str:
     """What a memo is on, as the user names it: "coding gray2024:3 'us and them'"."""
     if m.kind == "coding":
         return f"coding memo on {m.label} {m.code!r}"
+    from coder.core.phases import phase_label
+
     where = f" {m.label or m.target}" if m.target else ""
-    return f"{m.kind} on {m.target_type}{where}"
+    place = f"{m.kind} on {m.target_type}{where}"
+    return f"{place} ({phase_label(m.phase)})" if m.kind == "journal" else place

@@ -64,6 +64,7 @@ class MemoInfo:
     text: str
     created_at: str
     updated_at: str
+    phase: int | None = None  # a journal entry's phase when written
 
 
 @dataclass(frozen=True)

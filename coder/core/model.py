@@ -295,6 +295,7 @@ class Memo:
     updated_at: str
     label: str | None = None  # the target as the user sees it: key, name, "key:3"
     code: str | None = None  # a coding memo's code (kind "coding": the memo on a coding row)
+    phase: int | None = None  # the phase stored with it (journal entries); see memo_phase
 
 
 @dataclass

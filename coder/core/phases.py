@@ -27,11 +27,20 @@ CODING_MEMO = "coding"
 """The kind of a memo written on a coding (phase 2's ``m``), kept on the coding itself."""
 
 
-def memo_phase(kind: str, target_type: str) -> int | None:
-    """The phase a memo belongs to, from what it is and what it is on: familiarisation
-    notes are phase 1; memos on codings and codes, and discussion notes on a disagreement,
-    phase 2; memos on themes phase 3 (where themes are made, reviewed in 4 and defined in
-    5). Journal entries are on the whole analysis: None (no phase is stored with them)."""
+def phase_label(phase: int | None) -> str:
+    """A stored phase as the lists show it: "phase 2 Code", or "no phase" (a journal
+    entry written before entries kept their phase)."""
+    return f"phase {phase} {PHASES[phase]}" if phase in PHASES else "no phase"
+
+
+def memo_phase(kind: str, target_type: str, stored: int | None = None) -> int | None:
+    """The phase a memo belongs to: the phase stored with it (a journal entry keeps the
+    phase the researcher was in when writing it), else from what it is and what it is on:
+    familiarisation notes are phase 1; memos on codings and codes, and discussion notes on
+    a disagreement, phase 2; memos on themes phase 3 (where themes are made, reviewed in 4
+    and defined in 5). A journal entry written before phases were stored: None."""
+    if stored is not None:
+        return stored
     if kind == "familiarisation":
         return 1
     if kind in (CODING_MEMO, "discussion") or target_type in ("coding", "code"):

@@ -381,6 +381,7 @@ class _Plan(MergePlan):
                     "text": memo.text,
                     "created_at": memo.created_at,
                     "updated_at": memo.updated_at,
+                    "phase": memo.phase,
                 }
             )
         self.tx.insert_many("memo", values)

@@ -45,17 +45,30 @@ def add_memo_in(
     target_type: str = "project",
     target: str | int | None = None,
     kind: str = "note",
+    phase: int | None = None,
 ) -> int:
     """``add_memo`` inside an open transaction, as ``tx.coder``."""
     text = text.strip()
     if not text:
         raise ServiceError("the memo is empty")
+    _check_phase(phase)
     target_id = _target_id(tx, project_id, target_type, target)
-    return _insert_memo(tx, project_id, target_type, target_id, kind, text).id
+    return _insert_memo(tx, project_id, target_type, target_id, kind, text, phase).id
+
+
+def _check_phase(phase: int | None) -> None:
+    if phase is not None and phase not in PHASES:
+        raise ServiceError(f"phases are numbered 1 to 6, not {phase}")
 
 
 def _insert_memo(
-    tx: Tx, project_id: int, target_type: str, target_id: int | None, kind: str, text: str
+    tx: Tx,
+    project_id: int,
+    target_type: str,
+    target_id: int | None,
+    kind: str,
+    text: str,
+    phase: int | None = None,
 ) -> MemoRow:
     return tx.insert(
         "memo",
@@ -67,6 +80,7 @@ def _insert_memo(
         text=text,
         created_at=tx.time,
         updated_at=tx.time,
+        phase=phase,
     )
 
 
@@ -76,12 +90,16 @@ def add_memo(
     target_type: str = "project",
     target: str | int | None = None,
     kind: str = "note",
+    phase: int | None = None,
 ) -> int:
-    """Append a new memo (the reflexive journal is kind "journal" on the project)."""
+    """Append a new memo (the reflexive journal is kind "journal" on the project).
+    ``phase``: the phase the researcher is in (the journal keeps it, so an entry can be
+    placed in a phase; other memos are placed by what they are on)."""
     if not text.strip():
         raise ServiceError("the memo is empty")
+    _check_phase(phase)
     with ws.write("memo.add", memo_target(kind, target_type, target)) as tx:
-        memo_id = add_memo_in(tx, ws.project.id, text, target_type, target, kind)
+        memo_id = add_memo_in(tx, ws.project.id, text, target_type, target, kind, phase)
         if target_type == "coding":  # "note on coding gray2024:3", not the internal id
             row = tx.get("memo", memo_id)
             label = q.target_label(tx.session, "coding", row.target_id)
@@ -186,7 +204,7 @@ def list_memos(
         if kind in (None, CODING_MEMO) and target_type in (None, "coding"):
             found += q.coding_memos(session, ws.project.id, limit=cap, search=search, coder=coder)
     if phase is not None:
-        found = [m for m in found if memo_phase(m.kind, m.target_type) == phase]
+        found = [m for m in found if memo_phase(m.kind, m.target_type, m.phase) == phase]
     found.sort(key=lambda m: (m.created_at, m.kind != CODING_MEMO, m.id), reverse=True)
     return found if limit is None else found[:limit]
 
@@ -198,5 +216,5 @@ def memo_coders(ws: Workspace) -> list[str]:
 
 def memo_phases(ws: Workspace) -> list[int]:
     """The phases the project's memos belong to, for a phase filter."""
-    phases = {memo_phase(m.kind, m.target_type) for m in list_memos(ws)}
+    phases = {memo_phase(m.kind, m.target_type, m.phase) for m in list_memos(ws)}
     return sorted(p for p in phases if p is not None)

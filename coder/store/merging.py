@@ -136,6 +136,7 @@ def memos_with_coders(session: Session, project_id: int) -> list[MemoInfo]:
             MemoRow.text,
             MemoRow.created_at,
             MemoRow.updated_at,
+            MemoRow.phase,
         )  # fmt: skip
         .join(CoderRow, CoderRow.id == MemoRow.coder_id)
         .where(MemoRow.project_id == project_id)

@@ -180,6 +180,7 @@ class MemoRow(SQLModel, table=True):
     text: str = Field(default="", sa_column=_text())
     created_at: str
     updated_at: str
+    phase: int | None = None  # a journal entry's phase when written (0010); else None
 
 
 class ReadMarkRow(SQLModel, table=True):

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from coder.core.model import Memo
+from coder.core.phases import phase_label
 from coder.services import views
 from coder.services.notes import add_memo
 from coder.services.workspace import Workspace
@@ -43,6 +44,7 @@ def entry_text(memo: Memo) -> Text:
     text.append(when(memo.created_at), style="bold")
     text.append("  ")
     text.append_text(one_line(memo.coder, style="dim"))
+    text.append(f"  {phase_label(memo.phase)}", style="dim")
     text.append("\n")
     text.append_text(literal(memo.text))
     return text
@@ -110,7 +112,7 @@ class JournalScreen(ModalScreen[None]):
         if not area.text.strip():
             self.notify("the entry is empty", severity="warning")
             return
-        ok, _ = attempt(self, add_memo, self.ws, area.text, "project", None, "journal")
+        ok, _ = attempt(self, self._add, area.text)
         if not ok:
             return
         area.load_text("")
@@ -118,12 +120,20 @@ class JournalScreen(ModalScreen[None]):
         self.show_entries()
         self.app.post_message(DataChanged(refresh_phase=False))
 
+    def _add(self, text: str) -> int:
+        """Add the entry with the phase the researcher is in (the app's visible phase), so
+        the memo browser and ``coder memo list --phase`` can place it."""
+        phase = getattr(self.app, "phase", None)
+        return add_memo(
+            self.ws, text, "project", None, "journal", phase if isinstance(phase, int) else None
+        )
+
     def action_close(self) -> None:
         """Esc keeps what was typed: a written entry is added before closing (if the store
         refuses it, the draft is kept for next time and the journal stays open)."""
         area = self.query_one(TextArea)
         if area.text.strip():
-            ok, _ = attempt(self, add_memo, self.ws, area.text, "project", None, "journal")
+            ok, _ = attempt(self, self._add, area.text)
             if not ok:
                 self._keep_draft(area.text)
                 return

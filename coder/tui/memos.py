@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static, TextArea
 
 from coder.core.model import Memo
-from coder.core.phases import CODING_MEMO, PHASES
+from coder.core.phases import CODING_MEMO, PHASES, phase_label
 from coder.services.coding import UnitRef, set_coding_memo
 from coder.services.notes import TARGETS, edit_memo, list_memos, memo_coders, memo_phases
 from coder.services.workspace import Workspace
@@ -35,9 +35,10 @@ ON = {"project": "journal", "document": "document", "code": "code", "theme": "th
 
 
 def memo_place(memo: Memo) -> str:
-    """What a memo is on, as the user knows it: "journal", "code: us and them", "gray2024:3"."""
+    """What a memo is on, as the user knows it: "journal, phase 2 Code" (the phase it was
+    written in), "code: us and them", "gray2024:3"."""
     if memo.target_type == "project":
-        return "journal"
+        return f"journal, {phase_label(memo.phase)}" if memo.kind == "journal" else "journal"
     place = f"{ON.get(memo.target_type, memo.target_type)}: {memo.label or memo.target or '?'}"
     return f"{place} ({memo.code})" if memo.kind == CODING_MEMO else place
 

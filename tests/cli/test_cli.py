@@ -115,7 +115,6 @@ def test_memo_list_includes_coding_memos_by_kind_phase_and_coder(project):
         "--kind", "familiarisation")  # fmt: skip
     text = run("memo", "list")
     assert f"bob  coding memo on {key}:1 'us and them': the gap" in text
-    assert "journal on project: my ward years shape this" in text
     coding = json.loads(run("memo", "list", "--kind", "coding", "--json"))
     assert coding == [
         {"kind": "coding", "on": "coding", "target": f"{key}:1", "code": "us and them",
@@ -129,6 +128,16 @@ def test_memo_list_includes_coding_memos_by_kind_phase_and_coder(project):
         "coding"
     ]
     assert json.loads(run("memo", "list", "--kind", "journal", "--json"))[0]["target"] is None
+    assert "journal on project (no phase): my ward years shape this" in text
+    run("memo", "add", "codes feel thin", "--phase", "2")
+    assert "journal on project (phase 2 Code): codes feel thin" in run("memo", "list")
+    assert [m["text"] for m in json.loads(run("memo", "list", "--phase", "2", "--json"))] == [
+        "codes feel thin",
+        "the gap",
+    ]
+    assert run("memo", "add", "x", "--phase", "9", code=2).startswith(
+        "coder: phases are numbered 1 to 6, not 9"
+    )
     assert run("memo", "list", "--kind", "jotting", code=2).startswith(
         "coder: unknown memo kind 'jotting'"
     )

@@ -230,6 +230,42 @@ def test_memos_read_marks_and_phases(ws, keys):
     assert history.verify(ws).ok
 
 
+def test_a_journal_entry_keeps_its_phase_through_the_trail_undo_and_filters(ws, keys):
+    """A journal entry is on the whole analysis: the phase it was written in is stored
+    with it (0010), recorded in the audit trail like any column, and places it in the
+    phase filter; an entry without one (written before) stays "no phase"."""
+    from coder.services.history import redo, undo
+
+    notes.add_memo(ws, "Written before phases were kept.", kind="journal")
+    memo_id = notes.add_memo(ws, "Codes feel too descriptive.", kind="journal", phase=2)
+    notes.add_memo(ws, "A note on the code.", "code", "us and them")  # phase 2 by its target
+    by_phase = {m.text: m.phase for m in notes.list_memos(ws, kind="journal")}
+    assert by_phase == {
+        "Written before phases were kept.": None,
+        "Codes feel too descriptive.": 2,
+    }
+    assert sorted(m.text for m in notes.list_memos(ws, phase=2)) == [
+        "A note on the code.",
+        "Codes feel too descriptive.",
+    ]
+    assert notes.list_memos(ws, phase=1) == []
+    assert notes.memo_phases(ws) == [2]
+    with ws.read() as s:
+        events = q.audit_events(s, ws.project.id, action="memo.add")
+    (row,) = [
+        e.after["rows"][f"memo:{memo_id}"] for e in events if f"memo:{memo_id}" in e.after["rows"]
+    ]
+    assert row["phase"] == 2
+    undo(ws)
+    undo(ws)
+    assert [m.text for m in notes.list_memos(ws, phase=2)] == []
+    redo(ws)
+    assert [m.phase for m in notes.list_memos(ws, kind="journal")] == [2, None]
+    with pytest.raises(ServiceError, match="phases are numbered 1 to 6, not 7"):
+        notes.add_memo(ws, "x", kind="journal", phase=7)
+    assert history.verify(ws).ok
+
+
 def test_search_and_code(ws, keys):
     from coder.services.search import search_segments
 

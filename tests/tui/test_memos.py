@@ -34,7 +34,7 @@ def test_browse_filter_search_edit_and_jump(demo_ws):
         assert isinstance(screen, MemoScreen) and len(screen.memos) == 4
         table = screen.query_one("#memo-table", DataTable)
         places = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
-        assert {"journal", "document: faulkner2012", "coded passage: gray2024:3",
+        assert {"journal, no phase", "document: faulkner2012", "coded passage: gray2024:3",
                 "code: us and them"} == places  # fmt: skip
         await press(pilot, "o")  # alice
         assert "bob thinks the code is too broad" not in memo_texts(screen)

@@ -121,12 +121,14 @@ def test_journal_adds_entries_newest_first_from_any_phase(demo_ws):
         await press(pilot, "ctrl+s")
         text = screen_text(pilot.app)
         assert text.index("[bold]later[/]") < text.index("first thought")
+        assert "phase 2 Code" in text and "phase 1 Familiarise" in text
         await press(pilot, "escape")
 
     drive(make_app(demo_ws), steps)
     with demo_ws.read() as session:
         entries = q.memos(session, demo_ws.project.id, target_type="project", kind="journal")
     assert [m.text for m in entries] == ["[bold]later[/]", "first thought\nsecond line"]
+    assert [m.phase for m in entries] == [2, 1]  # the phase each was written in
     assert all(m.coder == "alice" for m in entries)
 
 

@@ -63,6 +63,7 @@ def memos(
             m.created_at,
             m.updated_at,
             labels.get((m.target_type, m.target_id)),
+            phase=m.phase,
         )
         for m, name in rows
     ]
