@@ -54,6 +54,25 @@ def test_small_terminal_keeps_rows_to_work_with(coded_demo):  # noqa: F811
     drive(make_app(coded_demo), steps, size=SMALL)
 
 
+def test_80x24_shows_the_codebook_and_whole_theme_names(coded_demo):  # noqa: F811
+    """Phase 2 keeps ten rows of codebook tree (it had three beside the suggestions), and
+    Review's theme list takes the whole width over the extracts, so names are whole."""
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        tree = pilot.app.query_one("#codebook CodeTree")
+        assert tree.size.height >= 10
+        assert "Suggestions (1-9)" in screen_text(pilot.app)
+        await press(pilot, "f5")
+        await steady(pilot)
+        text = screen_text(pilot.app)
+        for name in ("Bridging the us-and-them divide", "The peer worker in the middle"):
+            assert name in text
+        assert pilot.app.query_one("#review-extracts", ExtractTable).size.height >= 5
+
+    drive(make_app(coded_demo), steps, size=SMALL)
+
+
 def test_a_big_terminal_has_no_size_classes(coded_demo):  # noqa: F811
     async def steps(pilot) -> None:
         assert not pilot.app.has_class("-short") and not pilot.app.has_class("-narrow")
@@ -64,14 +83,16 @@ def test_a_big_terminal_has_no_size_classes(coded_demo):  # noqa: F811
 
 
 def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
+    """At 80 columns the theme list sits over the extracts; w gives them its rows."""
+
     async def steps(pilot) -> None:
         await press(pilot, "f5")
         pane = pilot.app.query_one("#review-themes-pane")
         extracts = pilot.app.query_one("#review-extracts", ExtractTable)
-        narrow = extracts.size.width
+        short = extracts.size.height
         pilot.app.query_one("#review-themes").focus()
         await press(pilot, "w")
-        assert not pane.display and extracts.size.width > narrow + 20
+        assert not pane.display and extracts.size.height >= short + 6
         assert pilot.app.focused is extracts
         await press(pilot, "w")
         assert pane.display
