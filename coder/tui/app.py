@@ -41,6 +41,8 @@ from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader
 from coder.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:  # the first frame goes out before these are imported
+    from textual.geometry import Size
+
     from coder.services.views import Totals
     from coder.services.workspace import Workspace
     from coder.tui.deferred import Opened
@@ -327,13 +329,15 @@ class CoderApp(App[None]):
         self.refresh_progress(recount=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._size_classes()
+        # The event's size: this handler runs before Textual's own records the new size,
+        # so ``self.size`` is still the old one (growing to 200x60 kept the 80x24 layout).
+        self._size_classes(event.size)
 
-    def _size_classes(self) -> None:
+    def _size_classes(self, size: Size | None = None) -> None:
         """``-short`` and ``-narrow`` on the app below SHORT rows and NARROW columns: the
         phases' CSS collapses secondary panes under them, so every phase stays usable on
         an 80x24 terminal (the default of many SSH sessions)."""
-        width, height = self.size
+        width, height = size or self.size
         self.set_class(height < SHORT, "-short")
         self.set_class(width < NARROW, "-narrow")
 

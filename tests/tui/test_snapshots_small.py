@@ -82,6 +82,23 @@ def test_a_big_terminal_has_no_size_classes(coded_demo):  # noqa: F811
     drive(make_app(coded_demo), steps, size=(140, 45))
 
 
+def test_resizing_the_terminal_changes_the_layout_both_ways(coded_demo):  # noqa: F811
+    """Growing an 80x24 terminal to 200x60 gives the big layout (the size classes were
+    computed from the size before the resize, so the small layout stayed), and back."""
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f5")
+        await pilot.resize_terminal(*LARGE)
+        await steady(pilot)
+        assert not pilot.app.has_class("-short") and not pilot.app.has_class("-narrow")
+        assert pilot.app.query_one("#review-themes-pane").size.height > 40  # side by side
+        await pilot.resize_terminal(*SMALL)
+        await steady(pilot)
+        assert pilot.app.has_class("-short") and pilot.app.has_class("-narrow")
+
+    drive(make_app(coded_demo), steps, size=SMALL)
+
+
 def test_w_gives_review_one_pane(coded_demo):  # noqa: F811
     """At 80 columns the theme list sits over the extracts; w gives them its rows."""
 
