@@ -66,11 +66,14 @@ def count_totals(ws: Workspace) -> Totals:
 def phase_counts(ws: Workspace, coder_id: int | None) -> PhaseCounts:
     pid = ws.project.id
     with ws.read() as session:
+        # Three statements, each an aggregate in SQL: the per-coder counts in one, then
+        # the themes by status and the phases' marks (grouped; a few rows each).
+        counts = q.progress_counts(session, pid, coder_id)
         return PhaseCounts(
-            read=q.count_read(session, pid, coder_id) if coder_id is not None else 0,
-            coded=q.count_coded_segments(session, pid, coder_id) if coder_id is not None else 0,
+            read=counts.read,
+            coded=counts.coded,
             theme_statuses=q.theme_status_counts(session, pid),
-            unassigned_codes=q.count_unassigned_codes(session, pid),
+            unassigned_codes=counts.unassigned,
             marked=q.phase_statuses(session, pid),
         )
 

@@ -266,6 +266,43 @@ def test_a_journal_entry_keeps_its_phase_through_the_trail_undo_and_filters(ws, 
     assert history.verify(ws).ok
 
 
+def test_the_steppers_one_statement_counts_as_each_count_does(ws, keys):
+    """``progress_counts`` (one statement for the stepper) gives what ``count_read``,
+    ``count_coded_segments`` and ``count_unassigned_codes`` give: two coders on one unit
+    count once per coder, a span is not a reading unit, a record set aside is out."""
+    from coder.services.screening import exclude
+
+    bob = as_coder(ws, "bob")
+    apply_code(ws, "gray2024:1", "us and them")
+    apply_code(ws, "gray2024:1", "tread carefully")  # the same unit again: still one
+    apply_code(bob, "gray2024:1", "us and them")
+    apply_code(ws, UnitRef("gray2024", start=0, end=5), "risk")  # a span
+    apply_code(ws, "doe2019:2", "risk")
+    apply_code(bob, "doe2019:1", "risk")
+    notes.mark_read(ws, "gray2024")
+    notes.mark_read(ws, "doe2019")
+    themes.create_theme(ws, "Us and them", codes=["us and them"])
+
+    def both(coder_id: int | None) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        with ws.read() as s:
+            pid = ws.project.id
+            each = (
+                q.count_read(s, pid, coder_id) if coder_id is not None else 0,
+                q.count_coded_segments(s, pid, coder_id) if coder_id is not None else 0,
+                q.count_unassigned_codes(s, pid),
+            )
+            return each, tuple(q.progress_counts(s, pid, coder_id))
+
+    with ws.read() as s:
+        alice_id, bob_id = q.coder_id(s, "alice"), q.coder_id(s, "bob")
+    assert both(alice_id) == ((2, 2, 2), (2, 2, 2))
+    assert both(bob_id) == ((0, 2, 2), (0, 2, 2))
+    assert both(None) == ((0, 0, 2), (0, 0, 2))
+    exclude(ws, ["doe2019"], note="off topic")
+    assert both(alice_id) == ((1, 1, 2), (1, 1, 2))
+    assert both(bob_id) == ((0, 1, 2), (0, 1, 2))
+
+
 def test_search_and_code(ws, keys):
     from coder.services.search import search_segments
 

@@ -101,11 +101,13 @@ from coder.store.queries.memos import (
     target_label,
 )
 from coder.store.queries.progress import (
+    ProgressCounts,
     count_read,
     document_coverage,
     next_uncoded,
     phase_status_row,
     phase_statuses,
+    progress_counts,
     read_mark,
     save_ui_state,
     ui_state,
@@ -237,6 +239,8 @@ __all__ = [
     "audit_actions",
     "count_audit_events",
     "count_read",
+    "ProgressCounts",
+    "progress_counts",
     "read_mark",
     "next_uncoded",
     "phase_status_row",

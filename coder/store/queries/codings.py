@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -25,6 +26,12 @@ from coder.store.tables import (
 
 
 def count_coded_segments(session: Session, project_id: int, coder_id: int | None = None) -> int:
+    return session.exec(coded_segments_query(project_id, coder_id)).one()
+
+
+def coded_segments_query(project_id: int, coder_id: int | None = None) -> Any:
+    """Reading units coded (by ``coder_id``, or by anyone), outside the records set aside:
+    phase 2's progress, as one COUNT (the stepper runs it inside ``progress_counts``)."""
     query = (
         select(func.count(func.distinct(CodingRow.segment_id)))
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
@@ -36,7 +43,7 @@ def count_coded_segments(session: Session, project_id: int, coder_id: int | None
     )
     if coder_id is not None:
         query = query.where(CodingRow.coder_id == coder_id)
-    return session.exec(query).one()
+    return query
 
 
 def coding_row(session: Session, segment_id: int, code_id: int, coder_id: int) -> CodingRow | None:

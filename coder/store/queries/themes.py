@@ -515,12 +515,18 @@ def theme_status_counts(session: Session, project_id: int) -> dict[str, int]:
 
 def count_unassigned_codes(session: Session, project_id: int) -> int:
     """Active codes in no live theme: the unassigned pile of phase 3."""
+    return session.exec(unassigned_codes_query(project_id)).one()
+
+
+def unassigned_codes_query(project_id: int) -> Any:
+    """``count_unassigned_codes`` as a statement (the stepper runs it inside
+    ``progress_counts``)."""
     linked = (
         select(ThemeCodeRow.code_id)
         .join(ThemeRow, ThemeRow.id == ThemeCodeRow.theme_id)
         .where(ThemeRow.project_id == project_id, ThemeRow.status != "discarded")
     )
-    return session.exec(
+    return (
         select(func.count())
         .select_from(CodeRow)
         .where(
@@ -528,4 +534,4 @@ def count_unassigned_codes(session: Session, project_id: int) -> int:
             CodeRow.status == "active",
             col(CodeRow.id).not_in(linked),
         )
-    ).one()
+    )
