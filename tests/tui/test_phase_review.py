@@ -393,3 +393,32 @@ def test_home_and_end_go_to_the_first_and_last_row(demo_ws):
             assert table.cursor_row == 0
 
     drive(Harness(demo_ws), steps)
+
+
+def test_a_status_change_while_the_project_is_held_waits_without_freezing(demo_ws, demo_db):
+    """Review's writes run in a write worker like phase 2's codings: keys are answered
+    while a colleague holds the project, and the change lands when it frees."""
+    import sqlite3
+
+    from tests.tui.test_coding import _writing
+
+    async def steps(pilot):
+        await press(pilot, "f5")
+        phase = phase_of(pilot)
+        holder = sqlite3.connect(demo_db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("s")
+            await pilot.press("down")  # handled while the status waits for the lock
+            await pilot.pause()
+            assert _writing(pilot.app)
+            assert phase.theme_name != BRIDGING
+            assert themes_by_name(demo_ws)[BRIDGING].status.value == "candidate"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+        assert themes_by_name(demo_ws)[BRIDGING].status.value == "reviewed"
+        assert f"{BRIDGING}: reviewed" in notices(pilot.app)
+
+    drive(make_app(demo_ws), steps)
