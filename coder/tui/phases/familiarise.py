@@ -10,6 +10,7 @@ audit trail with half-sentences).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,6 +32,7 @@ from coder.tui.widgets.exclude_dialog import ExcludeChoice, ExcludeScreen
 from coder.tui.widgets.reader import Block, TextReader
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.virtual_list import VirtualList
+from coder.tui.workers import write_then_show
 
 NOTE_KIND = "familiarisation"
 SEARCH_DELAY = 0.3
@@ -313,12 +315,27 @@ class FamiliarisePhase(Phase):
         item = self.doc_list.current
         if item is None:
             return
-        ok, _ = attempt(self, mark_read, self.ws, item.key, not item.read)
-        if not ok:
-            return
-        self._coder_id = self._coder_id or self.ws.coder_id()
-        self.doc_list.set_item(self.doc_list.cursor, replace(item, read=not item.read))
-        self.post_message(DataChanged(refresh_phase=False))
+        index = self.doc_list.cursor
+
+        def marked(_result: object) -> None:
+            self._coder_id = self._coder_id or self.ws.coder_id()
+            self._replace(index, replace(item, read=not item.read))
+            self.post_message(DataChanged(refresh_phase=False))
+
+        # In the write worker: a project another writer holds never freezes the reading.
+        what = f"the read mark of {item.key}"
+        write_then_show(
+            self, partial(mark_read, self.ws, item.key, not item.read), marked, what=what
+        )
+
+    def _replace(self, index: int, item: DocumentListItem) -> None:
+        """Show ``item`` in the row it was at when the key was pressed; if the list has
+        changed under it since (a reload), read the list again instead."""
+        there = self.doc_list.item_at(index)
+        if there is not None and there.key == item.key:
+            self.doc_list.set_item(index, item)
+        else:
+            self.doc_list.reload()
 
     def action_toggle_exclude(self) -> None:
         """Set the highlighted document aside (a reason picker first), or bring it back."""
@@ -326,11 +343,15 @@ class FamiliarisePhase(Phase):
         if item is None:
             return
         if item.excluded:
-            ok, _ = attempt(self, screening.include, self.ws, [item.key])
-            if ok:
-                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=False))
+            index = self.doc_list.cursor
+
+            def included(_result: object) -> None:
+                self._replace(index, replace(item, excluded=False))
                 self.app.notify(f"{item.key} is back in the analysis", markup=False)
                 self.post_message(DataChanged(refresh_phase=False, recount=True))
+
+            include = partial(screening.include, self.ws, [item.key])
+            write_then_show(self, include, included, what=f"bringing back {item.key}")
             return
         ok, reasons = attempt(self, screening.reasons, self.ws)
         if not ok:
