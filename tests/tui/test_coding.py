@@ -431,6 +431,35 @@ def test_apply_while_the_project_is_held_stays_responsive_and_stores_when_it_fre
     drive(make_app(demo_ws), steps)
 
 
+def test_undo_pressed_while_a_coding_waits_undoes_that_coding(demo_ws, demo_db):
+    """Writes land in the order the keys asked for them: an undo pressed while the
+    coding before it still waits for the project undoes that coding, not the action
+    before it (a code added here)."""
+    from coder.core.model import Code
+    from coder.services import history
+    from coder.services.codes import create_code
+
+    create_code(demo_ws, Code(name="earlier action"))
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        holder = hold_the_project(demo_db)
+        try:
+            await pilot.press("enter", "ctrl+z")
+            await pilot.pause()
+            assert writing(pilot.app)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+
+    drive(make_app(demo_ws), steps)
+    assert codings(demo_ws) == []
+    assert "earlier action" in [c.name for c in active_codes(demo_ws)]
+    undo, apply = history.log(demo_ws, limit=2)
+    assert (undo.action, apply.action) == ("undo", "code.apply")
+
+
 def test_a_coding_that_cannot_be_stored_is_reported_and_the_choice_kept(
     demo_ws, demo_db, monkeypatch
 ):

@@ -24,11 +24,11 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from coder.core.phases import PHASE_SLUGS
-from coder.services.errors import USER_ERRORS, Busy
+from coder.services.errors import USER_ERRORS
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.errors import show_error
-from coder.tui.workers import not_saved, read_then_show, write_then_show
+from coder.tui.workers import read_then_show, report_failure, write_then_show
 
 __all__ = ["FAILED", "Failed", "Key", "PaletteCommand", "Phase", "read_then_show"]
 
@@ -186,10 +186,7 @@ class Phase(Container):
                 then(result)
 
         def fail(error: Exception) -> None:
-            if isinstance(error, Busy):
-                self.notify(not_saved(what, error), severity="error", markup=False, timeout=15)
-            else:
-                self.show_error(error)
+            report_failure(self, what, error)
             if failed is not None:
                 failed()
 
