@@ -542,10 +542,20 @@ class CoderApp(App[None]):
 
     def set_phase_mark(self, status: str) -> None:
         more = deferred()
-        ok, _ = more.attempt(self, more.set_phase_status, self.ws, self.phase, status)
-        if ok:
-            self.notify(f"phase {self.phase} {PHASES[self.phase]}: {status}")
+        phase = self.phase
+
+        def marked(_result: object) -> None:
+            self.notify(f"phase {phase} {PHASES[phase]}: {status}")
             self.post_message(DataChanged(refresh_phase=False))
+
+        what = f"the mark of phase {phase}"
+        more.write_then_show(
+            self,
+            partial(more.set_phase_status, self.ws, phase, status),
+            marked,
+            what=what,
+            on_fail=partial(more.report_failure, self, what),
+        )
 
     # ---- palette ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ audit trail with half-sentences).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -22,6 +23,7 @@ from textual.widgets import Input, Static, TextArea
 from coder.core.model import Document
 from coder.services import screening, views
 from coder.services.notes import mark_read, set_note
+from coder.services.screening import ExclusionResult
 from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
@@ -357,9 +359,12 @@ class FamiliarisePhase(Phase):
         if not ok:
             return
 
+        index = self.doc_list.cursor
+
         def done(choice: ExcludeChoice | None) -> None:
-            if choice is not None and self._set_aside(choice, [item.key]):
-                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=True))
+            if choice is not None:
+                set_aside = partial(self._replace, index, replace(item, excluded=True))
+                self._set_aside(choice, [item.key], then=set_aside)
 
         self.app.push_screen(ExcludeScreen(f"Set aside {item.key}", reasons or []), done)
 
@@ -379,29 +384,36 @@ class FamiliarisePhase(Phase):
         title = f"Set aside {len(preview.changed)} documents matching {search!r}"
 
         def done(choice: ExcludeChoice | None) -> None:
-            if choice is not None and self._set_aside(choice, None, search):
-                self.doc_list.reload()
+            if choice is not None:
+                self._set_aside(choice, None, search, then=self.doc_list.reload)
 
         self.app.push_screen(ExcludeScreen(title, reasons or []), done)
 
     def _set_aside(
-        self, choice: ExcludeChoice, keys: list[str] | None, search: str | None = None
-    ) -> bool:
-        if choice.new_reason and choice.reason:
-            ok, _ = attempt(self, screening.add_reason, self.ws, choice.reason)
-            if not ok:
-                return False
-        if keys is not None:
-            ok, result = attempt(self, screening.exclude, self.ws, keys, choice.reason, choice.note)
-        else:
-            ok, result = attempt(
-                self, screening.exclude_matching, self.ws, search, choice.reason, choice.note
-            )
-        if not ok or result is None:
-            return False
-        self.app.notify(result.line("set aside"), markup=False)
-        self.post_message(DataChanged(refresh_phase=False, recount=True))
-        return True
+        self,
+        choice: ExcludeChoice,
+        keys: list[str] | None,
+        search: str | None = None,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        """Set documents aside (a new reason first, when one was typed) in the write
+        worker; ``then()`` once stored."""
+        ws = self.ws
+
+        def write() -> ExclusionResult:
+            if choice.new_reason and choice.reason:
+                screening.add_reason(ws, choice.reason)
+            if keys is not None:
+                return screening.exclude(ws, keys, choice.reason, choice.note)
+            return screening.exclude_matching(ws, search, choice.reason, choice.note)
+
+        def stored(result: ExclusionResult) -> None:
+            self.app.notify(result.line("set aside"), markup=False)
+            self.post_message(DataChanged(refresh_phase=False, recount=True))
+            if then is not None:
+                then()
+
+        write_then_show(self, write, stored, what="setting aside")
 
     def action_unread_only(self) -> None:
         self.unread_only = not self.unread_only
