@@ -40,6 +40,12 @@ class RowTable(DataTable):
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns()
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # The scroll bar takes columns from the content without a Resize: fit again once
+        # it is laid out, or the last column is pushed off (a race on a busy machine).
+        if self._grow is not None:
+            self.call_after_refresh(self._fit_columns)
+
     def add_row(self, *cells: Any, **kwargs: Any) -> RowKey:
         """A row, and (once per batch of rows) a new fit: counts size their own columns."""
         key = super().add_row(*cells, **kwargs)
