@@ -620,6 +620,11 @@ class _Importer:
         code_ids: dict[str, int] = {}
         lengths: dict[str, int] = {}
         self.existing_codings = 0
+        # New codings go in with one executemany at the end; ``made`` holds the ones on
+        # their way, so a coding the file gives twice is found like one already stored.
+        rows: list[dict[str, object]] = []
+        memos: list[list[QdpxNote]] = []
+        made: set[tuple[int, int, int]] = set()
         for user, items in by_user.items():
             tx.coder_id = coder_row_id(tx.session, user)
             for key, selection, coding in items:
@@ -629,18 +634,23 @@ class _Importer:
                 code_id = code_ids[name]
                 seg = resolve_segment(tx, pid, self.unit_ref(key, selection, lengths))
                 self.used_notes.update(coding.notes)
-                if q.coding_row(tx.session, seg.id, code_id, tx.coder_id) is not None:
+                triple = (seg.id, code_id, tx.coder_id)
+                if triple in made or q.coding_row(tx.session, *triple) is not None:
                     self.existing_codings += 1
                     self.notes_there.update(coding.notes)
                     continue  # already there (an earlier import of the same file)
+                made.add(triple)
                 attached = [notes[g] for g in coding.notes if g in notes and notes[g].text.strip()]
                 memo = "\n\n".join(n.text for n in attached if n.name not in MEMO_KINDS)
-                row = tx.insert(
-                    "coding", project_id=pid, segment_id=seg.id, code_id=code_id,
-                    coder_id=tx.coder_id, created_at=_time(coding.created) or tx.time, memo=memo or None,
+                rows.append(
+                    {"project_id": pid, "segment_id": seg.id, "code_id": code_id,
+                     "coder_id": tx.coder_id, "created_at": _time(coding.created) or tx.time,
+                     "memo": memo or None}
                 )  # fmt: skip
-                self.coding_memos += [(row.id, n) for n in attached if n.name in MEMO_KINDS]
-                self.summary.codings += 1
+                memos.append([n for n in attached if n.name in MEMO_KINDS])
+        for row, kinds in zip(tx.insert_many("coding", rows), memos, strict=True):
+            self.coding_memos += [(row["id"], n) for n in kinds]  # type: ignore[misc]
+        self.summary.codings += len(rows)
         tx.coder_id = self.importer_id
 
     def unit_ref(self, key: str, selection: QdpxSelection, lengths: dict[str, int]) -> UnitRef:

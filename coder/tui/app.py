@@ -533,18 +533,29 @@ class CoderApp(App[None]):
 
     # ---- history, journal, audit, help -----------------------------------------------
 
-    def _history(self, step: Callable[[Workspace], Any], verb: str) -> None:
-        ok, event = deferred().attempt(self, step, self.ws)
-        if not ok or event is None:
-            return
-        self.notify(f"{verb} #{event.seq} {event.action} {event.target}", markup=False)
-        self.post_message(DataChanged())
+    def _history(self, step: Callable[[Workspace], Any], what: str, verb: str) -> None:
+        """Undo or redo in the write worker, after every write asked before it (an undo
+        pressed right after a coding undoes that coding)."""
+        more = deferred()
+
+        def done(event: Any) -> None:
+            if event is not None:
+                self.notify(f"{verb} #{event.seq} {event.action} {event.target}", markup=False)
+                self.post_message(DataChanged())
+
+        more.write_then_show(
+            self,
+            partial(step, self.ws),
+            done,
+            what=what,
+            on_fail=partial(more.report_failure, self, what),
+        )
 
     def action_undo(self) -> None:
-        self._history(deferred().history.undo, "undid")
+        self._history(deferred().history.undo, "undo", "undid")
 
     def action_redo(self) -> None:
-        self._history(deferred().history.redo, "redid")
+        self._history(deferred().history.redo, "redo", "redid")
 
     def action_journal(self) -> None:
         if not isinstance(self.screen, deferred().JournalScreen):
@@ -602,10 +613,20 @@ class CoderApp(App[None]):
 
     def set_phase_mark(self, status: str) -> None:
         more = deferred()
-        ok, _ = more.attempt(self, more.set_phase_status, self.ws, self.phase, status)
-        if ok:
-            self.notify(f"phase {self.phase} {PHASES[self.phase]}: {status}")
+        phase = self.phase
+
+        def marked(_result: object) -> None:
+            self.notify(f"phase {phase} {PHASES[phase]}: {status}")
             self.post_message(DataChanged(refresh_phase=False))
+
+        what = f"the mark of phase {phase}"
+        more.write_then_show(
+            self,
+            partial(more.set_phase_status, self.ws, phase, status),
+            marked,
+            what=what,
+            on_fail=partial(more.report_failure, self, what),
+        )
 
     # ---- palette ---------------------------------------------------------------------
 

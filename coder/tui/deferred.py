@@ -48,9 +48,11 @@ from coder.tui.widgets.reader import SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, LaterDialog, PickDialog, PromptDialog
 from coder.tui.widgets.virtual_list import VirtualList
-from coder.tui.workers import writes_landed
+from coder.tui.workers import report_failure, write_then_show, writes_landed
 
 __all__ = [
+    "report_failure",
+    "write_then_show",
     "writes_landed",
     "PHASE_CLASSES",
     "USER_ERRORS",

@@ -13,6 +13,7 @@ the conversation, not a verdict.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -38,7 +39,7 @@ from coder.tui.widgets.dialogs import ChoiceScreen, TextScreen
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.footer import KeyFooter
 from coder.tui.widgets.text import literal, one_line
-from coder.tui.workers import read_then_show
+from coder.tui.workers import read_then_show, report_failure, write_then_show
 
 HIGHLIGHT = "bold reverse"
 REMINDER = (
@@ -144,6 +145,7 @@ class DisagreementScreen(Screen[None]):
         self.consensus = consensus
         self.queue: Queue | None = None
         self.index = 0
+        self.deciding = False  # a decision is on its way to the store
         self.detail: UnitDetail | None = None
 
     def compose(self) -> ComposeResult:
@@ -300,29 +302,42 @@ class DisagreementScreen(Screen[None]):
         self.show_item()
 
     def action_accept(self, choice: str) -> None:
-        """Record the consensus, then show the next open disagreement. The counts at the
-        top change here without a recount: a decision changes only the consensus."""
+        """Record the consensus (in the write worker), then show the next open
+        disagreement. The counts at the top change here without a recount: a decision
+        changes only the consensus. One decision at a time: a key pressed while the last
+        one is still being saved is answered with a line, not a second decision."""
         item, queue = self.item, self.queue
         if item is None or queue is None:
             return
-        ok, codes = attempt(
-            self, resolve, self.ws, item, choice, (queue.coder_a, queue.coder_b), self.consensus
-        )
-        if not ok or codes is None:
-            self.load(keep=item.segment_id)  # a step may have been saved before the error
+        if self.deciding:
+            self.notify("still saving the last decision", severity="warning")
             return
-        self.notify(
-            f"{item.ref}: {self.consensus} takes {', '.join(codes) or 'no code'}", markup=False
-        )
-        both = set(item.a_codes) | set(item.b_codes)
-        kept = tuple(c for c in item.consensus if c not in both)
-        queue.items[self.index] = replace(item, consensus=kept + codes, resolved=True)
-        self.query_one("#dq-stats", Static).update(stats_text(queue))
-        later = [n for n in range(self.index + 1, len(queue.items)) if not queue.items[n].resolved]
-        earlier = [n for n in range(self.index) if not queue.items[n].resolved]
-        self.index = (later or earlier or [self.index])[0]
-        self._data_changed()
-        self.show_item()
+        self.deciding = True
+        index = self.index
+
+        def decided(codes: tuple[str, ...]) -> None:
+            self.deciding = False
+            self.notify(
+                f"{item.ref}: {self.consensus} takes {', '.join(codes) or 'no code'}", markup=False
+            )
+            both = set(item.a_codes) | set(item.b_codes)
+            kept = tuple(c for c in item.consensus if c not in both)
+            queue.items[index] = replace(item, consensus=kept + codes, resolved=True)
+            self.query_one("#dq-stats", Static).update(stats_text(queue))
+            later = [n for n in range(index + 1, len(queue.items)) if not queue.items[n].resolved]
+            earlier = [n for n in range(index) if not queue.items[n].resolved]
+            self.index = (later or earlier or [index])[0]
+            self._data_changed()
+            self.show_item()
+
+        def failed(error: Exception) -> None:
+            self.deciding = False
+            report_failure(self, f"the decision on {item.ref}", error)
+            self.load(keep=item.segment_id)  # a step may have been saved before the error
+
+        coders = (queue.coder_a, queue.coder_b)
+        decide = partial(resolve, self.ws, item, choice, coders, self.consensus)
+        write_then_show(self, decide, decided, what=f"the decision on {item.ref}", on_fail=failed)
 
     def action_memo(self) -> None:
         item = self.item

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import TypeVar
 
@@ -31,8 +32,37 @@ T = TypeVar("T")
 # How long a write waits in its worker for another writer (each try waits the app's lock
 # wait, then the user is told who holds the project and the worker tries again).
 WRITE_WAIT = 60.0  # seconds
-# One write at a time, in the order asked: a memo saved twice keeps the later text.
-_WRITES = threading.Lock()
+
+
+class _InOrder:
+    """One write at a time, in the order asked (a plain lock wakes its waiters in no
+    particular order): a memo saved twice keeps the later text, and an undo pressed
+    after a coding undoes that coding, not the action before it. A ticket is taken on
+    the app's thread when the key is pressed; the worker waits for its turn."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def ticket(self) -> int:
+        with self._turn:
+            self._next += 1
+            return self._next - 1
+
+    @contextmanager
+    def turn(self, ticket: int) -> Iterator[None]:
+        with self._turn:
+            self._turn.wait_for(lambda: self._serving == ticket)
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._serving += 1
+                self._turn.notify_all()
+
+
+_WRITES = _InOrder()
 _failed = [0]  # writes reported as not saved so far (quitting waits for the verdicts)
 
 
@@ -82,6 +112,15 @@ def not_saved(what: str, error: BaseException) -> str:
     return f"not saved: {what}: {reason}"
 
 
+def report_failure(node: DOMNode, what: str, error: Exception) -> None:
+    """The line for a write that failed: "not saved: WHAT: holder" when the project
+    stayed busy, else the service's own line (a conflict explains itself)."""
+    if isinstance(error, Busy):
+        node.notify(not_saved(what, error), severity="error", markup=False, timeout=15)
+    else:
+        show_error(node, error)
+
+
 def write_then_show(
     node: DOMNode,
     write: Callable[[], T],
@@ -105,9 +144,11 @@ def write_then_show(
         else:
             node.notify(not_saved(what, error), severity="error", markup=False, timeout=15)
 
+    ticket = _WRITES.ticket()  # now, on the app's thread: the order the user asked
+
     def run() -> None:
         try:
-            result = keep_trying(node, write, what)
+            result = keep_trying(node, write, what, ticket)
         except USER_ERRORS as error:
             node.app.call_from_thread(fail, error)
             return
@@ -117,13 +158,13 @@ def write_then_show(
     return node.run_worker(run, thread=True, group="writes", name=f"write {what}")
 
 
-def keep_trying(node: DOMNode, write: Callable[[], T], what: str) -> T:
+def keep_trying(node: DOMNode, write: Callable[[], T], what: str, ticket: int | None = None) -> T:
     """``write()`` from a worker's thread, one write at a time, tried again while another
     writer holds the project (for up to ``WRITE_WAIT`` seconds; the user is told once whom
     it waits for). Raises the last error when it still cannot be stored."""
     deadline = time.monotonic() + WRITE_WAIT
     told = False
-    with _WRITES:
+    with _WRITES.turn(_WRITES.ticket() if ticket is None else ticket):
         while True:
             try:
                 return write()

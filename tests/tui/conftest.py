@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -98,6 +99,19 @@ async def shows(pilot, text: str, within: float = 5.0) -> bool:
             return False
         await pilot.pause(0.05)
     return True
+
+
+def hold_the_project(path) -> sqlite3.Connection:
+    """Another connection that takes the project's write lock, as a colleague's long
+    import would, until the test lets go (``ROLLBACK``)."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def writing(app) -> bool:
+    """Whether a write worker is still on its way (waiting for the lock, say)."""
+    return any(w.name.startswith("write ") and not w.is_finished for w in app.workers)
 
 
 def notices(app) -> list[str]:

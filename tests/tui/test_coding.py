@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from textual.widgets import Checkbox, DataTable, Input
 
 from coder.core.matching import suggest_codes
@@ -20,7 +18,7 @@ from coder.tui.widgets.dialogs import ChoiceScreen, NewCodeScreen, TextScreen
 from coder.tui.widgets.reader import Mark
 from coder.tui.widgets.search_code import SearchCodeScreen
 from tests.conftest import as_coder
-from tests.tui.conftest import drive, notices, press, screen_text, settle
+from tests.tui.conftest import drive, hold_the_project, notices, press, screen_text, settle, writing
 
 FIRST = "researchpeer_nd"
 
@@ -409,31 +407,19 @@ def test_markup_and_escapes_render_literally_while_coding(demo_ws):
 # ---- writes in a worker: another writer holding the project never freezes the keys ------
 
 
-def _hold_the_project(path) -> sqlite3.Connection:
-    """Another connection that takes the project's write lock, as a colleague's long
-    import would, until the test lets go (``ROLLBACK``)."""
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    return holder
-
-
-def _writing(app) -> bool:
-    return any(w.name.startswith("write ") and not w.is_finished for w in app.workers)
-
-
 def test_apply_while_the_project_is_held_stays_responsive_and_stores_when_it_frees(
     demo_ws, demo_db
 ):
     async def steps(pilot) -> None:
         await press(pilot, "f3")
         code = phase(pilot.app)
-        holder = _hold_the_project(demo_db)
+        holder = hold_the_project(demo_db)
         try:
             await pilot.press("enter")
             await pilot.press("j")  # handled while the coding waits for the lock
             await pilot.pause()
             assert code.current.ordinal == 2
-            assert _writing(pilot.app)
+            assert writing(pilot.app)
             assert codings(demo_ws) == []
         finally:
             holder.execute("ROLLBACK")
@@ -443,6 +429,35 @@ def test_apply_while_the_project_is_held_stays_responsive_and_stores_when_it_fre
         assert "■ forms of peer support  1" in screen_text(pilot.app)
 
     drive(make_app(demo_ws), steps)
+
+
+def test_undo_pressed_while_a_coding_waits_undoes_that_coding(demo_ws, demo_db):
+    """Writes land in the order the keys asked for them: an undo pressed while the
+    coding before it still waits for the project undoes that coding, not the action
+    before it (a code added here)."""
+    from coder.core.model import Code
+    from coder.services import history
+    from coder.services.codes import create_code
+
+    create_code(demo_ws, Code(name="earlier action"))
+
+    async def steps(pilot) -> None:
+        await press(pilot, "f3")
+        holder = hold_the_project(demo_db)
+        try:
+            await pilot.press("enter", "ctrl+z")
+            await pilot.pause()
+            assert writing(pilot.app)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+
+    drive(make_app(demo_ws), steps)
+    assert codings(demo_ws) == []
+    assert "earlier action" in [c.name for c in active_codes(demo_ws)]
+    undo, apply = history.log(demo_ws, limit=2)
+    assert (undo.action, apply.action) == ("undo", "code.apply")
 
 
 def test_a_coding_that_cannot_be_stored_is_reported_and_the_choice_kept(
@@ -456,7 +471,7 @@ def test_a_coding_that_cannot_be_stored_is_reported_and_the_choice_kept(
     async def steps(pilot) -> None:
         await press(pilot, "f3")
         code = phase(pilot.app)
-        holder = _hold_the_project(demo_db)
+        holder = hold_the_project(demo_db)
         try:
             await press(pilot, "enter")
             (line,) = [n for n in notices(pilot.app) if n.startswith("not saved")]
@@ -499,10 +514,10 @@ def test_quitting_waits_for_the_verdict_of_a_coding_still_being_written(
 
     async def steps(pilot) -> None:
         await press(pilot, "f3")
-        holder = _hold_the_project(demo_db)
+        holder = hold_the_project(demo_db)
         try:
             await pilot.press("enter")
-            assert _writing(pilot.app)
+            assert writing(pilot.app)
             await pilot.press("ctrl+q")
             await settle(pilot)
             # not stored: the app stays open on the message instead of quitting over it

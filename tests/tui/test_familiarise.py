@@ -15,7 +15,7 @@ from coder.tui.phases.familiarise import FamiliarisePhase
 from coder.tui.widgets.reader import TextReader
 from coder.tui.widgets.text import visible, wrap_offsets
 from coder.tui.widgets.virtual_list import VirtualList
-from tests.tui.conftest import drive, press, screen_text
+from tests.tui.conftest import drive, hold_the_project, press, screen_text, settle, writing
 
 MARKUP_TITLE = "[bold]Bold[/] claims and [link=http://x]links[/link]"
 MARKUP_TEXT = (
@@ -82,6 +82,30 @@ def test_space_toggles_the_read_mark_and_the_stepper_counts_it(demo_ws):
         await press(pilot, "space")
         assert read_keys(demo_ws) == set()
         assert "0/20 read" in screen_text(pilot.app)
+
+    drive(make_app(demo_ws), steps)
+
+
+def test_a_read_mark_while_the_project_is_held_lands_when_it_frees(demo_ws, demo_db):
+    """The mark is written in the write worker: the list keeps answering keys while a
+    colleague holds the project, and the row shows the mark once it is stored."""
+    keys = keys_in_order(demo_ws)
+
+    async def steps(pilot) -> None:
+        await press(pilot, "down")
+        holder = hold_the_project(demo_db)
+        try:
+            await pilot.press("space", "down")  # the second key is answered at once
+            await pilot.pause()
+            assert writing(pilot.app)
+            assert phase(pilot.app).doc_list.cursor == 2
+            assert read_keys(demo_ws) == set()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+        assert read_keys(demo_ws) == {keys[1]}
+        assert "✓ " + keys[1] in screen_text(pilot.app)
 
     drive(make_app(demo_ws), steps)
 

@@ -21,7 +21,7 @@ from coder.tui.widgets.extract_table import ExtractTable
 from coder.tui.widgets.theme_dialogs import ConfirmDialog, PickDialog
 from tests.conftest import as_coder
 from tests.services.helpers import seed
-from tests.tui.conftest import drive, notices, press, screen_text, settle
+from tests.tui.conftest import drive, hold_the_project, notices, press, screen_text, settle, writing
 
 BRIDGING = "Bridging the us-and-them divide"
 MIDDLE = "The peer worker in the middle"
@@ -393,3 +393,28 @@ def test_home_and_end_go_to_the_first_and_last_row(demo_ws):
             assert table.cursor_row == 0
 
     drive(Harness(demo_ws), steps)
+
+
+def test_a_status_change_while_the_project_is_held_waits_without_freezing(demo_ws, demo_db):
+    """Review's writes run in a write worker like phase 2's codings: keys are answered
+    while a colleague holds the project, and the change lands when it frees."""
+
+    async def steps(pilot):
+        await press(pilot, "f5")
+        phase = phase_of(pilot)
+        holder = hold_the_project(demo_db)
+        try:
+            await pilot.press("s")
+            await pilot.press("down")  # handled while the status waits for the lock
+            await pilot.pause()
+            assert writing(pilot.app)
+            assert phase.theme_name != BRIDGING
+            assert themes_by_name(demo_ws)[BRIDGING].status.value == "candidate"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await settle(pilot)
+        assert themes_by_name(demo_ws)[BRIDGING].status.value == "reviewed"
+        assert f"{BRIDGING}: reviewed" in notices(pilot.app)
+
+    drive(make_app(demo_ws), steps)

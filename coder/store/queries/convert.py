@@ -94,6 +94,16 @@ def to_code(row: CodeRow, names: dict[int, str]) -> Code:
     )
 
 
+def json_list(text: str | None) -> list[Any]:
+    """A JSON list column (authors, keywords); orjson for speed, json for what it refuses."""
+    if not text:
+        return []
+    try:
+        return orjson.loads(text)  # type: ignore[no-any-return]
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # type: ignore[no-any-return]
+
+
 def _rows_json(text: str) -> Any:
     """An event's rows: orjson reads a 30,000-row undo several times faster than json;
     what it refuses (an integer past 64 bits) the json module reads as before."""

@@ -28,7 +28,7 @@ from coder.services.errors import USER_ERRORS
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
 from coder.tui.widgets.errors import show_error
-from coder.tui.workers import read_then_show
+from coder.tui.workers import read_then_show, report_failure, write_then_show
 
 __all__ = ["FAILED", "Failed", "Key", "PaletteCommand", "Phase", "read_then_show"]
 
@@ -160,6 +160,37 @@ class Phase(Container):
         if done:
             self.app.notify(done, markup=False)
         return result
+
+    def write(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        done: str | None = None,
+        then: Callable[[T], object] | None = None,
+        failed: Callable[[], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``service`` for a write that is not text being typed (a status, a merge, a
+        theme's codes): it runs in a write worker, so a busy project never freezes the
+        screen (the worker waits, saying for whom). On success the shell and this phase
+        are told, ``done`` is shown and ``then(result)`` runs; on failure the error line
+        ("not saved: ..." when the project stayed busy) and ``failed()``."""
+        what = fn.__name__.replace("_", " ")
+
+        def show(result: T) -> None:
+            self.data_changed()
+            self.refresh_data()
+            if done:
+                self.app.notify(done, markup=False)
+            if then is not None:
+                then(result)
+
+        def fail(error: Exception) -> None:
+            report_failure(self, what, error)
+            if failed is not None:
+                failed()
+
+        write_then_show(self, partial(fn, self.ws, *args, **kwargs), show, what=what, on_fail=fail)
 
     def data_changed(self) -> None:
         """Tell the shell its stepper is out of date; this phase has already updated what

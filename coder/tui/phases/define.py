@@ -251,8 +251,11 @@ class DefinePhase(ThemePanesPhase):
             if not name or name == theme.name:
                 return
             self.theme_name = name  # so the reload after the rename keeps it highlighted
-            if self.service(theme_service.rename_theme, theme.name, name) is FAILED:
+
+            def kept() -> None:
                 self.theme_name = theme.name
+
+            self.write(theme_service.rename_theme, theme.name, name, failed=kept)
 
         self.app.push_screen(PromptDialog(f"Rename {theme.name}", value=theme.name), named)
 
@@ -264,23 +267,25 @@ class DefinePhase(ThemePanesPhase):
             self.app.notify("Highlight an extract of the theme first.", severity="warning")
             return
         target = table.target_id(table.exemplars)
-        marked = self.service(theme_service.toggle_exemplar, theme.name, target)
-        if marked is not FAILED:
-            what = "is now an exemplar of" if marked else "is no longer an exemplar of"
+
+        def marked(now: bool) -> None:
+            what = "is now an exemplar of" if now else "is no longer an exemplar of"
             self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
+
+        self.write(theme_service.toggle_exemplar, theme.name, target, then=marked)
 
     def action_reorder(self, delta: int) -> None:
         theme = self.theme
         if theme is None:
             return
         self.save()
-        self.service(theme_service.reorder_theme, theme.name, delta)
+        self.write(theme_service.reorder_theme, theme.name, delta)
 
     def action_cycle_status(self) -> None:
         theme = self.theme
         if theme is None:
             return
         status = next_status(theme)
-        self.service(
+        self.write(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
         )

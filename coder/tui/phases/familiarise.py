@@ -9,7 +9,9 @@ audit trail with half-sentences).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +23,7 @@ from textual.widgets import Input, Static, TextArea
 from coder.core.model import Document
 from coder.services import screening, views
 from coder.services.notes import mark_read, set_note
+from coder.services.screening import ExclusionResult
 from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
@@ -31,6 +34,7 @@ from coder.tui.widgets.exclude_dialog import ExcludeChoice, ExcludeScreen
 from coder.tui.widgets.reader import Block, TextReader
 from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.virtual_list import VirtualList
+from coder.tui.workers import write_then_show
 
 NOTE_KIND = "familiarisation"
 SEARCH_DELAY = 0.3
@@ -267,12 +271,27 @@ class FamiliarisePhase(Phase):
         item = self.doc_list.current
         if item is None:
             return
-        ok, _ = attempt(self, mark_read, self.ws, item.key, not item.read)
-        if not ok:
-            return
-        self._coder_id = self._coder_id or self.ws.coder_id()
-        self.doc_list.set_item(self.doc_list.cursor, replace(item, read=not item.read))
-        self.post_message(DataChanged(refresh_phase=False))
+        index = self.doc_list.cursor
+
+        def marked(_result: object) -> None:
+            self._coder_id = self._coder_id or self.ws.coder_id()
+            self._replace(index, replace(item, read=not item.read))
+            self.post_message(DataChanged(refresh_phase=False))
+
+        # In the write worker: a project another writer holds never freezes the reading.
+        what = f"the read mark of {item.key}"
+        write_then_show(
+            self, partial(mark_read, self.ws, item.key, not item.read), marked, what=what
+        )
+
+    def _replace(self, index: int, item: DocumentListItem) -> None:
+        """Show ``item`` in the row it was at when the key was pressed; if the list has
+        changed under it since (a reload), read the list again instead."""
+        there = self.doc_list.item_at(index)
+        if there is not None and there.key == item.key:
+            self.doc_list.set_item(index, item)
+        else:
+            self.doc_list.reload()
 
     def action_toggle_exclude(self) -> None:
         """Set the highlighted document aside (a reason picker first), or bring it back."""
@@ -280,19 +299,26 @@ class FamiliarisePhase(Phase):
         if item is None:
             return
         if item.excluded:
-            ok, _ = attempt(self, screening.include, self.ws, [item.key])
-            if ok:
-                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=False))
+            index = self.doc_list.cursor
+
+            def included(_result: object) -> None:
+                self._replace(index, replace(item, excluded=False))
                 self.app.notify(f"{item.key} is back in the analysis", markup=False)
                 self.post_message(DataChanged(refresh_phase=False, recount=True))
+
+            include = partial(screening.include, self.ws, [item.key])
+            write_then_show(self, include, included, what=f"bringing back {item.key}")
             return
         ok, reasons = attempt(self, screening.reasons, self.ws)
         if not ok:
             return
 
+        index = self.doc_list.cursor
+
         def done(choice: ExcludeChoice | None) -> None:
-            if choice is not None and self._set_aside(choice, [item.key]):
-                self.doc_list.set_item(self.doc_list.cursor, replace(item, excluded=True))
+            if choice is not None:
+                set_aside = partial(self._replace, index, replace(item, excluded=True))
+                self._set_aside(choice, [item.key], then=set_aside)
 
         self.app.push_screen(ExcludeScreen(f"Set aside {item.key}", reasons or []), done)
 
@@ -312,29 +338,36 @@ class FamiliarisePhase(Phase):
         title = f"Set aside {len(preview.changed)} documents matching {search!r}"
 
         def done(choice: ExcludeChoice | None) -> None:
-            if choice is not None and self._set_aside(choice, None, search):
-                self.doc_list.reload()
+            if choice is not None:
+                self._set_aside(choice, None, search, then=self.doc_list.reload)
 
         self.app.push_screen(ExcludeScreen(title, reasons or []), done)
 
     def _set_aside(
-        self, choice: ExcludeChoice, keys: list[str] | None, search: str | None = None
-    ) -> bool:
-        if choice.new_reason and choice.reason:
-            ok, _ = attempt(self, screening.add_reason, self.ws, choice.reason)
-            if not ok:
-                return False
-        if keys is not None:
-            ok, result = attempt(self, screening.exclude, self.ws, keys, choice.reason, choice.note)
-        else:
-            ok, result = attempt(
-                self, screening.exclude_matching, self.ws, search, choice.reason, choice.note
-            )
-        if not ok or result is None:
-            return False
-        self.app.notify(result.line("set aside"), markup=False)
-        self.post_message(DataChanged(refresh_phase=False, recount=True))
-        return True
+        self,
+        choice: ExcludeChoice,
+        keys: list[str] | None,
+        search: str | None = None,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        """Set documents aside (a new reason first, when one was typed) in the write
+        worker; ``then()`` once stored."""
+        ws = self.ws
+
+        def write() -> ExclusionResult:
+            if choice.new_reason and choice.reason:
+                screening.add_reason(ws, choice.reason)
+            if keys is not None:
+                return screening.exclude(ws, keys, choice.reason, choice.note)
+            return screening.exclude_matching(ws, search, choice.reason, choice.note)
+
+        def stored(result: ExclusionResult) -> None:
+            self.app.notify(result.line("set aside"), markup=False)
+            self.post_message(DataChanged(refresh_phase=False, recount=True))
+            if then is not None:
+                then()
+
+        write_then_show(self, write, stored, what="setting aside")
 
     def action_unread_only(self) -> None:
         self.unread_only = not self.unread_only

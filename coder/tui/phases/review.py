@@ -26,7 +26,7 @@ from coder.services.coding import apply_code
 from coder.services.quality import MissedData, MissedHit, missed_data
 from coder.services.views import ThemeStats
 from coder.services.workspace import Workspace
-from coder.tui.phases.base import FAILED, Key, read_then_show
+from coder.tui.phases.base import Key, read_then_show
 from coder.tui.phases.theme_panes import ThemePanesPhase, next_status
 from coder.tui.widgets.extract_table import ExtractTable, clip, extract_detail, unit_label
 from coder.tui.widgets.row_table import RowTable
@@ -232,17 +232,19 @@ class ReviewPhase(ThemePanesPhase):
             self.app.notify("Highlight an extract first.", severity="warning")
             return
         target = table.target_id(table.misfits)
-        marked = self.service(theme_service.toggle_misfit, theme.name, target)
-        if marked is not FAILED:
-            what = "marked as not fitting" if marked else "fits again"
+
+        def marked(now: bool) -> None:
+            what = "marked as not fitting" if now else "fits again"
             self.app.notify(f"{unit_label(coding)}: {what} {theme.name}", markup=False)
+
+        self.write(theme_service.toggle_misfit, theme.name, target, then=marked)
 
     def action_cycle_status(self) -> None:
         theme = self._need_theme()
         if theme is None:
             return
         status = next_status(theme)
-        self.service(
+        self.write(
             theme_service.set_theme_status, theme.name, status, done=f"{theme.name}: {status}"
         )
 
@@ -264,11 +266,15 @@ class ReviewPhase(ThemePanesPhase):
             if result:
                 target = result[0]
                 self.theme_name = target  # the reload after the merge highlights it
-                if self.service(theme_service.merge_themes, theme.name, target) is FAILED:
+
+                def merged(_result: object) -> None:
+                    self._hide_missed()
+                    self.app.notify(f"{theme.name} merged into {target}", markup=False)
+
+                def kept() -> None:
                     self.theme_name = theme.name
-                    return
-                self._hide_missed()
-                self.app.notify(f"{theme.name} merged into {target}", markup=False)
+
+                self.write(theme_service.merge_themes, theme.name, target, then=merged, failed=kept)
 
         self.app.push_screen(
             PickDialog(f"Merge {theme.name} into which theme?", others, rank_names(others)), chosen
@@ -283,13 +289,9 @@ class ReviewPhase(ThemePanesPhase):
             return
 
         def named(codes: list[str], name: str | None) -> None:
-            if (
-                name
-                and self.service(theme_service.split_theme, theme.name, codes, name) is not FAILED
-            ):
-                self.app.notify(
-                    f"{len(codes)} code(s) split from {theme.name} into {name}", markup=False
-                )
+            if name:
+                done = f"{len(codes)} code(s) split from {theme.name} into {name}"
+                self.write(theme_service.split_theme, theme.name, codes, name, done=done)
 
         def picked(codes: list[str] | None) -> None:
             if codes:
@@ -318,7 +320,7 @@ class ReviewPhase(ThemePanesPhase):
             if result:
                 target = result[0]
                 done = f"{len(codes)} code(s) moved from {theme.name} to {target}"
-                self.service(theme_service.move_codes, codes, theme.name, target, done=done)
+                self.write(theme_service.move_codes, codes, theme.name, target, done=done)
 
         def picked(codes: list[str] | None) -> None:
             if codes:
@@ -340,7 +342,7 @@ class ReviewPhase(ThemePanesPhase):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 done = f"{theme.name} discarded; its codes are back on the pile unless another theme holds them"
-                self.service(theme_service.discard_theme, theme.name, done=done)
+                self.write(theme_service.discard_theme, theme.name, done=done)
 
         question = f"Discard the theme {theme.name!r}? Its {len(theme.codes)} code(s) leave it (undo brings it back)."
         self.app.push_screen(ConfirmDialog(question), confirmed)
@@ -366,11 +368,13 @@ class ReviewPhase(ThemePanesPhase):
         def target_chosen(source: str, result: list[str] | None) -> None:
             if result:
                 target = result[0]
-                moved = self.service(code_service.merge_codes, source, target)
-                if moved is not FAILED:
+
+                def merged(moved: int) -> None:
                     self.app.notify(
                         f"{source} merged into {target}: {moved} coding(s) moved", markup=False
                     )
+
+                self.write(code_service.merge_codes, source, target, then=merged)
 
         def source_chosen(result: list[str] | None) -> None:
             if result:
@@ -476,15 +480,17 @@ class ReviewPhase(ThemePanesPhase):
             if not result:
                 return
             code = result[0]
-            added = self.service(apply_code, hit.ref, code)
-            if added is FAILED:
-                return
-            self.hits.remove(hit)
-            self._show_hits(theme.name, self.hits)
-            self.app.notify(
-                f"{code} applied to {hit.ref}" if added else f"{hit.ref} already had {code}",
-                markup=False,
-            )
+
+            def applied(added: bool) -> None:
+                if hit in self.hits:
+                    self.hits.remove(hit)
+                self._show_hits(theme.name, self.hits)
+                self.app.notify(
+                    f"{code} applied to {hit.ref}" if added else f"{hit.ref} already had {code}",
+                    markup=False,
+                )
+
+            self.write(apply_code, hit.ref, code, then=applied)
 
         if len(choices) == 1:
             chosen(choices)

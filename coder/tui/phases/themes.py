@@ -26,7 +26,7 @@ from coder.services import views
 from coder.services.cooccurrence import CoOccurrence, cooccurring
 from coder.services.views import CodeCount
 from coder.services.workspace import Workspace
-from coder.tui.phases.base import FAILED, Key, Phase, read_then_show
+from coder.tui.phases.base import Key, Phase, read_then_show
 from coder.tui.widgets.text import one_line
 from coder.tui.widgets.theme_dialogs import PickDialog, PromptDialog, rank_codes, rank_names
 
@@ -320,11 +320,12 @@ class ThemesPhase(Phase):
         self.app.push_screen(PickDialog(title, names, rank_names(names)), chosen)
 
     def _assign(self, theme: str, codes: list[str]) -> None:
-        added = self.service(theme_service.assign_codes, theme, codes)
-        if added is not FAILED:
+        def added(count: int) -> None:
             self.marked.difference_update(codes)
             self._fill_codes()
-            self.app.notify(f"{added} code(s) added to {theme}", markup=False)
+            self.app.notify(f"{count} code(s) added to {theme}", markup=False)
+
+        self.write(theme_service.assign_codes, theme, codes, then=added)
 
     def action_new_theme(self) -> None:
         codes = sorted(self.marked, key=[c.name for c in self.codes].index)
@@ -332,16 +333,23 @@ class ThemesPhase(Phase):
         def named(name: str | None) -> None:
             if not name:
                 return
-            if self.service(theme_service.create_theme, name, codes=codes) is FAILED:
-                return
-            self.marked.clear()
-            self._fill_codes()
-            self.app.notify(
-                f"candidate theme {name} created with {len(codes)} code(s)", markup=False
-            )
+
+            def created(_theme: object) -> None:
+                self.marked.clear()
+                self._fill_codes()
+                self.app.notify(
+                    f"candidate theme {name} created with {len(codes)} code(s)", markup=False
+                )
+
+            self.write(theme_service.create_theme, name, codes=codes, then=created)
 
         title = "New candidate theme" + (f" with {len(codes)} marked codes" if codes else "")
         self.app.push_screen(PromptDialog(title, placeholder="theme name"), named)
+
+    def _cleared(self, _result: object = None) -> None:
+        """After a write that used the marked codes: unmark them."""
+        self.marked.clear()
+        self._fill_codes()
 
     def action_new_subtheme(self) -> None:
         parent = self.board_theme()
@@ -351,12 +359,10 @@ class ThemesPhase(Phase):
         codes = sorted(self.marked, key=[c.name for c in self.codes].index)
 
         def named(name: str | None) -> None:
-            if not name:
-                return
-            if self.service(theme_service.create_theme, name, parent=parent, codes=codes) is FAILED:
-                return
-            self.marked.clear()
-            self._fill_codes()
+            if name:
+                self.write(
+                    theme_service.create_theme, name, parent=parent, codes=codes, then=self._cleared
+                )
 
         self.app.push_screen(
             PromptDialog(f"New sub-theme of {parent}", placeholder="sub-theme name"), named
@@ -387,12 +393,9 @@ class ThemesPhase(Phase):
             self._assign(MISCELLANEOUS, codes)
             return
         definition = "Codes that do not (yet) fit any other theme."
-        if (
-            self.service(theme_service.create_theme, MISCELLANEOUS, definition, codes=codes)
-            is not FAILED
-        ):
-            self.marked.clear()
-            self._fill_codes()
+        self.write(
+            theme_service.create_theme, MISCELLANEOUS, definition, codes=codes, then=self._cleared
+        )
 
     def action_unassign(self) -> None:
         data = self.board_node()
@@ -400,6 +403,4 @@ class ThemesPhase(Phase):
             self.app.notify("Highlight a code inside a theme on the board.", severity="warning")
             return
         _kind, theme, code = data
-        self.service(
-            theme_service.unassign_codes, theme, [code], done=f"{code} taken out of {theme}"
-        )
+        self.write(theme_service.unassign_codes, theme, [code], done=f"{code} taken out of {theme}")
