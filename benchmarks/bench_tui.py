@@ -261,7 +261,8 @@ def _phase_loaded(phase: int) -> Callable[[App], bool]:
 async def key_latency(
     app: App, presses: int, apply_check: Callable[[], int] | None = None
 ) -> list[float]:
-    """Seconds from posting Enter to the first frame after its handler finished."""
+    """Seconds from posting Enter to the first frame drawn after the coding was stored
+    and shown (the empty app: after its handler finished)."""
     frames = Frames(app)
     samples: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
@@ -269,14 +270,15 @@ async def key_latency(
         handled: list[float] = []
         phase = app.query("#phase-2").first() if app.query("#phase-2") else None
         if phase is not None:
-            original = phase.apply
+            # The coding is written in a worker; the phase shows it (``_show``) once it is
+            # stored: the time is taken then, not when the key handler returns.
+            original = phase._show
 
-            def timed_apply(code: str) -> bool:
-                added = original(code)
+            def timed_show(*args: object, **kwargs: object) -> None:
+                original(*args, **kwargs)
                 handled.append(time.perf_counter())
-                return added
 
-            phase.apply = timed_apply  # type: ignore[method-assign]
+            phase._show = timed_show  # type: ignore[method-assign]
         else:
             original_bump = app.action_bump  # type: ignore[attr-defined]
 
@@ -328,10 +330,23 @@ async def scroll_latency(app: App, presses: int) -> tuple[float, list[float]]:
 
 # What the first paint shows: the stepper (the header says "opening" until the data).
 SHELL_TEXT = "Familiarise"
-# What each phase shows only once its data is drawn: the reader's journal line (phase 1),
-# the coding title's position (phase 2).
-SCREEN_TEXT = {1: "Journal of Benchmarks", 2: "segment 1/"}
 PHASE_FRAME = {1: "first page of documents", 2: "first segment to code"}
+
+
+def data_texts(ws: Workspace, phase: int) -> list[str]:
+    """What the screen shows only once the phase's data is drawn, every one of which must
+    be on screen: phase 1, the list's first page (the titles of its first and tenth rows:
+    the first document's title is also in the reader) and the reader's journal line;
+    phase 2, the coding title's position and the opening words of the segment to code."""
+    pid = ws.project.id
+    with ws.read() as session:
+        if phase == 1:
+            rows = q.document_list_page(session, pid, q.DocumentFilter(), None, 10)
+            return [rows[0].label[:24], rows[9].label[:24], "Journal of Benchmarks"]
+        first = q.document_row(session, pid, q.end_document_key(session, pid) or "")
+        assert first is not None and first.id is not None
+        unit = q.units(session, first.id)[0]
+        return ["segment 1/", first.text[unit.start : unit.start + 24]]
 
 
 def import_time(module: str, repeat: int = 5) -> float:
@@ -381,9 +396,10 @@ def main(quick: bool) -> list[Result]:
         ours_cmd = [sys.executable, "-m", "coder", "tui", "--db", str(path), "--coder", CODER]
         for phase in (1, 2):
             start_in_phase(ws, phase)
-            base_launch, (paint, data) = launched_in_turn(
-                empty_cmd, (ours_cmd, [SHELL_TEXT, SCREEN_TEXT[phase]]), 7
+            base_launch, (paint, *shown) = launched_in_turn(
+                empty_cmd, (ours_cmd, [SHELL_TEXT, *data_texts(ws, phase)]), 7
             )
+            data = max(shown)  # the frame that has them all
             results.append(report(Result(f"command to first paint (the shell), phase {phase}", paint, "s",
                                          baseline=base_launch, target_ratio=1.5)))  # fmt: skip
             results.append(report(Result(f"command to first frame with data, phase {phase} ({PHASE_FRAME[phase]})",

@@ -22,10 +22,6 @@ COLUMNS = CodingLine.FIELDS
 CHUNK = 2000  # CSV rows per write
 
 
-# The cells of ``_row`` that are always text (the others are numbers, or "" for none).
-TEXT_CELLS = (0, 1, 2, 6, 7, 8, 9, 10, 11)
-
-
 def _row(line: CodingLine) -> list[object]:
     return [
         line.key, line.citation, line.section or "", "" if line.unit is None else line.unit,
@@ -37,7 +33,7 @@ def _row(line: CodingLine) -> list[object]:
 def write_csv(lines: Iterable[CodingLine], out: BinaryIO) -> None:
     """Rows go out a chunk at a time, so a stream of lines is never held whole."""
     buffer = io.StringIO(newline="")
-    writer = csvsafe.writer(buffer, TEXT_CELLS, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     rows: list[list[object]] = []
     for line in lines:

@@ -9,13 +9,18 @@ phase) re-read the store. It reads and writes only through ``coder.services``.
 Paint first, then load: this module imports Textual and the shell only. Started from the
 command, the app draws the header, the stepper, an empty pane and the footer, then a thread
 worker imports ``coder.tui.deferred`` (services, store, phases), opens the project and the
-app mounts the phase where the coder left off. Until then only quitting works; the other
-keys show disabled in the footer.
+app mounts the phase where the coder left off. On an SQLite project the thread first
+reads that phase's first screen with sqlite3 alone (``coder.tui.preview``), drawn
+read-only in the empty pane long before SQLModel is imported; the phase replaces it once
+it has drawn its own data. Until then only quitting works; the other keys show disabled in
+the footer, and a key pressed meanwhile is not applied (the app says which, once open).
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -29,7 +34,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import ContentSwitcher, Input
 from textual.worker import Worker, WorkerState
 
 from coder.core.phases import PHASE_SLUGS, PHASES
@@ -37,12 +42,14 @@ from coder.tui.crash import crash_message, write_crash_log
 from coder.tui.messages import DataChanged
 from coder.tui.palette import CoderCommands
 from coder.tui.phases import PHASES_CSS
+from coder.tui.preview import OpeningPane, read_first_frame
 from coder.tui.shell import PhaseStep, PhaseStepper, ShellHeader
 from coder.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:  # the first frame goes out before these are imported
     from textual.geometry import Size
 
+    from coder.services.listing import FirstFrame
     from coder.services.views import Totals
     from coder.services.workspace import Workspace
     from coder.tui.deferred import Opened
@@ -74,6 +81,9 @@ HERE = Path(__file__).resolve().parent
 SHELL_CSS = HERE / "shell.tcss"  # all the first frame needs
 PHASE_CSS = [HERE / "app.tcss", PHASES_CSS]  # read once the project is open
 
+PREVIEW_WAIT = 0.3  # seconds the loading thread waits for the preview to be drawn
+REVEAL_WAIT = 1.0  # seconds a newly opened phase may take to draw its data, hidden
+REVEAL_POLL = 0.02
 STATE_DELAY = 0.5  # seconds: where-you-left-off is saved once movement pauses
 PROGRESS_DELAY = 0.25  # seconds: the stepper recounts once a burst of changes pauses
 
@@ -139,6 +149,8 @@ class CoderApp(App[None]):
         self._state_timer: Timer | None = None
         self._progress_timer: Timer | None = None
         self._totals: Totals | None = None
+        self._revealed = opening is None  # the phase replaced the shell's pane (and preview)
+        self.unapplied: list[str] = []  # keys pressed while the project was opening
         if ws is not None:  # everything is imported already: no reason to wait
             self._take(deferred().prepare(ws))
 
@@ -146,6 +158,12 @@ class CoderApp(App[None]):
     def opened(self) -> bool:
         """Whether the project is open and its phase shown (or about to be)."""
         return self.team is not None
+
+    @property
+    def loading(self) -> bool:
+        """Whether the shell's pane (empty, or the read-only preview) is still what shows:
+        keys do nothing yet."""
+        return not (self.opened and self._revealed)
 
     def _take(self, opened: Opened) -> None:
         self.ws = opened.ws
@@ -187,7 +205,8 @@ class CoderApp(App[None]):
             assert self.opening is not None
             yield ShellHeader(None, opening=self.opening.db or "")
             with ContentSwitcher(initial="phase-opening", id="phases"):
-                yield Static("", id="phase-opening")  # the empty pane of the first frame
+                # The empty pane of the first frame, then the read-only preview.
+                yield OpeningPane(id="phase-opening")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -206,8 +225,9 @@ class CoderApp(App[None]):
         where the coder left off. A user's error (no project there, an unreachable
         server) is returned, to end the app with its one line."""
         assert self.opening is not None
-        more = deferred()
         args = self.opening
+        self._preview(read_first_frame(args.db, args.coder, args.project))
+        more = deferred()
         try:
             ws = more.open_project(args.db, args.coder, args.project)
         except more.USER_ERRORS as error:
@@ -221,16 +241,66 @@ class CoderApp(App[None]):
             freeze_loaded_objects()
         return opened
 
+    def _preview(self, frame: FirstFrame | None) -> None:
+        """In the loading thread: have the preview drawn, and let the frame go out before
+        the imports take the interpreter's lock (PREVIEW_WAIT at most)."""
+        if frame is None:
+            return
+        drawn = threading.Event()
+        try:
+            self.call_from_thread(self._show_preview, frame, drawn.set)
+        except RuntimeError:  # the app is ending
+            return
+        drawn.wait(PREVIEW_WAIT)
+
+    def _show_preview(self, frame: FirstFrame, drawn: Callable[[], object]) -> None:
+        if self.opened or not self.query("#phase-opening"):
+            drawn()
+            return
+        self.query_one(OpeningPane).show(frame, drawn)
+
     async def _show_opened(self, opened: Opened) -> None:
-        """The project is open: the header names it, its phase replaces the empty pane."""
+        """The project is open: the header names it; its phase is mounted hidden and
+        replaces the shell's pane (the preview) once it has drawn its data."""
         self._take(opened)
         self._add_phase_css()
         self.query_one(ShellHeader).set_workspace(self.ws)
         switcher = self.query_one("#phases", ContentSwitcher)
-        await switcher.mount(self._make_phase(self.phase))
+        widget = self._make_phase(self.phase)
+        widget.display = False
+        await switcher.mount(widget)
+        since = time.monotonic()
+
+        async def reveal_when_drawn() -> None:
+            if not has_data(widget) and time.monotonic() - since < REVEAL_WAIT:
+                self.set_timer(REVEAL_POLL, reveal_when_drawn)
+                return
+            await self._reveal()
+
+        await reveal_when_drawn()
+
+    async def _reveal(self) -> None:
+        """The phase replaces the shell's pane; the keys work from now on."""
+        switcher = self.query_one("#phases", ContentSwitcher)
         switcher.current = f"phase-{self.phase}"
         await switcher.query_one("#phase-opening").remove()
+        self._revealed = True
         self._started()
+        if self.unapplied:
+            keys = " ".join(self.unapplied)
+            self.notify(
+                f"not applied (pressed while the project was opening): {keys}",
+                markup=False,
+                timeout=6,
+            )
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no binding took while the project opens: not applied, and said so."""
+        if self.loading and self.opening is not None:
+            self.unapplied.append(event.key)
+            pane = self.query("#phase-opening")
+            if pane and isinstance(pane.first(), OpeningPane):
+                pane.first(OpeningPane).note_unapplied(self.unapplied)
 
     def _add_phase_css(self) -> None:
         """The phases' rules, left out of the first frame (parsing them costs about as
@@ -256,8 +326,9 @@ class CoderApp(App[None]):
         self.team.start()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Until the project is open only quitting works; the rest shows disabled."""
-        return True if self.opened or action == "quit" else None
+        """Until the project is open and its phase shown only quitting works; the rest
+        shows disabled."""
+        return True if not self.loading or action == "quit" else None
 
     def on_unmount(self) -> None:
         if self.team is not None:
@@ -620,6 +691,21 @@ class CoderApp(App[None]):
             "Save an SVG screenshot of the screen",
             lambda: self.set_timer(0.1, self.deliver_screenshot),
         )
+
+
+def has_data(phase: Widget) -> bool:
+    """Whether a phase mounted hidden has drawn its first data (phase 1: a page of the
+    list and the document on its cursor; phase 2: the document to code); other phases
+    draw theirs as they mount."""
+    doc_list = phase.query("#fam-list")
+    if doc_list:
+        first = doc_list.first()
+        return bool(getattr(first, "loaded", False)) and (
+            getattr(phase, "doc", None) is not None or not getattr(first, "total", 0)
+        )
+    if phase.id == "phase-2":
+        return getattr(phase, "view", None) is not None
+    return True
 
 
 def binding_classes() -> list[type]:

@@ -110,10 +110,22 @@ def test_xlsx_keeps_text(hostile, fn):
     assert HOSTILE["code"] in seen
 
 
-def test_text_columns_are_checked_by_row_and_a_none_falls_back_to_cells() -> None:
+def test_rows_are_checked_in_bulk_and_written_cell_by_cell_when_one_may_be_a_formula() -> None:
     from coder.formats.csvsafe import writer
 
-    out = io.StringIO()
-    w = writer(out, (0, 2), lineterminator="\n")
-    w.writerows([["plain", -1, "text"], ["ok", 2, "=1+1"], [None, -3, "@x"], ["a", 4, "b"]])
-    assert out.getvalue().splitlines() == ["plain,-1,text", "ok,2,'=1+1", ",-3,'@x", "a,4,b"]
+    for terminator in ("\n", "\r\n", "\r"):
+        out = io.StringIO(newline="")
+        w = writer(out, lineterminator=terminator)
+        w.writerows([["plain", 1, "text, -not a start"], ["ok", 2, "fine"]])  # looks like one
+        w.writerows([["a", 3, "b"], [None, -4, "x"]])  # clean, a negative number stays
+        w.writerows([["ok", 5, "=1+1"], ["@x", 6, "a, =2"], ["\tz", 7, "+q"]])
+        rows = list(csv.reader(io.StringIO(out.getvalue(), newline=""), lineterminator=terminator))
+        assert rows == [
+            ["plain", "1", "text, -not a start"],
+            ["ok", "2", "fine"],
+            ["a", "3", "b"],
+            ["", "-4", "x"],
+            ["ok", "5", "'=1+1"],
+            ["'@x", "6", "a, =2"],
+            ["'\tz", "7", "'+q"],
+        ], terminator

@@ -5,16 +5,20 @@ tui``); here, what is loaded when the first frame goes out, and what the user th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from textual.widgets import ContentSwitcher
 
+from coder.services import notes, screening, ui_state, views
 from coder.tui.app import CoderApp, ProjectArgs
+from coder.tui.preview import OpeningPane, read_first_frame
 from coder.tui.shell import PhaseStepper
-from tests.tui.conftest import DEMO_CODER, drive, screen_text
+from tests.tui.conftest import DEMO_CODER, SIZE, drive, notices, screen_text, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,10 +31,13 @@ import coder.cli  # what `coder tui` imports before the app
 from coder.tui.app import CoderApp, ProjectArgs
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic")
+# The preview's quick read (stdlib sqlite3): the one part of the store the shell loads.
+QUICK = {"coder.services", "coder.services.listing", "coder.store", "coder.store.quickread",
+         "coder.store.schema_head"}
 
 def heavy():
-    return sorted(m for m in sys.modules if m.split(".")[0] in HEAVY
-                  or m.startswith(("coder.store", "coder.services", "coder.tui.deferred")))
+    return sorted(m for m in sys.modules if m not in QUICK and (m.split(".")[0] in HEAVY
+                  or m.startswith(("coder.store", "coder.services", "coder.tui.deferred"))))
 
 async def main():
     app = CoderApp(opening=ProjectArgs(sys.argv[1], sys.argv[2], None))
@@ -123,3 +130,122 @@ def test_a_project_that_cannot_be_opened_ends_the_app_with_its_error(tmp_path):
     assert "no coder project at" in str(app.open_error)
     assert not app.opened
     app.close_project()  # nothing was opened: nothing to close
+
+
+# ---- the read-only preview of the first screen (sqlite3 before SQLModel) -----------------
+
+
+class HeldOpen(CoderApp):
+    """The app from the command, its loading thread held after the preview is drawn (as
+    on a slow start) until the test lets it go."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(opening=ProjectArgs(str(db), DEMO_CODER, None))
+        self.gate = threading.Event()
+
+    def _preview(self, frame) -> None:  # type: ignore[no-untyped-def]
+        super()._preview(frame)
+        self.gate.wait(30)
+
+
+def run_held(app: HeldOpen, steps) -> None:  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            try:
+                await steps(pilot)
+            finally:
+                app.gate.set()
+
+    asyncio.run(run())
+
+
+async def _until_preview(pilot) -> None:
+    for _ in range(400):
+        pane = pilot.app.query(OpeningPane)
+        if pane and pane.first().filled:
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the preview was never drawn")
+
+
+def _start_in(ws, values: dict[str, str]) -> None:
+    ui_state.save_ui_state(ws, ui_state.register_coder(ws), values)
+
+
+def test_the_preview_shows_the_first_page_and_the_document_being_read_then_the_phase(
+    demo_ws, demo_db
+):
+    _, items = views.document_page(demo_ws, demo_ws.coder_id(), 0, 100)
+    reading = items[2]
+    notes.mark_read(demo_ws, items[0].key)
+    screening.exclude(demo_ws, [items[1].key], note="not primary research")
+    _start_in(demo_ws, {"phase": "1", "familiarise.document": reading.key, "familiarise.row": "2"})
+    doc = views.document_view(demo_ws, reading.key)
+    assert doc is not None
+    app = HeldOpen(demo_db)
+
+    async def steps(pilot) -> None:
+        await _until_preview(pilot)
+        text = screen_text(pilot.app)
+        assert not pilot.app.opened and pilot.app.loading
+        rows = [line for line in text.splitlines() if items[0].key in line]
+        assert rows and "✓" in rows[0]  # read marks and set-asides come with the rows
+        assert "⊘" in next(line for line in text.splitlines() if items[1].key in line)
+        for item in items[:10]:  # the first page in reading order, with the labels
+            assert item.key in text and item.label[:15] in text
+        assert f"Key       {reading.key}" in text  # the remembered document, in the reader
+        assert doc.doc.text.split("\n")[0][:40] in text
+        # Keys while loading: not applied (space would mark the document read), and said so.
+        await pilot.press("space", "j")
+        assert "not applied: space j" in screen_text(pilot.app)
+        pilot.app.gate.set()
+        await _until_open(pilot)
+        await settle(pilot)
+        phase = pilot.app.query_one("#phase-1")
+        assert phase.doc.key == reading.key and not pilot.app.query("#preview-reader")
+        assert pilot.app.query_one("#phases", ContentSwitcher).current == "phase-1"
+        assert any("not applied" in n and "space j" in n for n in notices(pilot.app))
+
+    run_held(app, steps)
+    app.close_project()
+    _, after = views.document_page(demo_ws, demo_ws.coder_id(), 0, 3)
+    assert [item.read for item in after] == [True, False, False]  # space was not applied
+
+
+def test_the_preview_shows_the_segment_to_code_and_never_applies_a_code(demo_ws, demo_db):
+    _, items = views.document_page(demo_ws, demo_ws.coder_id(), 0, 5)
+    view = views.document_view(demo_ws, items[3].key)
+    assert view is not None and len(view.units) >= 2
+    before = len(view.codings)
+    unit = view.units[1]
+    _start_in(
+        demo_ws, {"phase": "2", "code.document": view.doc.key, "code.segment": str(unit.ordinal)}
+    )
+    app = HeldOpen(demo_db)
+
+    async def steps(pilot) -> None:
+        await _until_preview(pilot)
+        text = screen_text(pilot.app)
+        assert f"segment 2/{len(view.units)}" in text and view.doc.key in text
+        assert " ".join(unit.text.split()[:4]) in " ".join(text.split())
+        await pilot.press("enter", "1")  # apply: the tree cursor's code, a suggestion
+        pilot.app.gate.set()
+        await _until_open(pilot)
+        await settle(pilot)
+        phase = pilot.app.query_one("#phase-2")
+        assert phase.view.doc.key == view.doc.key and phase.current.ordinal == unit.ordinal
+        assert any("not applied" in n and "enter 1" in n for n in notices(pilot.app))
+
+    run_held(app, steps)
+    app.close_project()
+    again = views.document_view(demo_ws, view.doc.key)
+    assert again is not None and len(again.codings) == before  # no code applied
+
+
+def test_no_preview_where_the_quick_read_is_not_sure(demo_db, tmp_path):
+    assert read_first_frame("postgresql+psycopg://nobody@127.0.0.1:1/none", "a", None) is None
+    assert read_first_frame(str(tmp_path / "none.db"), "a", None) is None
+    assert read_first_frame(str(demo_db), DEMO_CODER, "no such project") is None
+    frame = read_first_frame(str(demo_db), DEMO_CODER, None)
+    assert frame is not None and frame.phase == 1 and frame.rows

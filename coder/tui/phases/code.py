@@ -449,9 +449,9 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
                 self.examples.add(code, text)
             else:
                 self.notify(f"{code!r} is already on {ref}", severity="warning", markup=False)
-            if self.selection == selection:  # not a selection made since
+            if selection is not None and self.selection == selection:  # not one made since
                 self.selection = None
-                self.refresh_bindings()
+                self.refresh_bindings()  # (redraws the footer: only when the keys change)
             self._reload_codings()
             self._show(scroll=False)
             self.post_message(DataChanged(refresh_phase=False))

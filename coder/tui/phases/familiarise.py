@@ -28,7 +28,7 @@ from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
 from coder.tui.phases.base import Key, Phase
-from coder.tui.widgets.document import text_blocks
+from coder.tui.widgets.document import document_row_text, metadata_lines, text_blocks
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.exclude_dialog import ExcludeChoice, ExcludeScreen
 from coder.tui.widgets.reader import Block, TextReader
@@ -38,52 +38,6 @@ from coder.tui.workers import write_then_show
 
 NOTE_KIND = "familiarisation"
 SEARCH_DELAY = 0.3
-
-
-def metadata_lines(doc: Document, label_style: object) -> list[Text]:
-    """The bibliographic fields worth seeing while reading, one labelled line each."""
-    rows: list[tuple[str, str | None]] = [
-        ("Title", doc.title),
-        ("Authors", "; ".join(doc.authors) if doc.authors else None),
-        ("Year", str(doc.year) if doc.year else doc.date),
-        ("Type", doc.type),
-        ("Journal", ", ".join(p for p in (doc.journal, _volume(doc), doc.pages) if p) or None),
-        ("DOI", doc.doi),
-        ("ISSN", doc.issn),
-        ("Keywords", "; ".join(doc.keywords) if doc.keywords else None),
-        ("Source", f"{doc.source_file} ({doc.source_format})" if doc.source_file else None),
-        ("Key", doc.key),
-    ]
-    lines = []
-    for label, value in rows:
-        if value:
-            line = Text(f"{label:<9} ", style=label_style, end="")  # type: ignore[arg-type]
-            line.append_text(one_line(value))
-            lines.append(line)
-    return lines
-
-
-def _volume(doc: Document) -> str | None:
-    if doc.volume and doc.issue:
-        return f"{doc.volume}({doc.issue})"
-    return doc.volume or (f"({doc.issue})" if doc.issue else None)
-
-
-def document_row_text(item: DocumentListItem, width: int) -> Text:
-    """One list row: read mark (⊘ when set aside), key, label, year. Literal text only."""
-    if item.excluded:  # set aside: marked first, where a narrow list still shows it
-        text = Text("⊘ ", style="bold magenta", end="")
-    else:
-        text = Text("✓ " if item.read else "· ", style="green" if item.read else "dim", end="")
-    text.append_text(one_line(item.key, style="bold"))
-    if item.label != item.key:
-        text.append("  ")
-        text.append_text(one_line(item.label))
-    if item.year and f"({item.year})" not in item.label:
-        text.append(f" ({item.year})", style="dim")
-    if not item.has_abstract:
-        text.append("  no abstract", style="dim italic")
-    return text
 
 
 class FamiliarisePhase(Phase):

@@ -1,12 +1,35 @@
 """One document's text as the phases draw it: headed blocks over the stored offsets.
 
-Shared by phase 1 (reading) and phase 2 (coding), so both draw the same headings over
+Shared by phase 1 (reading), phase 2 (coding) and the first frame's preview (coder.tui.preview), so both draw the same headings over
 the same offsets. The document itself comes from ``coder.services.views``.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from rich.text import Text
+
 from coder.core.model import Document
+from coder.tui.widgets.text import one_line
+
+
+class ListedDocument(Protocol):
+    """What a document list's row draws (``views.DocumentListItem``, and the first
+    frame's ``listing.ListRow`` drawn before the store is imported)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def has_abstract(self) -> bool: ...
+    @property
+    def read(self) -> bool: ...
+    @property
+    def excluded(self) -> bool: ...
 
 
 def text_blocks(doc: Document) -> list[tuple[str | None, int, int]]:
@@ -27,3 +50,49 @@ def text_blocks(doc: Document) -> list[tuple[str | None, int, int]]:
     if doc.text[pos:].strip():
         spans.append((None, pos, len(doc.text)))
     return spans
+
+
+def metadata_lines(doc: Document, label_style: object) -> list[Text]:
+    """The bibliographic fields worth seeing while reading, one labelled line each."""
+    rows: list[tuple[str, str | None]] = [
+        ("Title", doc.title),
+        ("Authors", "; ".join(doc.authors) if doc.authors else None),
+        ("Year", str(doc.year) if doc.year else doc.date),
+        ("Type", doc.type),
+        ("Journal", ", ".join(p for p in (doc.journal, _volume(doc), doc.pages) if p) or None),
+        ("DOI", doc.doi),
+        ("ISSN", doc.issn),
+        ("Keywords", "; ".join(doc.keywords) if doc.keywords else None),
+        ("Source", f"{doc.source_file} ({doc.source_format})" if doc.source_file else None),
+        ("Key", doc.key),
+    ]
+    lines = []
+    for label, value in rows:
+        if value:
+            line = Text(f"{label:<9} ", style=label_style, end="")  # type: ignore[arg-type]
+            line.append_text(one_line(value))
+            lines.append(line)
+    return lines
+
+
+def _volume(doc: Document) -> str | None:
+    if doc.volume and doc.issue:
+        return f"{doc.volume}({doc.issue})"
+    return doc.volume or (f"({doc.issue})" if doc.issue else None)
+
+
+def document_row_text(item: ListedDocument, width: int) -> Text:
+    """One list row: read mark (⊘ when set aside), key, label, year. Literal text only."""
+    if item.excluded:  # set aside: marked first, where a narrow list still shows it
+        text = Text("⊘ ", style="bold magenta", end="")
+    else:
+        text = Text("✓ " if item.read else "· ", style="green" if item.read else "dim", end="")
+    text.append_text(one_line(item.key, style="bold"))
+    if item.label != item.key:
+        text.append("  ")
+        text.append_text(one_line(item.label))
+    if item.year and f"({item.year})" not in item.label:
+        text.append(f" ({item.year})", style="dim")
+    if not item.has_abstract:
+        text.append("  no abstract", style="dim italic")
+    return text
