@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TypeVar
 
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
@@ -102,7 +103,13 @@ def _while_shown(
     the node has left the screen (the app quitting while a read was in flight: its panes
     are being taken down, and showing into them would end the app with an error)."""
     if (worker is None or not worker.is_cancelled) and node.is_attached:
-        show(data)
+        try:
+            show(data)
+        except NoMatches:
+            # The pane was being taken down as the data arrived (the app quitting): there
+            # is nothing left to show it in. A pane still up with a part missing is a bug.
+            if node.is_attached and not getattr(node, "_closing", False):
+                raise
 
 
 def not_saved(what: str, error: BaseException) -> str:
