@@ -10,7 +10,7 @@ from typing import Any
 from coder.store import quickread
 from coder.store.quickread import FirstFrame, ListRow
 
-__all__ = ["FirstFrame", "ListRow", "quick_code_counts", "quick_first_frame"]
+__all__ = ["FirstFrame", "ListRow", "coder_name", "quick_code_counts", "quick_first_frame"]
 
 
 def quick_code_counts(
@@ -19,15 +19,19 @@ def quick_code_counts(
     return quickread.code_counts(db, project, include_inactive)
 
 
-def quick_first_frame(db: str | None, coder: str | None, project: str | None) -> FirstFrame | None:
-    """The data of the TUI's first screen for the coder ``Workspace.open`` would resolve
-    (``--coder``, else CODER_NAME, else the login name: ``workspace.resolve_coder``, which
-    this module cannot import before the store)."""
-    name = coder or os.environ.get("CODER_NAME")
-    if not name:
+def coder_name(name: str | None) -> str:
+    """``--coder`` wins, then CODER_NAME, then the login name; "" when that is blank.
+    (Here, not in ``workspace``, so the first frame can use it before the store loads.)"""
+    chosen = name or os.environ.get("CODER_NAME")
+    if not chosen:
         try:
-            name = getpass.getuser()
+            chosen = getpass.getuser()
         except (KeyError, OSError):
-            name = "coder"
-    name = name.strip()
+            chosen = "coder"
+    return chosen.strip()
+
+
+def quick_first_frame(db: str | None, coder: str | None, project: str | None) -> FirstFrame | None:
+    """The data of the TUI's first screen for the coder ``Workspace.open`` would resolve."""
+    name = coder_name(coder)
     return quickread.first_frame(db, name, project) if name else None

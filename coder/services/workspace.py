@@ -6,12 +6,11 @@ coder's name, the project and the database travel together and are never guessed
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from coder.services.listing import coder_name
 from coder.store.db import Database, ProjectRef, Tx
 from coder.store.engine import StoreError
 from coder.store.queries import coder_id as _coder_id
@@ -29,13 +28,7 @@ class ServiceError(Exception):
 
 def resolve_coder(name: str | None) -> str:
     """``--coder`` wins, then CODER_NAME, then the login name."""
-    chosen = name or os.environ.get("CODER_NAME")
-    if not chosen:
-        try:
-            chosen = getpass.getuser()
-        except (KeyError, OSError):
-            chosen = "coder"
-    chosen = chosen.strip()
+    chosen = coder_name(name)
     if not chosen:
         raise ServiceError("the coder's name is empty: pass --coder NAME")
     return chosen

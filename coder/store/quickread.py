@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from coder.core.model import Document, Section, Segment, SegmentKind
 from coder.store.schema_head import HEAD
+
+T = TypeVar("T")
 
 
 def sqlite_file(db: str | None) -> Path | None:
@@ -50,38 +53,53 @@ def _project_id(conn: sqlite3.Connection, name: str | None) -> int | None:
     return next((pid for pid, pname in projects if pname == name), None)
 
 
-def code_counts(
-    db: str | None, project: str | None, include_inactive: bool
-) -> list[dict[str, Any]] | None:
-    """The codebook with counts, as ``coder codes --json`` prints it, or None."""
+def _reading_file(db: str | None, read: Callable[[sqlite3.Connection], T | None]) -> T | None:
+    """``read(conn)`` on the project file, read-only; None when it is not an SQLite file
+    coder can read this way, or anything in it is odd (the caller takes the full path)."""
     path = sqlite_file(db)
     if path is None:
         return None
     try:
         conn = _connect(path)
         try:
-            pid = _project_id(conn, project)
-            if pid is None:
-                return None
-            rows = conn.execute(
-                "SELECT id, name, parent_id, status FROM code WHERE project_id = ? "
-                'ORDER BY "order", id',
-                (pid,),
-            ).fetchall()
-            counts = {
-                code_id: (n, segments, documents)
-                for code_id, n, segments, documents in conn.execute(
-                    "SELECT g.code_id, count(g.id), count(DISTINCT g.segment_id), "
-                    "count(DISTINCT s.document_id) FROM coding g "
-                    "JOIN segment s ON s.id = g.segment_id WHERE g.project_id = ? "
-                    "GROUP BY g.code_id",
-                    (pid,),
-                )
-            }
+            return read(conn)
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, ValueError, TypeError, KeyError):
         return None
+
+
+def _code_rows(
+    conn: sqlite3.Connection, project: str | None
+) -> tuple[list[tuple], dict[int, tuple[int, int, int]]] | None:
+    pid = _project_id(conn, project)
+    if pid is None:
+        return None
+    rows = conn.execute(
+        'SELECT id, name, parent_id, status FROM code WHERE project_id = ? ORDER BY "order", id',
+        (pid,),
+    ).fetchall()
+    counts = {
+        code_id: (n, segments, documents)
+        for code_id, n, segments, documents in conn.execute(
+            "SELECT g.code_id, count(g.id), count(DISTINCT g.segment_id), "
+            "count(DISTINCT s.document_id) FROM coding g "
+            "JOIN segment s ON s.id = g.segment_id WHERE g.project_id = ? "
+            "GROUP BY g.code_id",
+            (pid,),
+        )
+    }
+    return rows, counts
+
+
+def code_counts(
+    db: str | None, project: str | None, include_inactive: bool
+) -> list[dict[str, Any]] | None:
+    """The codebook with counts, as ``coder codes --json`` prints it, or None."""
+    read = _reading_file(db, lambda conn: _code_rows(conn, project))
+    if read is None:
+        return None
+    rows, counts = read
     names = {code_id: name for code_id, name, _p, _s in rows}
     out = []
     for code_id, name, parent_id, status in rows:
@@ -137,17 +155,7 @@ def first_frame(
     """The first screen's data, read with sqlite3 on a project file at the newest schema
     (the same choices the phases make: the remembered document, else the first in reading
     order; the list by keyset on ``ix_document_order``). None: take the ordinary path."""
-    path = sqlite_file(db)
-    if path is None:
-        return None
-    try:
-        conn = _connect(path)
-        try:
-            return _first_frame(conn, coder, project, rows)
-        finally:
-            conn.close()
-    except (sqlite3.Error, ValueError, TypeError, KeyError):  # anything odd: the full path
-        return None
+    return _reading_file(db, lambda conn: _first_frame(conn, coder, project, rows))
 
 
 def _first_frame(

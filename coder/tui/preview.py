@@ -22,9 +22,14 @@ from textual.widgets import Static
 
 from coder.services.listing import FirstFrame, quick_first_frame
 from coder.tui.widgets.coding_text import title_text
-from coder.tui.widgets.document import document_row_text, metadata_lines, text_blocks
+from coder.tui.widgets.document import (
+    CODE_NO_ABSTRACT,
+    document_row_text,
+    metadata_lines,
+    reading_blocks,
+)
 from coder.tui.widgets.reader import Block, Mark, TextReader
-from coder.tui.widgets.text import literal, one_line
+from coder.tui.widgets.text import one_line
 
 __all__ = ["LOADING", "OpeningPane", "read_first_frame"]
 
@@ -45,16 +50,9 @@ def document_blocks(frame: FirstFrame, label_style: object) -> list[Block]:
     """The document as the phase draws it: phase 1 with its metadata lines first."""
     doc = frame.document
     assert doc is not None
-    blocks = [Block(line) for line in metadata_lines(doc, label_style)] if frame.phase == 1 else []
-    for heading, start, end in text_blocks(doc):
-        if blocks:
-            blocks.append(Block(Text("")))
-        if heading:
-            blocks.append(Block(one_line(heading), style="heading"))
-        blocks.append(Block(literal(doc.text[start:end]), offset=start))
-    if not doc.text.strip():
-        blocks += [Block(Text("")), Block(Text("(no abstract)"), style="label")]
-    return blocks
+    if frame.phase == 1:
+        return reading_blocks(doc, metadata_lines(doc, label_style))
+    return reading_blocks(doc, empty=CODE_NO_ABSTRACT)
 
 
 class OpeningPane(Vertical):

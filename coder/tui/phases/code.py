@@ -35,11 +35,11 @@ from coder.tui.widgets.code_picker import CodePickScreen
 from coder.tui.widgets.codebook import CodebookPanel, CodeFilter
 from coder.tui.widgets.coding_text import applied_text, coding_line, suggestions_text, title_text
 from coder.tui.widgets.dialogs import NewCode, NewCodeScreen
-from coder.tui.widgets.document import text_blocks
+from coder.tui.widgets.document import CODE_NO_ABSTRACT, reading_blocks
 from coder.tui.widgets.errors import USER_ERRORS, show_error
 from coder.tui.widgets.reader import Block, Mark, SegmentReader, TextReader
 from coder.tui.widgets.search_code import SearchCodeScreen
-from coder.tui.widgets.text import literal, one_line, safe_style
+from coder.tui.widgets.text import safe_style
 from coder.tui.workers import read_then_show, write_then_show
 
 SUGGESTIONS = 9
@@ -227,23 +227,7 @@ class CodePhase(WordSelection, OwnCodings, ReadingOrder, Phase):
         return True
 
     def _blocks(self, view: DocView) -> list[Block]:
-        blocks: list[Block] = []
-        for heading, start, end in text_blocks(view.doc):
-            if blocks:
-                blocks.append(Block(Text("")))
-            if heading:
-                blocks.append(Block(one_line(heading), style="heading"))
-            blocks.append(Block(literal(view.doc.text[start:end]), offset=start))
-        if not blocks:
-            blocks.append(
-                Block(
-                    Text(
-                        "(this record has no abstract: code the whole document, or J for the next)"
-                    ),
-                    style="label",
-                )
-            )
-        return blocks
+        return reading_blocks(view.doc, empty=CODE_NO_ABSTRACT)
 
     def _reload_codings(self) -> None:
         if self.view is None:

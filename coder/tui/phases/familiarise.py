@@ -28,11 +28,14 @@ from coder.services.views import DocumentListItem
 from coder.services.workspace import Workspace
 from coder.tui.messages import DataChanged
 from coder.tui.phases.base import Key, Phase
-from coder.tui.widgets.document import document_row_text, metadata_lines, text_blocks
+from coder.tui.widgets.document import (
+    document_row_text,
+    metadata_lines,
+    reading_blocks,
+)
 from coder.tui.widgets.errors import USER_ERRORS, attempt, show_error
 from coder.tui.widgets.exclude_dialog import ExcludeChoice, ExcludeScreen
 from coder.tui.widgets.reader import Block, TextReader
-from coder.tui.widgets.text import literal, one_line
 from coder.tui.widgets.virtual_list import VirtualList
 from coder.tui.workers import write_then_show
 
@@ -246,15 +249,7 @@ class FamiliarisePhase(Phase):
         doc, note = found
         self.doc = doc
         label = self.reader.get_component_rich_style("reader--label")
-        blocks = [Block(line) for line in metadata_lines(doc, label)]
-        for heading, start, end in text_blocks(doc):
-            blocks.append(Block(Text("")))
-            if heading:
-                blocks.append(Block(one_line(heading), style="heading"))
-            blocks.append(Block(literal(doc.text[start:end]), offset=start))
-        if not doc.text.strip():
-            blocks += [Block(Text("")), Block(Text("(no abstract)"), style="label")]
-        self.reader.set_blocks(blocks)
+        self.reader.set_blocks(reading_blocks(doc, metadata_lines(doc, label)))
         self.saved_note = note if note is not None else ""
         self.note.load_text(self.saved_note)
         row = self.doc_list.cursor if not (self.search or self.unread_only) else None

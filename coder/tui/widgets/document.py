@@ -6,12 +6,17 @@ the same offsets. The document itself comes from ``coder.services.views``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from rich.text import Text
 
 from coder.core.model import Document
-from coder.tui.widgets.text import one_line
+from coder.tui.widgets.reader import Block
+from coder.tui.widgets.text import literal, one_line
+
+NO_ABSTRACT = "(no abstract)"
+CODE_NO_ABSTRACT = "(this record has no abstract: code the whole document, or J for the next)"
 
 
 class ListedDocument(Protocol):
@@ -50,6 +55,24 @@ def text_blocks(doc: Document) -> list[tuple[str | None, int, int]]:
     if doc.text[pos:].strip():
         spans.append((None, pos, len(doc.text)))
     return spans
+
+
+def reading_blocks(
+    doc: Document, head: Sequence[Text] = (), empty: str = NO_ABSTRACT
+) -> list[Block]:
+    """The reader's blocks of a document: ``head`` lines (phase 1's metadata), then each
+    text block under its heading, blank lines between; ``empty`` where there is no text."""
+    blocks = [Block(line) for line in head]
+    for heading, start, end in text_blocks(doc):
+        if blocks:
+            blocks.append(Block(Text("")))
+        if heading:
+            blocks.append(Block(one_line(heading), style="heading"))
+        blocks.append(Block(literal(doc.text[start:end]), offset=start))
+    if not doc.text.strip():
+        blocks += [Block(Text(""))] if blocks else []
+        blocks.append(Block(Text(empty), style="label"))
+    return blocks
 
 
 def metadata_lines(doc: Document, label_style: object) -> list[Text]:
