@@ -457,6 +457,7 @@ class _Reading:
     options: ReadOptions
     progress: Callable[[int], None] | None
     file_progress: Callable[[int, int, str], None] | None
+    seen: int = 0  # records read so far, for ``progress``
 
     def run(self, importer: _Importer) -> list[FileSummary]:
         """A file named on its own goes straight to the importer, record by record, as the
@@ -465,53 +466,56 @@ class _Reading:
         (a README, broken XML, a strict import's bad record) is refused and none of its
         records reach the importer."""
         summaries: list[FileSummary] = []
-        seen = 0
-        for done, (path, name, in_folder) in enumerate(self.files):
-            if self.file_progress:
-                self.file_progress(done, len(self.files), name)
-            with tempfile.TemporaryFile(prefix="coder-read-") as held:
-                batches = 0
+        self.seen = 0
+        with tempfile.TemporaryFile(prefix="coder-read-") as held:
+            for done, (path, name, in_folder) in enumerate(self.files):
+                if self.file_progress:
+                    self.file_progress(done, len(self.files), name)
                 try:
-                    result = read_prepared(
-                        path,
-                        self.fmt,
-                        self.options.strict,
-                        self.segment,
-                        self.parallel,
-                        self.options,
-                    )
-                    summary = FileSummary(name, result.format, note=result.note)
-                    batch: list[Prepared] = []
-                    for item in result.records:
-                        seen += 1
-                        if self.progress and seen % 500 == 0:
-                            self.progress(seen)
-                        if not in_folder:
-                            importer.add(item.record, summary.file, summary, item)
-                            continue
-                        batch.append(item)
-                        if len(batch) >= BATCH:
-                            pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
-                            batches, batch = batches + 1, []
-                    if batch:
-                        pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
-                        batches += 1
+                    summaries.append(self._file(path, name, importer, held if in_folder else None))
                 except FormatError as exc:
                     if not in_folder:
                         raise
                     summaries.append(FileSummary(name, refused=_refusal(exc)))
-                    continue
-                held.seek(0)
-                for _ in range(batches):
-                    for item in pickle.load(held):
-                        importer.add(item.record, summary.file, summary, item)
-            summary.problems = list(result.problems)
-            summary.skipped = [str(p) for p in result.problems]
-            summary.warnings = list(result.warnings)
-            summaries.append(summary)
         if self.file_progress:
             self.file_progress(len(self.files), len(self.files), "")
         return summaries
+
+    def _file(
+        self, path: Path, name: str, importer: _Importer, held: BinaryIO | None
+    ) -> FileSummary:
+        """One file's records to the importer: straight away, or (``held``: a file from a
+        folder) only once the whole file has been read, from ``held``."""
+        result = read_prepared(
+            path, self.fmt, self.options.strict, self.segment, self.parallel, self.options
+        )
+        summary = FileSummary(name, result.format, note=result.note)
+        if held is not None:
+            held.seek(0)
+            held.truncate()
+        batches = 0
+        batch: list[Prepared] = []
+        for item in result.records:
+            self.seen += 1
+            if self.progress and self.seen % 500 == 0:
+                self.progress(self.seen)
+            if held is None:
+                importer.add(item.record, name, summary, item)
+            else:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
+                    batches, batch = batches + 1, []
+        if held is not None:
+            pickle.dump(batch, held, protocol=pickle.HIGHEST_PROTOCOL)
+            held.seek(0)
+            for _ in range(batches + 1):
+                for item in pickle.load(held):
+                    importer.add(item.record, name, summary, item)
+        summary.problems = list(result.problems)
+        summary.skipped = [str(p) for p in result.problems]
+        summary.warnings = list(result.warnings)
+        return summary
 
 
 def _refusal(error: FormatError) -> str:
